@@ -1,0 +1,68 @@
+/**
+ * Shared shapes of the forest engine. The forest knows typed arrays only: no CSV, no HTTP, no `node:`.
+ */
+
+export type Task = 'classification' | 'regression';
+
+/** Feature kinds as stored in typed arrays: 0 numeric (also booleans as 0/1), 1 categorical (codes 0..k-1). */
+export const FEATURE_NUMERIC = 0;
+export const FEATURE_CATEGORICAL = 1;
+
+/** A dense row-major matrix of float64 values. NaN means missing. Categorical features hold integer codes. */
+export interface Matrix {
+  data: Float64Array;
+  nRows: number;
+  nFeatures: number;
+}
+
+/**
+ * The compiled, typed-array form of a fitted forest: what predicts, and what the model file stores.
+ *
+ * Each row is first binned (see `binRow` in compiled.ts): a numeric value v falls in the first bin b with
+ * v <= binEdges[b] of its feature (past the last edge: bin = number of edges); NaN falls in MISSING_BIN;
+ * a categorical code c is its own bin, and codes that are unseen, negative or not integers are missing.
+ * Nodes then compare small integers, so a node is 8 bytes and a whole tree stays in cache.
+ *
+ * Node layout in `nodes` (Int32 words; offsets are absolute word offsets into `nodes`):
+ * - word 0: feature (bits 0-15) | threshold bin (bits 16-31)
+ * - word 1: flags (bits 29-31, see NODE_*) | internal node: word offset of the right child;
+ *   leaf: leaf index, whose values are leafValues[leaf * nOutputs ...]
+ * - a categorical node is followed by ceil(categoryCounts[feature] / 32) words: the set of the codes
+ *   that go left, as bits.
+ * The left child follows its parent directly (at +2, or +2 + set words for a categorical node).
+ * Numeric rule: go left when bin <= threshold bin; the real-valued threshold is that bin's edge.
+ * Missing values (and unseen categories) go left when NODE_MISSING_LEFT is set.
+ */
+export interface ForestArrays {
+  task: Task;
+  nFeatures: number;
+  /** Number of classes for classification, 1 for regression. */
+  nOutputs: number;
+  /** FEATURE_NUMERIC or FEATURE_CATEGORICAL per feature. */
+  featureKinds: Uint8Array;
+  /** For categorical features the number of codes (0..count-1); 0 for numeric ones. */
+  categoryCounts: Uint32Array;
+  /** Upper edges of each numeric feature's bins, ascending, concatenated; categorical features have none. */
+  binEdges: Float64Array;
+  /** nFeatures + 1 offsets into binEdges. */
+  binEdgeOffsets: Uint32Array;
+  /** nTrees + 1 word offsets into nodes. */
+  treeOffsets: Uint32Array;
+  nodes: Int32Array;
+  /**
+   * nOutputs values per leaf. Classification: the class fractions of the leaf (scikit-learn's definition),
+   * rounded to float32 so that a model file can store them in 4 bytes exactly. Regression: the mean target.
+   */
+  leafValues: Float64Array;
+}
+
+/** The bin of a missing value in the compiled form (bins are Uint16). */
+export const MISSING_BIN = 0xffff;
+/** Training bins are Uint8, with 255 for missing, so at most 255 bins per numeric feature. */
+export const MAX_TRAIN_BINS = 255;
+export const TRAIN_MISSING_BIN = 255;
+export const FLAG_SHIFT = 29;
+export const OFFSET_MASK = 0x1fffffff;
+export const NODE_LEAF = 1;
+export const NODE_MISSING_LEFT = 2;
+export const NODE_CATEGORICAL = 4;
