@@ -1,0 +1,115 @@
+import { MlinferError } from '../errors.js';
+import { FEATURE_CATEGORICAL, type Matrix, TRAIN_MISSING_BIN } from './types.js';
+
+/**
+ * Bin edges per numeric feature: with at most maxBins distinct values, the midpoints between them (exact, as
+ * scikit-learn's HistGradientBoosting does); otherwise the midpoints at maxBins quantiles.
+ * Bins are found once, before any tree: this is what makes split search linear in the rows.
+ */
+export function computeBinEdges(
+  X: Matrix,
+  featureKinds: Uint8Array,
+  maxBins: number,
+): { binEdges: Float64Array; binEdgeOffsets: Uint32Array } {
+  const { data, nRows, nFeatures } = X;
+  const perFeature: Float64Array[] = [];
+  const col = new Float64Array(nRows);
+  for (let f = 0; f < nFeatures; f++) {
+    if (featureKinds[f] === FEATURE_CATEGORICAL) {
+      perFeature.push(new Float64Array(0));
+      continue;
+    }
+    let m = 0;
+    for (let r = 0; r < nRows; r++) {
+      const v = data[r * nFeatures + f];
+      if (v === v) col[m++] = v;
+    }
+    const sorted = col.subarray(0, m).sort();
+    perFeature.push(edgesFromSorted(sorted, maxBins));
+  }
+  const binEdgeOffsets = new Uint32Array(nFeatures + 1);
+  for (let f = 0; f < nFeatures; f++) binEdgeOffsets[f + 1] = binEdgeOffsets[f] + perFeature[f].length;
+  const binEdges = new Float64Array(binEdgeOffsets[nFeatures]);
+  for (let f = 0; f < nFeatures; f++) binEdges.set(perFeature[f], binEdgeOffsets[f]);
+  return { binEdges, binEdgeOffsets };
+}
+
+function midpoint(a: number, b: number): number {
+  const m = a + (b - a) / 2;
+  // Adjacent floats: the midpoint rounds to b, which would put b in a's bin.
+  return m < b ? m : a;
+}
+
+function edgesFromSorted(sorted: Float64Array, maxBins: number): Float64Array {
+  const distinct: number[] = [];
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]);
+  if (distinct.length <= maxBins) {
+    const edges = new Float64Array(Math.max(0, distinct.length - 1));
+    for (let i = 0; i + 1 < distinct.length; i++) edges[i] = midpoint(distinct[i], distinct[i + 1]);
+    return edges;
+  }
+  const edges: number[] = [];
+  const n = sorted.length;
+  for (let k = 1; k < maxBins; k++) {
+    const pos = (k / maxBins) * (n - 1);
+    const lo = sorted[Math.floor(pos)];
+    const hi = sorted[Math.ceil(pos)];
+    const e = lo === hi ? lo : midpoint(lo, hi);
+    if (edges.length === 0 || e > edges[edges.length - 1]) edges.push(e);
+  }
+  // An edge equal to the maximum would leave the last bin empty.
+  while (edges.length > 0 && edges[edges.length - 1] >= sorted[n - 1]) edges.pop();
+  return Float64Array.from(edges);
+}
+
+/** The bin of v among ascending upper edges [lo, hi): the first b with v <= edge[b], or hi - lo past the last. */
+export function findBin(edges: Float64Array, lo: number, hi: number, v: number): number {
+  let a = lo;
+  let b = hi;
+  while (a < b) {
+    const mid = (a + b) >>> 1;
+    if (v <= edges[mid]) b = mid;
+    else a = mid + 1;
+  }
+  return a - lo;
+}
+
+/**
+ * Bins the training matrix into a column-major Uint8Array (feature f's column at f * nRows), optionally in a
+ * SharedArrayBuffer so that worker threads read it without copies. Missing values get TRAIN_MISSING_BIN.
+ */
+export function binMatrix(
+  X: Matrix,
+  featureKinds: Uint8Array,
+  categoryCounts: Uint32Array,
+  binEdges: Float64Array,
+  binEdgeOffsets: Uint32Array,
+  shared: boolean,
+): Uint8Array {
+  const { data, nRows, nFeatures } = X;
+  const size = nRows * nFeatures;
+  const bins = shared ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
+  for (let f = 0; f < nFeatures; f++) {
+    const base = f * nRows;
+    if (featureKinds[f] === FEATURE_CATEGORICAL) {
+      const k = categoryCounts[f];
+      if (k > TRAIN_MISSING_BIN)
+        throw new MlinferError(
+          'MLI_INVALID_DATA',
+          `categorical feature ${f} has ${k} categories; at most ${TRAIN_MISSING_BIN} are supported`,
+        );
+      for (let r = 0; r < nRows; r++) {
+        const v = data[r * nFeatures + f];
+        bins[base + r] = Number.isInteger(v) && v >= 0 && v < k ? v : TRAIN_MISSING_BIN;
+      }
+      continue;
+    }
+    const lo = binEdgeOffsets[f];
+    const hi = binEdgeOffsets[f + 1];
+    for (let r = 0; r < nRows; r++) {
+      const v = data[r * nFeatures + f];
+      bins[base + r] = v === v ? findBin(binEdges, lo, hi, v) : TRAIN_MISSING_BIN;
+    }
+  }
+  return bins;
+}

@@ -1,0 +1,156 @@
+import { findBin } from './binning.js';
+import {
+  FEATURE_CATEGORICAL,
+  FLAG_SHIFT,
+  type ForestArrays,
+  type Matrix,
+  MISSING_BIN,
+  NODE_CATEGORICAL,
+  NODE_LEAF,
+  NODE_MISSING_LEFT,
+  OFFSET_MASK,
+} from './types.js';
+
+/** Rows scored per block: one tree stays in cache while the block's rows pass through it. */
+const BLOCK_ROWS = 512;
+
+/**
+ * Scores rows with the compiled forest. Values are averaged over trees: class probabilities for
+ * classification (scikit-learn's definition), the prediction for regression.
+ */
+export interface ForestScorer {
+  readonly arrays: ForestArrays;
+  readonly nTrees: number;
+  /**
+   * Averages the trees' outputs for one row read from `data` at `offset` (nFeatures values) into `out` at
+   * `outOffset` (nOutputs values). Allocates nothing.
+   */
+  scoreRow(data: ArrayLike<number>, offset: number, out: Float64Array, outOffset: number): void;
+  /** Averaged outputs for every row of X: nRows * nOutputs values, row-major. */
+  scoreMatrix(X: Matrix, out?: Float64Array): Float64Array;
+}
+
+/** Bins one row of raw values into `out` (Uint16 per feature), as the forest's node thresholds expect. */
+export function binRow(
+  arrays: ForestArrays,
+  data: ArrayLike<number>,
+  offset: number,
+  out: Uint16Array,
+  outOffset: number,
+): void {
+  const { nFeatures, featureKinds, binEdges, binEdgeOffsets, categoryCounts } = arrays;
+  for (let f = 0; f < nFeatures; f++) {
+    const v = data[offset + f];
+    let b: number;
+    if (v !== v) b = MISSING_BIN;
+    else if (featureKinds[f] === FEATURE_CATEGORICAL)
+      b = Number.isInteger(v) && v >= 0 && v < categoryCounts[f] ? v : MISSING_BIN;
+    else b = findBin(binEdges, binEdgeOffsets[f], binEdgeOffsets[f + 1], v);
+    out[outOffset + f] = b;
+  }
+}
+
+/** The leaf index that a binned row reaches in the tree starting at word `root`. */
+export function walkTree(
+  nodes: Int32Array,
+  categoryCounts: Uint32Array,
+  root: number,
+  rowBins: Uint16Array,
+  base: number,
+): number {
+  let p = root;
+  for (;;) {
+    const w1 = nodes[p + 1];
+    const flags = w1 >>> FLAG_SHIFT;
+    if (flags === 0) {
+      // the common case: a numeric node with missing values going right
+      const w0 = nodes[p];
+      p = rowBins[base + (w0 & 0xffff)] <= w0 >>> 16 ? p + 2 : w1 & OFFSET_MASK;
+      continue;
+    }
+    if (flags & NODE_LEAF) return w1 & OFFSET_MASK;
+    const w0 = nodes[p];
+    const f = w0 & 0xffff;
+    const b = rowBins[base + f];
+    if (flags & NODE_CATEGORICAL) {
+      const setWords = (categoryCounts[f] + 31) >>> 5;
+      const left =
+        b === MISSING_BIN
+          ? (flags & NODE_MISSING_LEFT) !== 0
+          : ((nodes[p + 2 + (b >>> 5)] >>> (b & 31)) & 1) === 1;
+      p = left ? p + 2 + setWords : w1 & OFFSET_MASK;
+    } else {
+      const left = b === MISSING_BIN ? (flags & NODE_MISSING_LEFT) !== 0 : b <= w0 >>> 16;
+      p = left ? p + 2 : w1 & OFFSET_MASK;
+    }
+  }
+}
+
+/**
+ * Makes a scorer over a compiled forest. It keeps its own scratch buffers, so one scorer must not be used
+ * from two places at once (each worker thread makes its own).
+ *
+ * @example
+ * const scorer = createScorer(forest.arrays);
+ * const out = new Float64Array(scorer.arrays.nOutputs);
+ * scorer.scoreRow([5.1, 3.5, 1.4], 0, out, 0);
+ */
+export function createScorer(arrays: ForestArrays): ForestScorer {
+  const { nFeatures, nOutputs: C, treeOffsets, nodes, leafValues, categoryCounts } = arrays;
+  const nTrees = treeOffsets.length - 1;
+  const rowBins = new Uint16Array(nFeatures);
+  const blockBins = new Uint16Array(BLOCK_ROWS * nFeatures);
+  const scale = nTrees > 0 ? 1 / nTrees : 0;
+
+  const scoreRow = (data: ArrayLike<number>, offset: number, out: Float64Array, outOffset: number): void => {
+    binRow(arrays, data, offset, rowBins, 0);
+    for (let c = 0; c < C; c++) out[outOffset + c] = 0;
+    for (let t = 0; t < nTrees; t++) {
+      const leaf = walkTree(nodes, categoryCounts, treeOffsets[t], rowBins, 0) * C;
+      for (let c = 0; c < C; c++) out[outOffset + c] += leafValues[leaf + c];
+    }
+    for (let c = 0; c < C; c++) out[outOffset + c] *= scale;
+  };
+
+  const scoreMatrix = (X: Matrix, out?: Float64Array): Float64Array => {
+    const { data, nRows } = X;
+    const result = out ?? new Float64Array(nRows * C);
+    result.fill(0, 0, nRows * C);
+    for (let start = 0; start < nRows; start += BLOCK_ROWS) {
+      const end = Math.min(nRows, start + BLOCK_ROWS);
+      const m = end - start;
+      for (let r = 0; r < m; r++) binRow(arrays, data, (start + r) * nFeatures, blockBins, r * nFeatures);
+      for (let t = 0; t < nTrees; t++) {
+        const root = treeOffsets[t];
+        if (C === 1) {
+          for (let r = 0; r < m; r++)
+            result[start + r] += leafValues[walkTree(nodes, categoryCounts, root, blockBins, r * nFeatures)];
+        } else {
+          for (let r = 0; r < m; r++) {
+            const leaf = walkTree(nodes, categoryCounts, root, blockBins, r * nFeatures) * C;
+            const o = (start + r) * C;
+            for (let c = 0; c < C; c++) result[o + c] += leafValues[leaf + c];
+          }
+        }
+      }
+    }
+    for (let i = 0; i < nRows * C; i++) result[i] *= scale;
+    return result;
+  };
+
+  return { arrays, nTrees, scoreRow, scoreMatrix };
+}
+
+/** Index of the largest value in out[offset .. offset + n); ties go to the lowest index, as numpy's argmax. */
+export function argmax(out: ArrayLike<number>, offset: number, n: number): number {
+  let best = 0;
+  let bestV = out[offset];
+  for (let c = 1; c < n; c++) {
+    const v = out[offset + c];
+    if (v > bestV) {
+      bestV = v;
+      best = c;
+    }
+  }
+  return best;
+}

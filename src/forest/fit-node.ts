@@ -1,0 +1,22 @@
+// Node entry of training: the same forest as fitForestSync, grown on worker threads.
+import { assembleForest, type FitOptions, type FittedForest, fitForestSync, prepareFit } from './fit.js';
+import { defaultThreadCount, growTreesOnThreads } from './threads.js';
+import type { Matrix } from './types.js';
+
+/**
+ * Trains a random forest on all cores. The result is bit-identical whatever `nThreads` is.
+ *
+ * @example
+ * const forest = await fitForest(X, y, { task: 'classification', nEstimators: 100, seed: 42 });
+ * const proba = forest.predictProba(Xtest); // nRows * nClasses
+ */
+export async function fitForest(X: Matrix, y: ArrayLike<number>, options: FitOptions): Promise<FittedForest> {
+  const nThreads = options?.nThreads ?? defaultThreadCount();
+  const nTrees = options?.nEstimators ?? 100;
+  if (nThreads <= 1 || nTrees <= 1 || !Number.isInteger(nThreads)) return fitForestSync(X, y, options);
+  const prep = prepareFit(X, y, options, true);
+  const trees = await growTreesOnThreads(prep.data, prep.cfg, prep.seeds, nThreads, (done) =>
+    options.onProgress?.(done, prep.seeds.length),
+  );
+  return assembleForest(prep, trees);
+}

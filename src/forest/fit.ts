@@ -1,0 +1,431 @@
+import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
+import { binMatrix, computeBinEdges } from './binning.js';
+import { argmax, createScorer } from './compiled.js';
+import type { GrownTree, TrainingData, TreeConfig } from './grow-tree.js';
+import { growTree } from './grow-tree.js';
+import {
+  type ForestParams,
+  type ForestParamsInput,
+  resolveMaxFeatures,
+  resolveMaxSamples,
+  resolveMinCount,
+  resolveParams,
+} from './params.js';
+import { treeSeed } from './rng.js';
+import {
+  FEATURE_CATEGORICAL,
+  FEATURE_NUMERIC,
+  FLAG_SHIFT,
+  type ForestArrays,
+  type Matrix,
+  NODE_CATEGORICAL,
+  NODE_LEAF,
+  OFFSET_MASK,
+  type Task,
+} from './types.js';
+
+/** What `fitForest` takes besides X and y: the task, the feature kinds, weights, and the forest parameters. */
+export interface FitOptions extends ForestParamsInput {
+  task: Task;
+  /** Number of classes (classification); default: the largest class index in y plus one. */
+  nClasses?: number;
+  /** 'numeric' or 'categorical' per feature (default: all numeric). Categorical values are codes 0..k-1. */
+  featureKinds?: ('numeric' | 'categorical')[] | Uint8Array;
+  /** Number of codes per categorical feature (default: the largest code seen plus one). */
+  categoryCounts?: number[] | Uint32Array;
+  /** A weight per row (>= 0). */
+  sampleWeight?: ArrayLike<number>;
+  /** Worker threads for training (Node only); default: the available cores. Never changes the result. */
+  nThreads?: number;
+  /** Called after each tree: trees done, trees in all. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+const FIT_KEYS: ReadonlySet<string> = new Set([
+  'task',
+  'nClasses',
+  'featureKinds',
+  'categoryCounts',
+  'sampleWeight',
+  'nThreads',
+  'onProgress',
+]);
+
+/**
+ * A fitted random forest. It is immutable: the parameters it was fitted with are kept apart from what it learned.
+ */
+export interface FittedForest {
+  readonly task: Task;
+  readonly params: Readonly<ForestParams>;
+  readonly nFeatures: number;
+  /** Number of classes (classification) or 0 (regression). */
+  readonly nClasses: number;
+  /** The compiled forest: flat typed arrays that predict and that the model file stores. */
+  readonly arrays: ForestArrays;
+  /** Impurity-based importances, normalised to sum to 1 (scikit-learn's definition). */
+  readonly featureImportances: Float64Array;
+  /** Out-of-bag accuracy (classification) or R² (regression), when `oobScore` was asked for. */
+  readonly oobScore: number | null;
+  /** Out-of-bag class probabilities (nRows * nClasses) or predictions (nRows); NaN where a row was never out of bag. */
+  readonly oobPrediction: Float64Array | null;
+  /** Class index (classification) or value (regression) per row. */
+  predict(X: Matrix): Float64Array;
+  /** Class probabilities, nRows * nClasses row-major (classification only). */
+  predictProba(X: Matrix): Float64Array;
+}
+
+/** Everything that trees are grown from, prepared once per fit. */
+export interface PreparedFit {
+  params: ForestParams;
+  data: TrainingData;
+  cfg: TreeConfig;
+  seeds: number[];
+  binEdges: Float64Array;
+  binEdgeOffsets: Uint32Array;
+}
+
+function kindsArray(kinds: FitOptions['featureKinds'], nFeatures: number, issues: Issue[]): Uint8Array {
+  const out = new Uint8Array(nFeatures);
+  if (kinds === undefined) return out;
+  if (kinds.length !== nFeatures) {
+    issues.push({
+      path: ['featureKinds'],
+      message: `featureKinds must have one entry per feature (${nFeatures}), got ${kinds.length}`,
+    });
+    return out;
+  }
+  for (let f = 0; f < nFeatures; f++) {
+    const k = kinds[f];
+    if (k === 'categorical' || k === FEATURE_CATEGORICAL) out[f] = FEATURE_CATEGORICAL;
+    else if (k === 'numeric' || k === FEATURE_NUMERIC) out[f] = FEATURE_NUMERIC;
+    else
+      issues.push({
+        path: ['featureKinds', f],
+        message: `featureKinds[${f}] must be 'numeric' or 'categorical', got ${String(k)}`,
+      });
+  }
+  return out;
+}
+
+/** Validates the inputs and options, bins the data, and derives one seed per tree. */
+export function prepareFit(X: Matrix, y: ArrayLike<number>, options: FitOptions, sharedMemory: boolean): PreparedFit {
+  const issues: Issue[] = [];
+  const task = options?.task;
+  if (task !== 'classification' && task !== 'regression')
+    throw new MlinferError(
+      'MLI_INVALID_OPTION',
+      `task must be 'classification' or 'regression', got ${JSON.stringify(task)}`,
+      { issues: [{ path: ['task'], message: 'task must be classification or regression' }] },
+    );
+  const params = resolveParams(options as unknown as Record<string, unknown>, task, FIT_KEYS);
+  const { nRows, nFeatures, data } = X ?? ({} as Matrix);
+  if (!(data instanceof Float64Array)) throw new MlinferError('MLI_INVALID_DATA', 'X.data must be a Float64Array');
+  if (!Number.isInteger(nRows) || nRows < 1)
+    issues.push({ path: ['X', 'nRows'], message: `X must have at least one row, got ${nRows}` });
+  if (!Number.isInteger(nFeatures) || nFeatures < 1 || nFeatures > 0xffff)
+    issues.push({ path: ['X', 'nFeatures'], message: `X must have 1 to 65535 features, got ${nFeatures}` });
+  if (issues.length === 0 && data.length !== nRows * nFeatures)
+    issues.push({
+      path: ['X', 'data'],
+      message: `X.data has ${data.length} values, expected nRows * nFeatures = ${nRows * nFeatures}`,
+    });
+  if (!y || y.length !== nRows)
+    issues.push({ path: ['y'], message: `y must have one value per row (${nRows}), got ${y?.length}` });
+  if (options.nThreads !== undefined && (!Number.isInteger(options.nThreads) || options.nThreads < 1))
+    issues.push({ path: ['nThreads'], message: `nThreads must be a positive integer, got ${options.nThreads}` });
+  if (issues.length > 0) throw new MlinferError('MLI_INVALID_DATA', issues.map((i) => i.message).join('; '), { issues });
+
+  const featureKinds = kindsArray(options.featureKinds, nFeatures, issues);
+  const categoryCounts = new Uint32Array(nFeatures);
+  for (let f = 0; f < nFeatures; f++) {
+    if (featureKinds[f] !== FEATURE_CATEGORICAL) continue;
+    const given = options.categoryCounts?.[f];
+    let max = -1;
+    for (let r = 0; r < nRows; r++) {
+      const v = data[r * nFeatures + f];
+      if (v !== v) continue;
+      if (!Number.isInteger(v) || v < 0) {
+        issues.push({ path: [r, f], message: `categorical feature ${f} at row ${r} must be a code >= 0, got ${v}` });
+        break;
+      }
+      if (v > max) max = v;
+    }
+    categoryCounts[f] = given ?? max + 1;
+    if (categoryCounts[f] > 255)
+      issues.push({
+        path: ['categoryCounts', f],
+        message: `categorical feature ${f} has ${categoryCounts[f]} categories; at most 255 are supported`,
+      });
+  }
+
+  // targets
+  const yy = sharedMemory ? new Float64Array(new SharedArrayBuffer(nRows * 8)) : new Float64Array(nRows);
+  let nClasses = 0;
+  if (task === 'classification') {
+    let max = -1;
+    for (let r = 0; r < nRows; r++) {
+      const v = y[r];
+      if (!Number.isInteger(v) || v < 0) {
+        issues.push({ path: ['y', r], message: `y[${r}] must be a class index (an integer >= 0), got ${v}` });
+        if (issues.length > 20) break;
+        continue;
+      }
+      yy[r] = v;
+      if (v > max) max = v;
+    }
+    nClasses = options.nClasses ?? max + 1;
+    if (!Number.isInteger(nClasses) || nClasses < 1 || nClasses <= max)
+      issues.push({ path: ['nClasses'], message: `nClasses must be an integer > the largest class index ${max}` });
+  } else {
+    for (let r = 0; r < nRows; r++) {
+      const v = y[r];
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        issues.push({ path: ['y', r], message: `y[${r}] must be a finite number, got ${v}` });
+        if (issues.length > 20) break;
+        continue;
+      }
+      yy[r] = v;
+    }
+  }
+
+  // weights: sample weights times class weights
+  let weights: Float64Array | null = null;
+  const sw = options.sampleWeight;
+  if (sw !== undefined) {
+    if (sw.length !== nRows)
+      issues.push({ path: ['sampleWeight'], message: `sampleWeight must have ${nRows} values, got ${sw.length}` });
+    else {
+      weights = sharedMemory ? new Float64Array(new SharedArrayBuffer(nRows * 8)) : new Float64Array(nRows);
+      let sum = 0;
+      for (let r = 0; r < nRows; r++) {
+        const v = sw[r];
+        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+          issues.push({ path: ['sampleWeight', r], message: `sampleWeight[${r}] must be a finite number >= 0, got ${v}` });
+          break;
+        }
+        weights[r] = v;
+        sum += v;
+      }
+      if (sum <= 0) issues.push({ path: ['sampleWeight'], message: 'sampleWeight must not be all zero' });
+    }
+  }
+  throwIfIssues(issues, 'training data');
+
+  if (task === 'classification' && params.classWeight !== null && params.classWeight !== 'balanced_subsample') {
+    const cw = new Float64Array(nClasses).fill(1);
+    if (params.classWeight === 'balanced') {
+      const counts = new Float64Array(nClasses);
+      for (let r = 0; r < nRows; r++) counts[yy[r]]++;
+      let present = 0;
+      for (let c = 0; c < nClasses; c++) if (counts[c] > 0) present++;
+      for (let c = 0; c < nClasses; c++) cw[c] = counts[c] > 0 ? nRows / (present * counts[c]) : 1;
+    } else {
+      for (const [k, v] of Object.entries(params.classWeight)) {
+        const c = Number(k);
+        if (!Number.isInteger(c) || c < 0 || c >= nClasses)
+          issues.push({ path: ['classWeight', k], message: `classWeight has a key ${k} that is not a class index` });
+        else cw[c] = v;
+      }
+      throwIfIssues(issues, 'classWeight');
+    }
+    if (!weights) {
+      weights = sharedMemory ? new Float64Array(new SharedArrayBuffer(nRows * 8)) : new Float64Array(nRows);
+      weights.fill(1);
+    }
+    for (let r = 0; r < nRows; r++) weights[r] *= cw[yy[r]];
+  }
+
+  const { binEdges, binEdgeOffsets } = computeBinEdges(X, featureKinds, params.maxBins);
+  const bins = binMatrix(X, featureKinds, categoryCounts, binEdges, binEdgeOffsets, sharedMemory);
+  const cfg: TreeConfig = {
+    entropy: params.criterion === 'entropy' || params.criterion === 'log_loss',
+    maxDepth: params.maxDepth ?? Number.POSITIVE_INFINITY,
+    minSamplesSplit: resolveMinCount(params.minSamplesSplit, nRows),
+    minSamplesLeaf: resolveMinCount(params.minSamplesLeaf, nRows),
+    maxFeatures: resolveMaxFeatures(params.maxFeatures, nFeatures),
+    bootstrap: params.bootstrap,
+    maxSamples: resolveMaxSamples(params.maxSamples, nRows),
+    balancedSubsample: params.classWeight === 'balanced_subsample',
+    computeOob: params.oobScore,
+  };
+  const data2: TrainingData = {
+    task,
+    bins,
+    nRows,
+    nFeatures,
+    featureKinds,
+    categoryCounts,
+    nOutputs: task === 'classification' ? nClasses : 1,
+    y: yy,
+    weights,
+  };
+  const seeds = Array.from({ length: params.nEstimators }, (_, i) => treeSeed(params.seed, i));
+  return { params, data: data2, cfg, seeds, binEdges, binEdgeOffsets };
+}
+
+/** Joins grown trees (in tree order, whatever order they finished in) into one fitted forest. */
+export function assembleForest(prep: PreparedFit, trees: GrownTree[]): FittedForest {
+  const { data, params } = prep;
+  const C = data.nOutputs;
+  let totalWords = 0;
+  let totalLeaves = 0;
+  for (const t of trees) {
+    totalWords += t.nodes.length;
+    totalLeaves += t.leafValues.length / C;
+  }
+  const nodes = new Int32Array(totalWords);
+  const leafValues = new Float64Array(totalLeaves * C);
+  const treeOffsets = new Uint32Array(trees.length + 1);
+  let wordBase = 0;
+  let leafBase = 0;
+  for (let t = 0; t < trees.length; t++) {
+    const src = trees[t].nodes;
+    treeOffsets[t] = wordBase;
+    nodes.set(src, wordBase);
+    for (let p = 0; p < src.length; ) {
+      const w1 = src[p + 1];
+      const flags = w1 >>> FLAG_SHIFT;
+      const rebased = (w1 & OFFSET_MASK) + (flags & NODE_LEAF ? leafBase : wordBase);
+      nodes[wordBase + p + 1] = (flags << FLAG_SHIFT) | rebased;
+      p += flags & NODE_CATEGORICAL ? 2 + ((data.categoryCounts[src[p] & 0xffff] + 31) >>> 5) : 2;
+    }
+    leafValues.set(trees[t].leafValues, leafBase * C);
+    wordBase += src.length;
+    leafBase += trees[t].leafValues.length / C;
+  }
+  treeOffsets[trees.length] = wordBase;
+
+  // importances: each tree's normalised, then averaged and normalised again (scikit-learn)
+  const imp = new Float64Array(data.nFeatures);
+  for (const t of trees) {
+    let s = 0;
+    for (let f = 0; f < data.nFeatures; f++) s += t.importances[f];
+    if (s > 0) for (let f = 0; f < data.nFeatures; f++) imp[f] += t.importances[f] / s;
+  }
+  let s = 0;
+  for (let f = 0; f < data.nFeatures; f++) s += imp[f];
+  if (s > 0) for (let f = 0; f < data.nFeatures; f++) imp[f] /= s;
+
+  const arrays: ForestArrays = {
+    task: data.task,
+    nFeatures: data.nFeatures,
+    nOutputs: C,
+    featureKinds: data.featureKinds.slice(),
+    categoryCounts: data.categoryCounts.slice(),
+    binEdges: prep.binEdges,
+    binEdgeOffsets: prep.binEdgeOffsets,
+    treeOffsets,
+    nodes,
+    leafValues,
+  };
+
+  let oobScore: number | null = null;
+  let oobPrediction: Float64Array | null = null;
+  if (params.oobScore) ({ oobScore, oobPrediction } = outOfBag(data, trees));
+
+  return createFittedForest(arrays, params, imp, oobScore, oobPrediction);
+}
+
+function outOfBag(data: TrainingData, trees: GrownTree[]): { oobScore: number; oobPrediction: Float64Array } {
+  const C = data.nOutputs;
+  const n = data.nRows;
+  const sum = new Float64Array(n * C);
+  const count = new Uint32Array(n);
+  for (const t of trees) {
+    for (let k = 0; k < t.oobRows.length; k++) {
+      const r = t.oobRows[k];
+      count[r]++;
+      for (let c = 0; c < C; c++) sum[r * C + c] += t.oobValues[k * C + c];
+    }
+  }
+  let scored = 0;
+  let correct = 0;
+  let ssRes = 0;
+  let meanY = 0;
+  for (let r = 0; r < n; r++) {
+    if (count[r] === 0) {
+      for (let c = 0; c < C; c++) sum[r * C + c] = Number.NaN;
+      continue;
+    }
+    for (let c = 0; c < C; c++) sum[r * C + c] /= count[r];
+    scored++;
+    if (data.task === 'classification') {
+      if (argmax(sum, r * C, C) === data.y[r]) correct++;
+    } else meanY += data.y[r];
+  }
+  if (data.task === 'classification') return { oobScore: scored ? correct / scored : Number.NaN, oobPrediction: sum };
+  meanY /= scored || 1;
+  let ssTot = 0;
+  for (let r = 0; r < n; r++) {
+    if (count[r] === 0) continue;
+    ssRes += (data.y[r] - sum[r]) ** 2;
+    ssTot += (data.y[r] - meanY) ** 2;
+  }
+  return { oobScore: ssTot > 0 ? 1 - ssRes / ssTot : Number.NaN, oobPrediction: sum };
+}
+
+/** Wraps compiled arrays (fitted here, or loaded from a model file) into an immutable fitted forest. */
+export function createFittedForest(
+  arrays: ForestArrays,
+  params: ForestParams,
+  featureImportances: Float64Array,
+  oobScore: number | null = null,
+  oobPrediction: Float64Array | null = null,
+): FittedForest {
+  let scorer: ReturnType<typeof createScorer> | null = null;
+  const getScorer = () => {
+    scorer ??= createScorer(arrays);
+    return scorer;
+  };
+  const C = arrays.nOutputs;
+  const checkX = (X: Matrix): void => {
+    if (X.nFeatures !== arrays.nFeatures || X.data.length !== X.nRows * X.nFeatures)
+      throw new MlinferError(
+        'MLI_SCHEMA_MISMATCH',
+        `X must have ${arrays.nFeatures} features per row, got ${X.nFeatures} (data length ${X.data.length})`,
+      );
+  };
+  const forest: FittedForest = {
+    task: arrays.task,
+    params: Object.freeze({ ...params }),
+    nFeatures: arrays.nFeatures,
+    nClasses: arrays.task === 'classification' ? C : 0,
+    arrays,
+    featureImportances,
+    oobScore,
+    oobPrediction,
+    predict(X) {
+      checkX(X);
+      const out = getScorer().scoreMatrix(X);
+      if (C === 1) return out;
+      const labels = new Float64Array(X.nRows);
+      for (let r = 0; r < X.nRows; r++) labels[r] = argmax(out, r * C, C);
+      return labels;
+    },
+    predictProba(X) {
+      if (arrays.task !== 'classification')
+        throw new MlinferError('MLI_INVALID_OPTION', 'predictProba needs a classification forest');
+      checkX(X);
+      return getScorer().scoreMatrix(X);
+    },
+  };
+  return Object.freeze(forest);
+}
+
+/**
+ * Trains a random forest on this thread (browsers, edge runtimes, or small data).
+ *
+ * @example
+ * const X = { data: new Float64Array([0, 0, 1, 1]), nRows: 4, nFeatures: 1 };
+ * const forest = fitForestSync(X, new Float64Array([0, 0, 1, 1]), { task: 'classification', nEstimators: 10 });
+ * forest.predict(X); // Float64Array [0, 0, 1, 1]
+ */
+export function fitForestSync(X: Matrix, y: ArrayLike<number>, options: FitOptions): FittedForest {
+  const prep = prepareFit(X, y, options, false);
+  const trees: GrownTree[] = [];
+  for (let i = 0; i < prep.seeds.length; i++) {
+    trees.push(growTree(prep.data, prep.cfg, prep.seeds[i]));
+    options.onProgress?.(i + 1, prep.seeds.length);
+  }
+  return assembleForest(prep, trees);
+}

@@ -1,0 +1,526 @@
+import { createRng } from './rng.js';
+import {
+  FEATURE_CATEGORICAL,
+  FLAG_SHIFT,
+  NODE_CATEGORICAL,
+  NODE_LEAF,
+  NODE_MISSING_LEFT,
+  OFFSET_MASK,
+  type Task,
+  TRAIN_MISSING_BIN,
+} from './types.js';
+
+/** The binned training set, shared read-only by every tree (and every worker thread). */
+export interface TrainingData {
+  task: Task;
+  /** Column-major bins: feature f of row r at f * nRows + r. TRAIN_MISSING_BIN for missing. */
+  bins: Uint8Array;
+  nRows: number;
+  nFeatures: number;
+  featureKinds: Uint8Array;
+  categoryCounts: Uint32Array;
+  /** Classes for classification, 1 for regression. */
+  nOutputs: number;
+  /** Class index (classification) or target value (regression). */
+  y: Float64Array;
+  /** Per-row weights (sample weights times class weights), or null for all ones. */
+  weights: Float64Array | null;
+}
+
+/** Per-tree settings, already resolved to counts. */
+export interface TreeConfig {
+  entropy: boolean;
+  maxDepth: number;
+  minSamplesSplit: number;
+  minSamplesLeaf: number;
+  maxFeatures: number;
+  bootstrap: boolean;
+  maxSamples: number;
+  balancedSubsample: boolean;
+  computeOob: boolean;
+}
+
+/** One grown tree, with word offsets and leaf indices local to the tree (the assembler relocates them). */
+export interface GrownTree {
+  nodes: Int32Array;
+  leafValues: Float64Array;
+  /** Unnormalised impurity decrease per feature, weighted by node weight. */
+  importances: Float64Array;
+  /** Out-of-bag rows and this tree's outputs for them (nOutputs values per row). */
+  oobRows: Uint32Array;
+  oobValues: Float64Array;
+}
+
+const MISS = TRAIN_MISSING_BIN;
+
+/**
+ * Grows one tree by histogram split search over pre-binned data, depth first, writing nodes in pre-order
+ * so that a left child directly follows its parent. Features are sampled at every split.
+ */
+export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownTree {
+  const rng = createRng(seed);
+  const { bins, nRows: n, nFeatures: nf, y, featureKinds, categoryCounts } = d;
+  const isClf = d.task === 'classification';
+  const C = isClf ? d.nOutputs : 1;
+
+  // --- sample weights: bootstrap counts times the caller's weights ---
+  const w = new Float64Array(n);
+  if (cfg.bootstrap) for (let i = 0; i < cfg.maxSamples; i++) w[rng.int(n)] += 1;
+  else w.fill(1);
+  const inBag = new Uint8Array(n);
+  for (let r = 0; r < n; r++) inBag[r] = w[r] > 0 ? 1 : 0;
+  if (isClf && cfg.balancedSubsample) {
+    const cnt = new Float64Array(C);
+    let total = 0;
+    let present = 0;
+    for (let r = 0; r < n; r++) {
+      cnt[y[r]] += w[r];
+      total += w[r];
+    }
+    for (let c = 0; c < C; c++) if (cnt[c] > 0) present++;
+    for (let r = 0; r < n; r++) if (w[r] > 0) w[r] *= total / (present * cnt[y[r]]);
+  }
+  if (d.weights) for (let r = 0; r < n; r++) w[r] *= d.weights[r];
+  const yc = new Int32Array(isClf ? n : 0);
+  if (isClf) for (let r = 0; r < n; r++) yc[r] = y[r];
+  let nIn = 0;
+  for (let r = 0; r < n; r++) if (w[r] > 0) nIn++;
+  const idx = new Uint32Array(nIn);
+  for (let r = 0, k = 0; r < n; r++) if (w[r] > 0) idx[k++] = r;
+
+  // --- output buffers ---
+  let nodes = new Int32Array(1024);
+  let nodesLen = 0;
+  let leafValues = new Float64Array(1024 * C);
+  let nLeaves = 0;
+  const importances = new Float64Array(nf);
+  const ensureNodes = (extra: number): void => {
+    if (nodesLen + extra <= nodes.length) return;
+    const next = new Int32Array(Math.max(nodes.length * 2, nodesLen + extra));
+    next.set(nodes);
+    nodes = next;
+  };
+
+  // --- scratch ---
+  const histW = new Float64Array(256 * C);
+  const histS = new Float64Array(isClf ? 0 : 256);
+  const histN = new Uint32Array(256);
+  const touched = new Uint32Array(8);
+  const order = new Uint8Array(256);
+  const stat = new Float64Array(256);
+  const T = new Float64Array(C); // node totals per class
+  const L = new Float64Array(C); // left accumulators
+  const perm = new Int32Array(nf);
+  for (let f = 0; f < nf; f++) perm[f] = f;
+  const bestSet = new Uint32Array(8);
+  const curSet = new Uint32Array(8);
+
+  // node stats
+  let TW = 0;
+  let TS = 0;
+  // best split so far at the current node
+  let bestProxy = Number.NEGATIVE_INFINITY;
+  let bestF = -1;
+  let bestThr = 0;
+  let bestMissLeft = false;
+  let bestHasMissing = false;
+  let bestLN = 0;
+  let bestRN = 0;
+  let bestIsCat = false;
+
+  const minLeaf = cfg.minSamplesLeaf;
+  const entropy = cfg.entropy;
+
+  /** Scores a classification split from left class weights l (+ m when missing goes left). */
+  const clfProxy = (addMissing: boolean, LW: number, RW: number): number => {
+    let s = 0;
+    const mBase = MISS * C;
+    if (entropy) {
+      for (let c = 0; c < C; c++) {
+        const lc = addMissing ? L[c] + histW[mBase + c] : L[c];
+        const rc = T[c] - lc;
+        if (lc > 0) s += lc * Math.log(lc / LW);
+        if (rc > 0) s += rc * Math.log(rc / RW);
+      }
+      return s;
+    }
+    let sl = 0;
+    let sr = 0;
+    for (let c = 0; c < C; c++) {
+      const lc = addMissing ? L[c] + histW[mBase + c] : L[c];
+      const rc = T[c] - lc;
+      sl += lc * lc;
+      sr += rc * rc;
+    }
+    s = sl / LW + sr / RW;
+    return s;
+  };
+
+  /**
+   * Scans bins in `order[0..k)` as a left-to-right sequence of split points. For each point it tries the
+   * missing values on the right and on the left; after the last bin, it tries "non-missing left, missing right".
+   * Returns the position of the best split found in this scan (or -1), updating the best-so-far state.
+   */
+  const scan = (f: number, k: number, isCat: boolean): number => {
+    const MN = histN[MISS];
+    let MW = 0;
+    let MS = 0;
+    if (isClf) for (let c = 0; c < C; c++) MW += histW[MISS * C + c];
+    else {
+      MW = histW[MISS];
+      MS = histS[MISS];
+    }
+    let LN = 0;
+    let LW = 0;
+    let LS = 0;
+    if (isClf) L.fill(0);
+    const TN = curN;
+    let found = -1;
+    for (let j = 0; j < k; j++) {
+      const b = order[j];
+      LN += histN[b];
+      if (isClf) {
+        const base = b * C;
+        for (let c = 0; c < C; c++) {
+          const v = histW[base + c];
+          L[c] += v;
+          LW += v;
+        }
+      } else {
+        LW += histW[b];
+        LS += histS[b];
+      }
+      const last = j === k - 1;
+      if (last && MN === 0) break;
+      // missing on the right (or, after the last bin, the split on missingness alone)
+      {
+        const ln = LN;
+        const rn = TN - LN;
+        if (ln >= minLeaf && rn >= minLeaf) {
+          const lw = LW;
+          const rw = TW - LW;
+          if (lw > 0 && rw > 0) {
+            const p = isClf ? clfProxy(false, lw, rw) : (LS * LS) / lw + ((TS - LS) * (TS - LS)) / rw;
+            if (p > bestProxy) {
+              bestProxy = p;
+              bestF = f;
+              bestThr = b;
+              bestMissLeft = false;
+              bestHasMissing = MN > 0;
+              bestLN = ln;
+              bestRN = rn;
+              bestIsCat = isCat;
+              found = j;
+            }
+          }
+        }
+      }
+      if (MN > 0 && !last) {
+        const ln = LN + MN;
+        const rn = TN - ln;
+        if (ln >= minLeaf && rn >= minLeaf) {
+          const lw = LW + MW;
+          const rw = TW - lw;
+          if (lw > 0 && rw > 0) {
+            const ls = LS + MS;
+            const p = isClf ? clfProxy(true, lw, rw) : (ls * ls) / lw + ((TS - ls) * (TS - ls)) / rw;
+            if (p > bestProxy) {
+              bestProxy = p;
+              bestF = f;
+              bestThr = b;
+              bestMissLeft = true;
+              bestHasMissing = true;
+              bestLN = ln;
+              bestRN = rn;
+              bestIsCat = isCat;
+              found = j;
+            }
+          }
+        }
+      }
+    }
+    return found;
+  };
+
+  /** Orders the categories in order[0..k) by stat, ascending (insertion sort: k is small). */
+  const sortOrder = (k: number): void => {
+    for (let i = 1; i < k; i++) {
+      const b = order[i];
+      const s = stat[b];
+      let j = i - 1;
+      while (j >= 0 && stat[order[j]] > s) {
+        order[j + 1] = order[j];
+        j--;
+      }
+      order[j + 1] = b;
+    }
+  };
+
+  const setFromOrder = (upto: number): void => {
+    curSet.fill(0);
+    for (let j = 0; j <= upto; j++) curSet[order[j] >>> 5] |= 1 << (order[j] & 31);
+    bestSet.set(curSet);
+  };
+
+  let curStart = 0;
+  let curEnd = 0;
+  let curN = 0;
+
+  /** Builds feature f's histogram over the current node, finds its best split. False when f is constant here. */
+  const evaluateFeature = (f: number): boolean => {
+    const col = f * n;
+    if (isClf) {
+      for (let i = curStart; i < curEnd; i++) {
+        const r = idx[i];
+        const b = bins[col + r];
+        histN[b]++;
+        histW[b * C + yc[r]] += w[r];
+        touched[b >>> 5] |= 1 << (b & 31);
+      }
+    } else {
+      for (let i = curStart; i < curEnd; i++) {
+        const r = idx[i];
+        const b = bins[col + r];
+        const wr = w[r];
+        histN[b]++;
+        histW[b] += wr;
+        histS[b] += wr * y[r];
+        touched[b >>> 5] |= 1 << (b & 31);
+      }
+    }
+    // bins present in this node, ascending, without the missing bin
+    touched[MISS >>> 5] &= ~(1 << (MISS & 31));
+    let k = 0;
+    for (let wi = 0; wi < 8; wi++) {
+      let x = touched[wi];
+      while (x !== 0) {
+        const t = x & -x;
+        order[k++] = (wi << 5) + (31 - Math.clz32(t));
+        x ^= t;
+      }
+      touched[wi] = 0;
+    }
+    const hasMissing = histN[MISS] > 0;
+    const constant = k + (hasMissing ? 1 : 0) <= 1;
+    if (!constant) {
+      if (featureKinds[f] !== FEATURE_CATEGORICAL) scan(f, k, false);
+      else if (!isClf || C === 2) {
+        for (let j = 0; j < k; j++) {
+          const b = order[j];
+          stat[b] = isClf ? histW[b * 2 + 1] / (histW[b * 2] + histW[b * 2 + 1]) : histS[b] / histW[b];
+        }
+        sortOrder(k);
+        const at = scan(f, k, true);
+        if (at >= 0) setFromOrder(at);
+      } else {
+        // Several classes: no ordering is optimal, so try one ordering per class (by that class's share).
+        for (let c = 0; c < C; c++) {
+          for (let j = 0; j < k; j++) {
+            const b = order[j];
+            let tot = 0;
+            for (let q = 0; q < C; q++) tot += histW[b * C + q];
+            stat[b] = histW[b * C + c] / tot;
+          }
+          sortOrder(k);
+          const at = scan(f, k, true);
+          if (at >= 0) setFromOrder(at);
+        }
+      }
+    }
+    // reset only what this node touched
+    for (let j = 0; j < k; j++) {
+      const b = order[j];
+      histN[b] = 0;
+      if (isClf) for (let c = 0; c < C; c++) histW[b * C + c] = 0;
+      else {
+        histW[b] = 0;
+        histS[b] = 0;
+      }
+    }
+    histN[MISS] = 0;
+    if (isClf) for (let c = 0; c < C; c++) histW[MISS * C + c] = 0;
+    else {
+      histW[MISS] = 0;
+      histS[MISS] = 0;
+    }
+    return !constant;
+  };
+
+  const goesLeft = (r: number): boolean => {
+    const b = bins[bestF * n + r];
+    if (b === MISS) return bestMissLeft;
+    if (bestIsCat) return ((bestSet[b >>> 5] >>> (b & 31)) & 1) === 1;
+    return b <= bestThr;
+  };
+
+  const emitLeaf = (): void => {
+    ensureNodes(2);
+    nodes[nodesLen] = 0;
+    nodes[nodesLen + 1] = (NODE_LEAF << FLAG_SHIFT) | nLeaves;
+    nodesLen += 2;
+    if ((nLeaves + 1) * C > leafValues.length) {
+      const next = new Float64Array(leafValues.length * 2);
+      next.set(leafValues);
+      leafValues = next;
+    }
+    if (isClf) for (let c = 0; c < C; c++) leafValues[nLeaves * C + c] = Math.fround(T[c] / TW);
+    else leafValues[nLeaves] = TS / TW;
+    nLeaves++;
+  };
+
+  // Depth-first with an explicit stack: [start, end, depth, parent feature, word to patch with our offset].
+  const stack: number[] = [0, nIn, 0, -1, -1];
+  while (stack.length > 0) {
+    const patch = stack.pop()!;
+    const parentF = stack.pop()!;
+    const depth = stack.pop()!;
+    curEnd = stack.pop()!;
+    curStart = stack.pop()!;
+    curN = curEnd - curStart;
+    if (patch >= 0) nodes[patch] |= nodesLen;
+
+    // node totals, impurity and purity
+    TW = 0;
+    TS = 0;
+    let impurity: number;
+    let pure: boolean;
+    if (isClf) {
+      T.fill(0);
+      for (let i = curStart; i < curEnd; i++) {
+        const r = idx[i];
+        T[yc[r]] += w[r];
+      }
+      let sq = 0;
+      let nonZero = 0;
+      for (let c = 0; c < C; c++) {
+        TW += T[c];
+        if (T[c] > 0) nonZero++;
+      }
+      if (entropy) {
+        let h = 0;
+        for (let c = 0; c < C; c++) if (T[c] > 0) h -= (T[c] / TW) * Math.log2(T[c] / TW);
+        impurity = h;
+      } else {
+        for (let c = 0; c < C; c++) sq += (T[c] / TW) * (T[c] / TW);
+        impurity = 1 - sq;
+      }
+      pure = nonZero <= 1;
+    } else {
+      let Q = 0;
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = Number.NEGATIVE_INFINITY;
+      for (let i = curStart; i < curEnd; i++) {
+        const r = idx[i];
+        const v = y[r];
+        const wr = w[r];
+        TW += wr;
+        TS += wr * v;
+        Q += wr * v * v;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      impurity = Math.max(0, Q / TW - (TS / TW) * (TS / TW));
+      pure = lo === hi;
+    }
+    if (parentF >= 0) importances[parentF] -= TW * impurity;
+
+    const canSplit =
+      !pure && curN >= cfg.minSamplesSplit && curN >= 2 * minLeaf && depth < cfg.maxDepth;
+    bestProxy = Number.NEGATIVE_INFINITY;
+    bestF = -1;
+    if (canSplit) {
+      let fEnd = nf;
+      let visited = 0;
+      let constants = 0;
+      while (fEnd > 0 && (visited < cfg.maxFeatures || visited <= constants)) {
+        visited++;
+        const j = rng.int(fEnd);
+        const f = perm[j];
+        perm[j] = perm[fEnd - 1];
+        perm[fEnd - 1] = f;
+        fEnd--;
+        if (!evaluateFeature(f)) constants++;
+      }
+    }
+    if (bestF < 0) {
+      emitLeaf();
+      continue;
+    }
+
+    // partition rows: left ones first
+    let i = curStart;
+    let j = curEnd - 1;
+    while (i <= j) {
+      const r = idx[i];
+      if (goesLeft(r)) i++;
+      else {
+        idx[i] = idx[j];
+        idx[j] = r;
+        j--;
+      }
+    }
+    const mid = i;
+    importances[bestF] += TW * impurity;
+
+    const missLeft = bestHasMissing ? bestMissLeft : bestLN >= bestRN;
+    const setWords = bestIsCat ? (categoryCounts[bestF] + 31) >>> 5 : 0;
+    ensureNodes(2 + setWords);
+    const at = nodesLen;
+    nodes[at] = bestF | ((bestIsCat ? 0 : bestThr) << 16);
+    nodes[at + 1] =
+      ((NODE_MISSING_LEFT * (missLeft ? 1 : 0) + (bestIsCat ? NODE_CATEGORICAL : 0)) << FLAG_SHIFT) | 0;
+    for (let q = 0; q < setWords; q++) nodes[at + 2 + q] = bestSet[q] | 0;
+    nodesLen += 2 + setWords;
+    const f = bestF;
+    // right is pushed first so that the left subtree is written right after this node
+    stack.push(mid, curEnd, depth + 1, f, at + 1);
+    stack.push(curStart, mid, depth + 1, f, -1);
+  }
+
+  const outNodes = nodes.slice(0, nodesLen);
+  const outLeaves = leafValues.slice(0, nLeaves * C);
+
+  // out-of-bag outputs, walking the new tree over the training bins
+  let oobRows = new Uint32Array(0);
+  let oobValues = new Float64Array(0);
+  if (cfg.computeOob) {
+    let nOob = 0;
+    for (let r = 0; r < n; r++) if (!inBag[r]) nOob++;
+    oobRows = new Uint32Array(nOob);
+    oobValues = new Float64Array(nOob * C);
+    for (let r = 0, k = 0; r < n; r++) {
+      if (inBag[r]) continue;
+      oobRows[k] = r;
+      const leaf = walkTrainingBins(outNodes, bins, n, r, categoryCounts);
+      for (let c = 0; c < C; c++) oobValues[k * C + c] = outLeaves[leaf * C + c];
+      k++;
+    }
+  }
+  return { nodes: outNodes, leafValues: outLeaves, importances, oobRows, oobValues };
+}
+
+/** The leaf index that training row r reaches in a tree with local offsets. */
+function walkTrainingBins(
+  nodes: Int32Array,
+  bins: Uint8Array,
+  nRows: number,
+  r: number,
+  categoryCounts: Uint32Array,
+): number {
+  let p = 0;
+  for (;;) {
+    const w1 = nodes[p + 1];
+    const flags = w1 >>> FLAG_SHIFT;
+    if (flags & NODE_LEAF) return w1 & OFFSET_MASK;
+    const w0 = nodes[p];
+    const f = w0 & 0xffff;
+    const b = bins[f * nRows + r];
+    let left: boolean;
+    let setWords = 0;
+    if (flags & NODE_CATEGORICAL) {
+      setWords = (categoryCounts[f] + 31) >>> 5;
+      left = b === MISS ? (flags & NODE_MISSING_LEFT) !== 0 : ((nodes[p + 2 + (b >>> 5)] >>> (b & 31)) & 1) === 1;
+    } else left = b === MISS ? (flags & NODE_MISSING_LEFT) !== 0 : b <= w0 >>> 16;
+    p = left ? p + 2 + setWords : w1 & OFFSET_MASK;
+  }
+}

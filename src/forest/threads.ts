@@ -1,0 +1,65 @@
+// Node only: grows trees on worker threads. The training data is shared, never copied; each tree's
+// result comes back as transferred buffers and is placed by its index, so the thread count never
+// changes the forest.
+import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import { MlinferError } from '../errors.js';
+import type { GrownTree, TrainingData, TreeConfig } from './grow-tree.js';
+import { startWorker } from './worker-url.js';
+
+export function defaultThreadCount(): number {
+  return Math.max(1, availableParallelism());
+}
+
+export async function growTreesOnThreads(
+  data: TrainingData,
+  cfg: TreeConfig,
+  seeds: number[],
+  nThreads: number,
+  onTree: (done: number) => void,
+): Promise<GrownTree[]> {
+  const results: GrownTree[] = new Array(seeds.length);
+  const nWorkers = Math.min(nThreads, seeds.length);
+  let next = 0;
+  let done = 0;
+  const workers: Worker[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let failed = false;
+      const fail = (e: Error): void => {
+        if (failed) return;
+        failed = true;
+        reject(e);
+      };
+      for (let i = 0; i < nWorkers; i++) {
+        const worker = startWorker(import.meta.url, 'forest-worker', 'train-worker.ts', { workerData: { data, cfg } });
+        workers.push(worker);
+        const feed = (): void => {
+          if (next < seeds.length) {
+            const index = next++;
+            worker.postMessage({ index, seed: seeds[index] });
+          }
+        };
+        worker.on('message', (msg: { index: number; tree?: GrownTree; error?: string }) => {
+          if (msg.error !== undefined || !msg.tree) {
+            fail(new MlinferError('MLI_WORKER_FAILED', `training worker failed on tree ${msg.index}: ${msg.error}`));
+            return;
+          }
+          results[msg.index] = msg.tree;
+          done++;
+          onTree(done);
+          if (done === seeds.length) resolve();
+          else feed();
+        });
+        worker.on('error', (e) => fail(new MlinferError('MLI_WORKER_FAILED', `training worker crashed: ${e.message}`, { cause: e })));
+        worker.on('exit', (code) => {
+          if (done < seeds.length) fail(new MlinferError('MLI_WORKER_FAILED', `training worker exited with code ${code} before the forest was done`));
+        });
+        feed();
+      }
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return results;
+}
