@@ -13,7 +13,7 @@ import {
 /** The binned training set, shared read-only by every tree (and every worker thread). */
 export interface TrainingData {
   task: Task;
-  /** Column-major bins: feature f of row r at f * nRows + r. TRAIN_MISSING_BIN for missing. */
+  /** Row-major bins: feature f of row r at r * nFeatures + f. TRAIN_MISSING_BIN for missing. */
   bins: Uint8Array;
   nRows: number;
   nFeatures: number;
@@ -85,8 +85,20 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
   if (isClf) for (let r = 0; r < n; r++) yc[r] = y[r];
   let nIn = 0;
   for (let r = 0; r < n; r++) if (w[r] > 0) nIn++;
+  // The node's rows, with their weights and targets kept alongside and partitioned together, so that
+  // histogram building reads only the bins at random.
   const idx = new Uint32Array(nIn);
-  for (let r = 0, k = 0; r < n; r++) if (w[r] > 0) idx[k++] = r;
+  const nodeW = new Float64Array(nIn);
+  const nodeYc = new Int32Array(isClf ? nIn : 0);
+  const nodeY = new Float64Array(isClf ? 0 : nIn);
+  for (let r = 0, k = 0; r < n; r++) {
+    if (w[r] <= 0) continue;
+    idx[k] = r;
+    nodeW[k] = w[r];
+    if (isClf) nodeYc[k] = yc[r];
+    else nodeY[k] = y[r];
+    k++;
+  }
 
   // --- output buffers ---
   let nodes = new Int32Array(1024);
@@ -102,10 +114,14 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
   };
 
   // --- scratch ---
-  const histW = new Float64Array(256 * C);
-  const histS = new Float64Array(isClf ? 0 : 256);
-  const histN = new Uint32Array(256);
-  const touched = new Uint32Array(8);
+  // Histograms for a batch of sampled features, built in one pass over the node's rows.
+  const maxBatch = Math.max(1, Math.min(cfg.maxFeatures, nf));
+  const histW = new Float64Array(maxBatch * 256 * C);
+  const histS = new Float64Array(isClf ? 0 : maxBatch * 256);
+  const histN = new Uint32Array(maxBatch * 256);
+  const touched = new Uint32Array(maxBatch * 8);
+  const batch = new Int32Array(maxBatch);
+  let hb = 0; // the histogram (batch slot * 256) that scan() reads
   const order = new Uint8Array(256);
   const stat = new Float64Array(256);
   const T = new Float64Array(C); // node totals per class
@@ -134,7 +150,7 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
   /** Scores a classification split from left class weights l (+ m when missing goes left). */
   const clfProxy = (addMissing: boolean, LW: number, RW: number): number => {
     let s = 0;
-    const mBase = MISS * C;
+    const mBase = (hb + MISS) * C;
     if (entropy) {
       for (let c = 0; c < C; c++) {
         const lc = addMissing ? L[c] + histW[mBase + c] : L[c];
@@ -162,13 +178,13 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
    * Returns the position of the best split found in this scan (or -1), updating the best-so-far state.
    */
   const scan = (f: number, k: number, isCat: boolean): number => {
-    const MN = histN[MISS];
+    const MN = histN[hb + MISS];
     let MW = 0;
     let MS = 0;
-    if (isClf) for (let c = 0; c < C; c++) MW += histW[MISS * C + c];
+    if (isClf) for (let c = 0; c < C; c++) MW += histW[(hb + MISS) * C + c];
     else {
-      MW = histW[MISS];
-      MS = histS[MISS];
+      MW = histW[hb + MISS];
+      MS = histS[hb + MISS];
     }
     let LN = 0;
     let LW = 0;
@@ -178,17 +194,18 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
     let found = -1;
     for (let j = 0; j < k; j++) {
       const b = order[j];
-      LN += histN[b];
+      const h = hb + b;
+      LN += histN[h];
       if (isClf) {
-        const base = b * C;
+        const base = h * C;
         for (let c = 0; c < C; c++) {
           const v = histW[base + c];
           L[c] += v;
           LW += v;
         }
       } else {
-        LW += histW[b];
-        LS += histS[b];
+        LW += histW[h];
+        LS += histS[h];
       }
       const last = j === k - 1;
       if (last && MN === 0) break;
@@ -266,48 +283,64 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
   let curEnd = 0;
   let curN = 0;
 
-  /** Builds feature f's histogram over the current node, finds its best split. False when f is constant here. */
-  const evaluateFeature = (f: number): boolean => {
-    const col = f * n;
+  /**
+   * Builds the histograms of the features in batch[0..m) over the current node in one pass, then finds each
+   * one's best split. Returns how many of them are constant in this node.
+   */
+  const evaluateFeatures = (m: number): number => {
     if (isClf) {
       for (let i = curStart; i < curEnd; i++) {
-        const r = idx[i];
-        const b = bins[col + r];
-        histN[b]++;
-        histW[b * C + yc[r]] += w[r];
-        touched[b >>> 5] |= 1 << (b & 31);
+        const row = idx[i] * nf;
+        const wi = nodeW[i];
+        const yi = nodeYc[i];
+        for (let j = 0; j < m; j++) {
+          const b = bins[row + batch[j]];
+          const h = (j << 8) + b;
+          histN[h]++;
+          histW[h * C + yi] += wi;
+          touched[(j << 3) + (b >>> 5)] |= 1 << (b & 31);
+        }
       }
     } else {
       for (let i = curStart; i < curEnd; i++) {
-        const r = idx[i];
-        const b = bins[col + r];
-        const wr = w[r];
-        histN[b]++;
-        histW[b] += wr;
-        histS[b] += wr * y[r];
-        touched[b >>> 5] |= 1 << (b & 31);
+        const row = idx[i] * nf;
+        const wi = nodeW[i];
+        const wy = wi * nodeY[i];
+        for (let j = 0; j < m; j++) {
+          const b = bins[row + batch[j]];
+          const h = (j << 8) + b;
+          histN[h]++;
+          histW[h] += wi;
+          histS[h] += wy;
+          touched[(j << 3) + (b >>> 5)] |= 1 << (b & 31);
+        }
       }
     }
-    // bins present in this node, ascending, without the missing bin
-    touched[MISS >>> 5] &= ~(1 << (MISS & 31));
-    let k = 0;
-    for (let wi = 0; wi < 8; wi++) {
-      let x = touched[wi];
-      while (x !== 0) {
-        const t = x & -x;
-        order[k++] = (wi << 5) + (31 - Math.clz32(t));
-        x ^= t;
+    let constants = 0;
+    for (let j = 0; j < m; j++) {
+      const f = batch[j];
+      hb = j << 8;
+      // bins present in this node, ascending, without the missing bin
+      const tb = j << 3;
+      touched[tb + (MISS >>> 5)] &= ~(1 << (MISS & 31));
+      let k = 0;
+      for (let wi = 0; wi < 8; wi++) {
+        let x = touched[tb + wi];
+        while (x !== 0) {
+          const t = x & -x;
+          order[k++] = (wi << 5) + (31 - Math.clz32(t));
+          x ^= t;
+        }
+        touched[tb + wi] = 0;
       }
-      touched[wi] = 0;
-    }
-    const hasMissing = histN[MISS] > 0;
-    const constant = k + (hasMissing ? 1 : 0) <= 1;
-    if (!constant) {
-      if (featureKinds[f] !== FEATURE_CATEGORICAL) scan(f, k, false);
+      const hasMissing = histN[hb + MISS] > 0;
+      const constant = k + (hasMissing ? 1 : 0) <= 1;
+      if (constant) constants++;
+      else if (featureKinds[f] !== FEATURE_CATEGORICAL) scan(f, k, false);
       else if (!isClf || C === 2) {
-        for (let j = 0; j < k; j++) {
-          const b = order[j];
-          stat[b] = isClf ? histW[b * 2 + 1] / (histW[b * 2] + histW[b * 2 + 1]) : histS[b] / histW[b];
+        for (let q = 0; q < k; q++) {
+          const h = hb + order[q];
+          stat[order[q]] = isClf ? histW[h * 2 + 1] / (histW[h * 2] + histW[h * 2 + 1]) : histS[h] / histW[h];
         }
         sortOrder(k);
         const at = scan(f, k, true);
@@ -315,39 +348,33 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
       } else {
         // Several classes: no ordering is optimal, so try one ordering per class (by that class's share).
         for (let c = 0; c < C; c++) {
-          for (let j = 0; j < k; j++) {
-            const b = order[j];
+          for (let q = 0; q < k; q++) {
+            const h = hb + order[q];
             let tot = 0;
-            for (let q = 0; q < C; q++) tot += histW[b * C + q];
-            stat[b] = histW[b * C + c] / tot;
+            for (let u = 0; u < C; u++) tot += histW[h * C + u];
+            stat[order[q]] = histW[h * C + c] / tot;
           }
           sortOrder(k);
           const at = scan(f, k, true);
           if (at >= 0) setFromOrder(at);
         }
       }
-    }
-    // reset only what this node touched
-    for (let j = 0; j < k; j++) {
-      const b = order[j];
-      histN[b] = 0;
-      if (isClf) for (let c = 0; c < C; c++) histW[b * C + c] = 0;
-      else {
-        histW[b] = 0;
-        histS[b] = 0;
+      // reset only what this node touched
+      for (let q = 0; q <= k; q++) {
+        const h = hb + (q < k ? order[q] : MISS);
+        histN[h] = 0;
+        if (isClf) for (let c = 0; c < C; c++) histW[h * C + c] = 0;
+        else {
+          histW[h] = 0;
+          histS[h] = 0;
+        }
       }
     }
-    histN[MISS] = 0;
-    if (isClf) for (let c = 0; c < C; c++) histW[MISS * C + c] = 0;
-    else {
-      histW[MISS] = 0;
-      histS[MISS] = 0;
-    }
-    return !constant;
+    return constants;
   };
 
   const goesLeft = (r: number): boolean => {
-    const b = bins[bestF * n + r];
+    const b = bins[r * nf + bestF];
     if (b === MISS) return bestMissLeft;
     if (bestIsCat) return ((bestSet[b >>> 5] >>> (b & 31)) & 1) === 1;
     return b <= bestThr;
@@ -386,10 +413,7 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
     let pure: boolean;
     if (isClf) {
       T.fill(0);
-      for (let i = curStart; i < curEnd; i++) {
-        const r = idx[i];
-        T[yc[r]] += w[r];
-      }
+      for (let i = curStart; i < curEnd; i++) T[nodeYc[i]] += nodeW[i];
       let sq = 0;
       let nonZero = 0;
       for (let c = 0; c < C; c++) {
@@ -410,9 +434,8 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
       let lo = Number.POSITIVE_INFINITY;
       let hi = Number.NEGATIVE_INFINITY;
       for (let i = curStart; i < curEnd; i++) {
-        const r = idx[i];
-        const v = y[r];
-        const wr = w[r];
+        const v = nodeY[i];
+        const wr = nodeW[i];
         TW += wr;
         TS += wr * v;
         Q += wr * v * v;
@@ -432,14 +455,19 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
       let fEnd = nf;
       let visited = 0;
       let constants = 0;
+      // As scikit-learn: draw maxFeatures features, and keep drawing while every one drawn was constant here.
       while (fEnd > 0 && (visited < cfg.maxFeatures || visited <= constants)) {
-        visited++;
-        const j = rng.int(fEnd);
-        const f = perm[j];
-        perm[j] = perm[fEnd - 1];
-        perm[fEnd - 1] = f;
-        fEnd--;
-        if (!evaluateFeature(f)) constants++;
+        const want = Math.min(fEnd, visited < cfg.maxFeatures ? cfg.maxFeatures - visited : 1);
+        for (let q = 0; q < want; q++) {
+          const j = rng.int(fEnd);
+          const f = perm[j];
+          perm[j] = perm[fEnd - 1];
+          perm[fEnd - 1] = f;
+          fEnd--;
+          batch[q] = f;
+        }
+        visited += want;
+        constants += evaluateFeatures(want);
       }
     }
     if (bestF < 0) {
@@ -456,6 +484,18 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
       else {
         idx[i] = idx[j];
         idx[j] = r;
+        const tw = nodeW[i];
+        nodeW[i] = nodeW[j];
+        nodeW[j] = tw;
+        if (isClf) {
+          const ty = nodeYc[i];
+          nodeYc[i] = nodeYc[j];
+          nodeYc[j] = ty;
+        } else {
+          const ty = nodeY[i];
+          nodeY[i] = nodeY[j];
+          nodeY[j] = ty;
+        }
         j--;
       }
     }
@@ -491,7 +531,7 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
     for (let r = 0, k = 0; r < n; r++) {
       if (inBag[r]) continue;
       oobRows[k] = r;
-      const leaf = walkTrainingBins(outNodes, bins, n, r, categoryCounts);
+      const leaf = walkTrainingBins(outNodes, bins, nf, r, categoryCounts);
       for (let c = 0; c < C; c++) oobValues[k * C + c] = outLeaves[leaf * C + c];
       k++;
     }
@@ -503,7 +543,7 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
 function walkTrainingBins(
   nodes: Int32Array,
   bins: Uint8Array,
-  nRows: number,
+  nFeatures: number,
   r: number,
   categoryCounts: Uint32Array,
 ): number {
@@ -514,7 +554,7 @@ function walkTrainingBins(
     if (flags & NODE_LEAF) return w1 & OFFSET_MASK;
     const w0 = nodes[p];
     const f = w0 & 0xffff;
-    const b = bins[f * nRows + r];
+    const b = bins[r * nFeatures + f];
     let left: boolean;
     let setWords = 0;
     if (flags & NODE_CATEGORICAL) {
