@@ -56,7 +56,7 @@ export function describeValue(v: unknown): string {
   else if (v === undefined) s = 'undefined';
   else if (typeof v === 'number' || typeof v === 'boolean' || v === null) s = String(v);
   else if (Array.isArray(v)) s = 'an array';
-  else s = `a ${typeof v}`;
+  else s = typeof v === 'object' ? 'an object' : `a ${typeof v}`;
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }
 

@@ -1,0 +1,452 @@
+/**
+ * Schema inference: which columns are features, of which type, what the categories and classes are.
+ * The Schema is plain JSON and is stored in the model file, so that prediction encodes records exactly
+ * like training did.
+ *
+ * Rules (kept simple on purpose, so that users can predict them):
+ * - A cell is missing when it is null, undefined, NaN, or a string that is one of `missingValues` after
+ *   trimming (default `''`, `NA`, `NaN`, `null`, `?`; case-sensitive).
+ * - A feature column is `numeric` when every non-missing cell is a number (JS number or a decimal string
+ *   such as `1e3`, `-2.5`, ` 3 `; not `1,5`), else `boolean` when every one is a JS boolean or
+ *   true/false/yes/no (any case), else `categorical`. A column with no values at all is numeric.
+ * - The task is `options.task` when given; otherwise a numeric target means regression and any other
+ *   target (strings, booleans) means classification. A numeric target that looks like class labels gets
+ *   a note, never a silent switch.
+ * - Classes keep their type: all-numeric labels stay numbers, sorted ascending; otherwise labels are
+ *   strings (trimmed; JS booleans become 'true'/'false'), sorted by code unit like numpy's unique.
+ */
+
+import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
+import { FEATURE_CATEGORICAL, FEATURE_NUMERIC, type Task } from '../forest/types.js';
+import { describeValue, IssueList, isMissing, missingSet, parseBoolean, parseNumber } from './cells.js';
+import { type Cell, columnIndex, duplicateColumns, type Table, type TableInput, toTable } from './table.js';
+
+export type FeatureType = 'numeric' | 'boolean' | 'categorical';
+
+export interface FeatureSpec {
+  name: string;
+  type: FeatureType;
+  /** Categorical only: the kept categories; a category's code is its index. */
+  categories?: string[];
+  /** Categorical only: when true, every value not in `categories` gets the code `categories.length`. */
+  hasOther?: boolean;
+}
+
+export interface TargetSpec {
+  name: string;
+  task: Task;
+  /** Classification only: y holds an index into this list. */
+  classes?: (string | number)[];
+}
+
+export interface Schema {
+  version: 1;
+  features: FeatureSpec[];
+  target: TargetSpec;
+  missingValues: string[];
+  excluded: string[];
+}
+
+export interface SchemaOptions {
+  /** The target column. */
+  target: string;
+  task?: Task;
+  /** Columns to leave out (identifiers, leaks). */
+  exclude?: string[];
+  /** Per-column type overrides for features. */
+  types?: Record<string, FeatureType>;
+  missingValues?: string[];
+  /** Categories kept per categorical feature, default 100: the most frequent (ties: first seen); the rest share an "other" code. */
+  maxCategories?: number;
+}
+
+/** The schema plus notes worth showing the user (`kind`: missing_target, category_cap, id_like, empty_column, numeric_target, single_class). */
+export interface SchemaResult {
+  schema: Schema;
+  notes: Issue[];
+}
+
+const TASKS: readonly Task[] = ['classification', 'regression'];
+const FEATURE_TYPES: readonly FeatureType[] = ['numeric', 'boolean', 'categorical'];
+const MAX_NOTE_ROWS = 10;
+/** Integer numeric targets with at most this many distinct values get a "did you mean classification" note. */
+const CLASS_LIKE_MAX = 20;
+
+function quoteList(names: readonly string[]): string {
+  return names.length === 0 ? '(none)' : names.map((n) => JSON.stringify(n)).join(', ');
+}
+
+interface ResolvedOptions {
+  target: string;
+  task: Task | undefined;
+  exclude: string[];
+  types: Record<string, FeatureType>;
+  missingValues: string[];
+  missing: Set<string>;
+  maxCategories: number;
+}
+
+function validateOptions(opts: SchemaOptions): ResolvedOptions {
+  if (typeof opts !== 'object' || opts === null) {
+    throw new MlinferError(
+      'MLI_INVALID_OPTION',
+      `schema options must be an object, got ${describeValue(opts)}`,
+    );
+  }
+  const issues: Issue[] = [];
+  if (typeof opts.target !== 'string' || opts.target.length === 0) {
+    issues.push({
+      path: ['target'],
+      message: `target must be a non-empty column name, got ${describeValue(opts.target)}`,
+    });
+  }
+  if (opts.task !== undefined && !TASKS.includes(opts.task)) {
+    issues.push({
+      path: ['task'],
+      message: `task must be one of classification, regression, got ${describeValue(opts.task)}`,
+    });
+  }
+  const exclude = opts.exclude ?? [];
+  if (!Array.isArray(exclude) || exclude.some((e) => typeof e !== 'string')) {
+    issues.push({
+      path: ['exclude'],
+      message: `exclude must be an array of column names, got ${describeValue(exclude)}`,
+    });
+  }
+  const types = opts.types ?? {};
+  if (typeof types !== 'object' || types === null || Array.isArray(types)) {
+    issues.push({
+      path: ['types'],
+      message: `types must be an object of column: type, got ${describeValue(types)}`,
+    });
+  } else {
+    for (const [name, t] of Object.entries(types)) {
+      if (!FEATURE_TYPES.includes(t)) {
+        issues.push({
+          path: ['types', name],
+          message: `types.${name} must be one of numeric, boolean, categorical, got ${describeValue(t)}`,
+        });
+      }
+    }
+  }
+  const { list, set } = missingSet(opts.missingValues, issues);
+  const maxCategories = opts.maxCategories ?? 100;
+  if (!Number.isInteger(maxCategories) || maxCategories < 1) {
+    issues.push({
+      path: ['maxCategories'],
+      message: `maxCategories must be a positive integer, got ${describeValue(maxCategories)}`,
+    });
+  }
+  throwIfIssues(issues, 'schema options');
+  return {
+    target: opts.target,
+    task: opts.task,
+    exclude: [...new Set(exclude)],
+    types,
+    missingValues: list,
+    missing: set,
+    maxCategories,
+  };
+}
+
+/** Checks that the option's column names exist in the table (after the options' own shape is valid). */
+function checkColumns(o: ResolvedOptions, table: Table, index: Map<string, number>): void {
+  const dups = duplicateColumns(table.columns);
+  if (dups.length > 0) {
+    throw new MlinferError('MLI_INVALID_DATA', dups.map((d) => d.message).join('; '), { issues: dups });
+  }
+  if (!index.has(o.target)) {
+    throw new MlinferError(
+      'MLI_INVALID_DATA',
+      `target column ${JSON.stringify(o.target)} is not in the data; available columns: ${quoteList(table.columns)}`,
+      {
+        issues: [
+          { path: [o.target], kind: 'missing_column', message: `no column ${JSON.stringify(o.target)}` },
+        ],
+      },
+    );
+  }
+  const issues: Issue[] = [];
+  for (const name of o.exclude) {
+    if (name === o.target) {
+      issues.push({
+        path: ['exclude', name],
+        message: `exclude must not contain the target ${JSON.stringify(name)}`,
+      });
+    } else if (!index.has(name)) {
+      issues.push({
+        path: ['exclude', name],
+        message: `exclude names ${JSON.stringify(name)}, which is not a column; available columns: ${quoteList(table.columns)}`,
+      });
+    }
+  }
+  for (const name of Object.keys(o.types)) {
+    if (name === o.target) {
+      issues.push({
+        path: ['types', name],
+        message: `types cannot set the type of the target ${JSON.stringify(name)}; use task instead`,
+      });
+    } else if (!index.has(name)) {
+      issues.push({
+        path: ['types', name],
+        message: `types names ${JSON.stringify(name)}, which is not a column; available columns: ${quoteList(table.columns)}`,
+      });
+    } else if (o.exclude.includes(name)) {
+      issues.push({
+        path: ['types', name],
+        message: `types names ${JSON.stringify(name)}, which is also excluded`,
+      });
+    }
+  }
+  throwIfIssues(issues, 'schema options');
+}
+
+/** The string a cell stands for as a category or class label. */
+export function cellLabel(v: Cell): string {
+  return typeof v === 'string' ? v.trim() : String(v);
+}
+
+function inferType(rows: Cell[][], j: number, missing: Set<string>): { type: FeatureType; present: number } {
+  let numeric = true;
+  let boolean = true;
+  let present = 0;
+  for (const row of rows) {
+    const v = row[j];
+    if (isMissing(v, missing)) continue;
+    present++;
+    if (typeof v === 'number') boolean = false;
+    else if (typeof v === 'boolean') numeric = false;
+    else if (typeof v === 'string') {
+      const s = v.trim();
+      if (numeric && Number.isNaN(parseNumber(s))) numeric = false;
+      if (boolean && Number.isNaN(parseBoolean(s))) boolean = false;
+    }
+    if (!numeric && !boolean) break;
+  }
+  if (numeric) return { type: 'numeric', present };
+  return { type: boolean ? 'boolean' : 'categorical', present };
+}
+
+function categoricalSpec(
+  name: string,
+  rows: Cell[][],
+  j: number,
+  o: ResolvedOptions,
+  notes: Issue[],
+): FeatureSpec {
+  // Map iteration order is insertion order, and sort is stable: ties keep their first-seen order.
+  const counts = new Map<string, number>();
+  let present = 0;
+  for (const row of rows) {
+    const v = row[j];
+    if (isMissing(v, o.missing)) continue;
+    present++;
+    const key = cellLabel(v);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const sorted = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+  const kept = sorted.slice(0, o.maxCategories);
+  const hasOther = sorted.length > o.maxCategories;
+  if (hasOther) {
+    const otherRows = sorted.slice(o.maxCategories).reduce((s, e) => s + e[1], 0);
+    notes.push({
+      path: [name],
+      kind: 'category_cap',
+      message:
+        `column ${JSON.stringify(name)} has ${sorted.length} distinct values; the ${o.maxCategories} most frequent are ` +
+        `kept and the other ${sorted.length - o.maxCategories} (${otherRows} rows) share one "other" code`,
+    });
+  }
+  if (present >= CLASS_LIKE_MAX && counts.size === present) {
+    notes.push({
+      path: [name],
+      kind: 'id_like',
+      message: `column ${JSON.stringify(name)} has a different value in every row, so it looks like an identifier; consider excluding it`,
+    });
+  }
+  return { name, type: 'categorical', categories: kept.map((e) => e[0]), hasOther };
+}
+
+function compareLabels(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function targetSpec(table: Table, j: number, o: ResolvedOptions, notes: Issue[]): TargetSpec {
+  const name = o.target;
+  let allNumeric = true;
+  let present = 0;
+  const missingRows: number[] = [];
+  let missingCount = 0;
+  const nonNumeric = new IssueList(1000);
+  table.rows.forEach((row, i) => {
+    const v = row[j];
+    if (isMissing(v, o.missing)) {
+      missingCount++;
+      if (missingRows.length < MAX_NOTE_ROWS) missingRows.push(i + 1);
+      return;
+    }
+    present++;
+    const isNum = typeof v === 'number' || (typeof v === 'string' && !Number.isNaN(parseNumber(v.trim())));
+    if (!isNum) {
+      allNumeric = false;
+      nonNumeric.add({
+        path: [i + 1, name],
+        kind: 'invalid_type',
+        message: `row ${i + 1}: the target ${JSON.stringify(name)} must be a number for regression, got ${describeValue(v)}`,
+        expected: 'number',
+        received: describeValue(v),
+      });
+    }
+  });
+  if (present === 0) {
+    throw new MlinferError('MLI_INVALID_DATA', `the target column ${JSON.stringify(name)} has no values`);
+  }
+  if (missingCount > 0) {
+    const more = missingCount > missingRows.length ? ', ...' : '';
+    notes.push({
+      path: [name],
+      kind: 'missing_target',
+      message:
+        `${missingCount} rows have no target value and are left out of training ` +
+        `(rows ${missingRows.join(', ')}${more})`,
+    });
+  }
+  const task = o.task ?? (allNumeric ? 'regression' : 'classification');
+  if (task === 'regression') {
+    if (!allNumeric) {
+      throw new MlinferError(
+        'MLI_INVALID_DATA',
+        `the target ${JSON.stringify(name)} must be numeric for regression: ${nonNumeric.count} values are not numbers`,
+        { issues: nonNumeric.items },
+      );
+    }
+    if (o.task === undefined) classLikeNote(table, j, o, notes);
+    return { name, task };
+  }
+  let classes: (string | number)[];
+  if (allNumeric) {
+    const set = new Set<number>();
+    for (const row of table.rows) {
+      const v = row[j];
+      if (!isMissing(v, o.missing)) set.add(typeof v === 'number' ? v : parseNumber((v as string).trim()));
+    }
+    classes = [...set].sort((a, b) => a - b);
+  } else {
+    const set = new Set<string>();
+    for (const row of table.rows) {
+      const v = row[j];
+      if (!isMissing(v, o.missing)) set.add(cellLabel(v));
+    }
+    classes = [...set].sort(compareLabels);
+  }
+  if (classes.length < 2) {
+    notes.push({
+      path: [name],
+      kind: 'single_class',
+      message: `the target ${JSON.stringify(name)} has only one class (${JSON.stringify(classes[0])})`,
+    });
+  }
+  return { name, task, classes };
+}
+
+function classLikeNote(table: Table, j: number, o: ResolvedOptions, notes: Issue[]): void {
+  const distinct = new Set<number>();
+  for (const row of table.rows) {
+    const v = row[j];
+    if (isMissing(v, o.missing)) continue;
+    const x = typeof v === 'number' ? v : parseNumber((v as string).trim());
+    if (!Number.isInteger(x)) return;
+    distinct.add(x);
+    if (distinct.size > CLASS_LIKE_MAX) return;
+  }
+  notes.push({
+    path: [o.target],
+    kind: 'numeric_target',
+    message:
+      `the target ${JSON.stringify(o.target)} is numeric, so the task is regression; it has only ${distinct.size} ` +
+      `distinct integer values: pass task 'classification' if these are class labels`,
+  });
+}
+
+/**
+ * Infers the schema and returns it with notes for the user (rows without a target, capped categories,
+ * identifier-like columns, ...). See the module comment for the rules.
+ * Throws MLI_INVALID_OPTION for bad options (all listed), MLI_INVALID_DATA when the target column is
+ * absent (naming the available columns), has no values, or is not numeric for regression.
+ *
+ * @example
+ * const { schema, notes } = inferSchemaWithNotes(table, { target: 'churned', exclude: ['id'] });
+ */
+export function inferSchemaWithNotes(input: TableInput, options: SchemaOptions): SchemaResult {
+  const o = validateOptions(options);
+  const table = toTable(input);
+  const index = columnIndex(table.columns);
+  checkColumns(o, table, index);
+  const notes: Issue[] = [];
+  const target = targetSpec(table, index.get(o.target)!, o, notes);
+  const excluded = new Set(o.exclude);
+  const features: FeatureSpec[] = [];
+  table.columns.forEach((name, j) => {
+    if (name === o.target || excluded.has(name)) return;
+    const given = o.types[name];
+    const inferred = given === undefined ? inferType(table.rows, j, o.missing) : null;
+    if (inferred && inferred.present === 0) {
+      notes.push({
+        path: [name],
+        kind: 'empty_column',
+        message: `column ${JSON.stringify(name)} has no values; it is kept as an all-missing numeric feature`,
+      });
+    }
+    const type = given ?? inferred!.type;
+    features.push(type === 'categorical' ? categoricalSpec(name, table.rows, j, o, notes) : { name, type });
+  });
+  const schema: Schema = {
+    version: 1,
+    features,
+    target,
+    missingValues: o.missingValues,
+    excluded: o.exclude,
+  };
+  return { schema, notes };
+}
+
+/**
+ * Infers the schema of a table (the notes are dropped; use `inferSchemaWithNotes` to show them).
+ *
+ * @example
+ * const schema = inferSchema(toTable(rows), { target: 'price', exclude: ['id'], maxCategories: 50 });
+ * schema.target.task; // 'regression'
+ */
+export function inferSchema(input: TableInput, options: SchemaOptions): Schema {
+  return inferSchemaWithNotes(input, options).schema;
+}
+
+/**
+ * The forest's feature kinds: numeric and boolean features are FEATURE_NUMERIC, categorical ones
+ * FEATURE_CATEGORICAL.
+ *
+ * @example
+ * featureKinds(schema); // Uint8Array [0, 0, 1]
+ */
+export function featureKinds(schema: Schema): Uint8Array {
+  return Uint8Array.from(schema.features, (f) =>
+    f.type === 'categorical' ? FEATURE_CATEGORICAL : FEATURE_NUMERIC,
+  );
+}
+
+/**
+ * The number of codes per feature (categories plus one for "other"); 0 for non-categorical features.
+ *
+ * @example
+ * categoryCounts(schema); // Uint32Array [0, 0, 4]
+ */
+export function categoryCounts(schema: Schema): Uint32Array {
+  return Uint32Array.from(schema.features, (f) =>
+    f.type === 'categorical' ? (f.categories?.length ?? 0) + (f.hasOther ? 1 : 0) : 0,
+  );
+}
+
+/** The feature names in schema order (the order of X's columns). */
+export function featureNames(schema: Schema): string[] {
+  return schema.features.map((f) => f.name);
+}
