@@ -1,0 +1,86 @@
+/**
+ * The mlinfer model file: one versioned binary file that batch and real-time prediction both load.
+ * It holds the caller's metadata as a JSON object and the compiled forest (ForestArrays) in compact
+ * little-endian sections, protected by a CRC-32. See container.ts for the byte layout and
+ * forest-sections.ts for how the forest is packed. No `node:` imports: this runs in browsers too.
+ */
+
+import { isMlinferError, MlinferError } from '../errors.js';
+import type { ForestArrays } from '../forest/types.js';
+import { corrupt, readContainer, writeContainer } from './container.js';
+import { decodeForestSections, encodeForestSections } from './forest-sections.js';
+import { assertValidForest } from './validate-forest.js';
+
+export { FORMAT_MAJOR, FORMAT_MINOR, MAGIC } from './container.js';
+
+/** What a model file holds. `metadata` is any JSON object (mlinfer version, task, schema, metrics...). */
+export interface ModelFile {
+  metadata: Record<string, unknown>;
+  forest: ForestArrays;
+}
+
+/**
+ * Encodes a model as the bytes of a model file. Throws MLI_INVALID_DATA when the forest is not
+ * structurally sound (the same checks decoding runs), so a file that cannot be loaded is never written.
+ *
+ * @example
+ * const bytes = encodeModel({ metadata: { mlinfer: '0.1.0', task: forest.task }, forest });
+ * await saveModelFile('model.mlinfer', bytes);
+ */
+export function encodeModel(file: ModelFile): Uint8Array {
+  const { metadata, forest } = file;
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    throw new MlinferError('MLI_INVALID_DATA', 'model metadata must be a JSON object');
+  }
+  assertValidForest(forest, 'MLI_INVALID_DATA', 'cannot save an invalid forest');
+  let json: string;
+  try {
+    json = JSON.stringify(metadata);
+  } catch (cause) {
+    throw new MlinferError('MLI_INVALID_DATA', `model metadata cannot be written as JSON: ${String(cause)}`, {
+      cause,
+    });
+  }
+  return writeContainer(json, encodeForestSections(forest));
+}
+
+/**
+ * Decodes the bytes of a model file. Throws an MlinferError: MLI_MODEL_FOREIGN when the bytes are not a
+ * model file at all (empty, CSV, JSON, pickle...), MLI_MODEL_VERSION when the file needs a newer mlinfer,
+ * MLI_MODEL_CORRUPT when it is truncated, damaged, or holds a forest that is not structurally sound.
+ * The checksum is verified before anything past the header is read; only JSON.parse runs on the text.
+ *
+ * @example
+ * const { metadata, forest } = decodeModel(await readModelFile('model.mlinfer'));
+ */
+export function decodeModel(bytes: Uint8Array): ModelFile {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new MlinferError('MLI_MODEL_FOREIGN', 'a model file must be given as bytes (a Uint8Array)');
+  }
+  try {
+    const { metadataJson, sections } = readContainer(bytes);
+    const metadata = parseMetadata(metadataJson);
+    const forest = decodeForestSections(bytes, sections);
+    assertValidForest(forest, 'MLI_MODEL_CORRUPT', 'model file holds an invalid forest', { skipNodes: true });
+    return { metadata, forest };
+  } catch (e) {
+    if (isMlinferError(e)) throw e;
+    // Every expected failure is checked above; this keeps a missed case from escaping as a RangeError.
+    throw new MlinferError('MLI_MODEL_CORRUPT', `model file is corrupt: ${String(e)}`, { cause: e });
+  }
+}
+
+function parseMetadata(json: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (cause) {
+    throw new MlinferError('MLI_MODEL_CORRUPT', `model file metadata is not valid JSON: ${String(cause)}`, {
+      cause,
+    });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw corrupt('model file metadata is not a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
