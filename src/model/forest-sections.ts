@@ -393,7 +393,7 @@ function buildNodes(s: NodeStreams): { nodes: Int32Array; treeOffsets: Uint32Arr
       } else if (
         bin === MISSING_BIN ||
         (featureKinds[feature] === FEATURE_NUMERIC &&
-          bin >= binEdgeOffsets[feature + 1] - binEdgeOffsets[feature])
+          bin > binEdgeOffsets[feature + 1] - binEdgeOffsets[feature])
       ) {
         throw badNode(i, p - 2, `threshold bin ${bin} is not a bin of feature ${feature}`);
       }

@@ -243,7 +243,8 @@ function checkNodes(f: ForestArrays, list: IssueList): void {
         setWords = Math.ceil(counts[feature] / 32);
       } else if (bin === MISSING_BIN) {
         list.add(['nodes', p], `node at word ${p} has threshold bin ${bin}, the missing bin`);
-      } else if (kinds[feature] === FEATURE_NUMERIC && bin >= offs[feature + 1] - offs[feature]) {
+      } else if (kinds[feature] === FEATURE_NUMERIC && bin > offs[feature + 1] - offs[feature]) {
+        // bin == nEdges is allowed: every present value goes left, only missing ones go right.
         const nEdges = offs[feature + 1] - offs[feature];
         list.add(
           ['nodes', p],

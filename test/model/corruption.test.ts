@@ -195,11 +195,11 @@ describe('structurally invalid forests with a valid checksum', () => {
       'feature 5',
     ],
     [
-      'threshold past the last bin edge',
+      'threshold past the last bin (bin == nEdges, the missing-only split, is allowed)',
       (f) => {
-        f.nodes[0] = 0 | (3 << 16);
+        f.nodes[0] = 0 | (4 << 16);
       },
-      'threshold bin 3',
+      'threshold bin 4',
     ],
     [
       'threshold on the missing bin',
@@ -287,6 +287,12 @@ describe('structurally invalid forests with a valid checksum', () => {
     const e = decodeError(sealedUnchecked(forest));
     expect(e.code).toBe('MLI_MODEL_CORRUPT');
     expect(e.message).toContain(message);
+  });
+
+  it('a split at bin == nEdges (present values left, missing right) is valid', () => {
+    const forest = regressionStump();
+    forest.nodes[0] = 0 | (3 << 16);
+    expect(decodeModel(sealedUnchecked(forest)).forest).toEqual(forest);
   });
 
   it('classification fractions outside 0..1', () => {
