@@ -27,7 +27,11 @@ export const ERROR_CODES = {
   MLI_MODEL_VERSION: { http: 500, exit: 1, summary: 'the model file needs a newer mlinfer' },
   MLI_NOT_FOUND: { http: 404, exit: 1, summary: 'a file or resource does not exist' },
   MLI_IO: { http: 500, exit: 1, summary: 'reading or writing a file failed' },
-  MLI_TOO_MANY_REJECTS: { http: 400, exit: 3, summary: 'the run finished with more rejected rows than allowed' },
+  MLI_TOO_MANY_REJECTS: {
+    http: 400,
+    exit: 3,
+    summary: 'the run finished with more rejected rows than allowed',
+  },
   MLI_OVERLOADED: { http: 503, exit: 1, summary: 'the queue is full' },
   MLI_NOT_READY: { http: 503, exit: 1, summary: 'no model is loaded yet' },
   MLI_ABORTED: { http: 503, exit: 1, summary: 'the operation was aborted' },

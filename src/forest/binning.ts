@@ -22,7 +22,7 @@ export function computeBinEdges(
     let m = 0;
     for (let r = 0; r < nRows; r++) {
       const v = data[r * nFeatures + f];
-      if (v === v) col[m++] = v;
+      if (!Number.isNaN(v)) col[m++] = v;
     }
     const sorted = col.subarray(0, m).sort();
     perFeature.push(edgesFromSorted(sorted, maxBins));
@@ -42,7 +42,8 @@ function midpoint(a: number, b: number): number {
 
 function edgesFromSorted(sorted: Float64Array, maxBins: number): Float64Array {
   const distinct: number[] = [];
-  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]);
+  for (let i = 0; i < sorted.length; i++)
+    if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]);
   if (distinct.length <= maxBins) {
     const edges = new Float64Array(Math.max(0, distinct.length - 1));
     for (let i = 0; i + 1 < distinct.length; i++) edges[i] = midpoint(distinct[i], distinct[i + 1]);
@@ -108,7 +109,7 @@ export function binMatrix(
     const hi = binEdgeOffsets[f + 1];
     for (let r = 0; r < nRows; r++) {
       const v = data[r * nFeatures + f];
-      bins[r * nFeatures + f] = v === v ? findBin(binEdges, lo, hi, v) : TRAIN_MISSING_BIN;
+      bins[r * nFeatures + f] = Number.isNaN(v) ? TRAIN_MISSING_BIN : findBin(binEdges, lo, hi, v);
     }
   }
   return bins;

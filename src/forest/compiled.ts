@@ -46,7 +46,7 @@ export function binRow(
   for (let f = 0; f < nFeatures; f++) {
     const v = data[offset + f];
     let b: number;
-    if (v !== v) b = MISSING_BIN;
+    if (Number.isNaN(v)) b = MISSING_BIN;
     else if (featureKinds[f] === FEATURE_CATEGORICAL)
       b = Number.isInteger(v) && v >= 0 && v < categoryCounts[f] ? v : MISSING_BIN;
     else b = findBin(binEdges, binEdgeOffsets[f], binEdgeOffsets[f + 1], v);

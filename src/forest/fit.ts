@@ -108,7 +108,12 @@ function kindsArray(kinds: FitOptions['featureKinds'], nFeatures: number, issues
 }
 
 /** Validates the inputs and options, bins the data, and derives one seed per tree. */
-export function prepareFit(X: Matrix, y: ArrayLike<number>, options: FitOptions, sharedMemory: boolean): PreparedFit {
+export function prepareFit(
+  X: Matrix,
+  y: ArrayLike<number>,
+  options: FitOptions,
+  sharedMemory: boolean,
+): PreparedFit {
   const issues: Issue[] = [];
   const task = options?.task;
   if (task !== 'classification' && task !== 'regression')
@@ -119,7 +124,8 @@ export function prepareFit(X: Matrix, y: ArrayLike<number>, options: FitOptions,
     );
   const params = resolveParams(options as unknown as Record<string, unknown>, task, FIT_KEYS);
   const { nRows, nFeatures, data } = X ?? ({} as Matrix);
-  if (!(data instanceof Float64Array)) throw new MlinferError('MLI_INVALID_DATA', 'X.data must be a Float64Array');
+  if (!(data instanceof Float64Array))
+    throw new MlinferError('MLI_INVALID_DATA', 'X.data must be a Float64Array');
   if (!Number.isInteger(nRows) || nRows < 1)
     issues.push({ path: ['X', 'nRows'], message: `X must have at least one row, got ${nRows}` });
   if (!Number.isInteger(nFeatures) || nFeatures < 1 || nFeatures > 0xffff)
@@ -132,8 +138,12 @@ export function prepareFit(X: Matrix, y: ArrayLike<number>, options: FitOptions,
   if (!y || y.length !== nRows)
     issues.push({ path: ['y'], message: `y must have one value per row (${nRows}), got ${y?.length}` });
   if (options.nThreads !== undefined && (!Number.isInteger(options.nThreads) || options.nThreads < 1))
-    issues.push({ path: ['nThreads'], message: `nThreads must be a positive integer, got ${options.nThreads}` });
-  if (issues.length > 0) throw new MlinferError('MLI_INVALID_DATA', issues.map((i) => i.message).join('; '), { issues });
+    issues.push({
+      path: ['nThreads'],
+      message: `nThreads must be a positive integer, got ${options.nThreads}`,
+    });
+  if (issues.length > 0)
+    throw new MlinferError('MLI_INVALID_DATA', issues.map((i) => i.message).join('; '), { issues });
 
   const featureKinds = kindsArray(options.featureKinds, nFeatures, issues);
   const categoryCounts = new Uint32Array(nFeatures);
@@ -143,9 +153,12 @@ export function prepareFit(X: Matrix, y: ArrayLike<number>, options: FitOptions,
     let max = -1;
     for (let r = 0; r < nRows; r++) {
       const v = data[r * nFeatures + f];
-      if (v !== v) continue;
+      if (Number.isNaN(v)) continue;
       if (!Number.isInteger(v) || v < 0) {
-        issues.push({ path: [r, f], message: `categorical feature ${f} at row ${r} must be a code >= 0, got ${v}` });
+        issues.push({
+          path: [r, f],
+          message: `categorical feature ${f} at row ${r} must be a code >= 0, got ${v}`,
+        });
         break;
       }
       if (v > max) max = v;
@@ -175,7 +188,10 @@ export function prepareFit(X: Matrix, y: ArrayLike<number>, options: FitOptions,
     }
     nClasses = options.nClasses ?? max + 1;
     if (!Number.isInteger(nClasses) || nClasses < 1 || nClasses <= max)
-      issues.push({ path: ['nClasses'], message: `nClasses must be an integer > the largest class index ${max}` });
+      issues.push({
+        path: ['nClasses'],
+        message: `nClasses must be an integer > the largest class index ${max}`,
+      });
   } else {
     for (let r = 0; r < nRows; r++) {
       const v = y[r];
@@ -193,14 +209,20 @@ export function prepareFit(X: Matrix, y: ArrayLike<number>, options: FitOptions,
   const sw = options.sampleWeight;
   if (sw !== undefined) {
     if (sw.length !== nRows)
-      issues.push({ path: ['sampleWeight'], message: `sampleWeight must have ${nRows} values, got ${sw.length}` });
+      issues.push({
+        path: ['sampleWeight'],
+        message: `sampleWeight must have ${nRows} values, got ${sw.length}`,
+      });
     else {
       weights = sharedMemory ? new Float64Array(new SharedArrayBuffer(nRows * 8)) : new Float64Array(nRows);
       let sum = 0;
       for (let r = 0; r < nRows; r++) {
         const v = sw[r];
         if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-          issues.push({ path: ['sampleWeight', r], message: `sampleWeight[${r}] must be a finite number >= 0, got ${v}` });
+          issues.push({
+            path: ['sampleWeight', r],
+            message: `sampleWeight[${r}] must be a finite number >= 0, got ${v}`,
+          });
           break;
         }
         weights[r] = v;
@@ -211,7 +233,11 @@ export function prepareFit(X: Matrix, y: ArrayLike<number>, options: FitOptions,
   }
   throwIfIssues(issues, 'training data');
 
-  if (task === 'classification' && params.classWeight !== null && params.classWeight !== 'balanced_subsample') {
+  if (
+    task === 'classification' &&
+    params.classWeight !== null &&
+    params.classWeight !== 'balanced_subsample'
+  ) {
     const cw = new Float64Array(nClasses).fill(1);
     if (params.classWeight === 'balanced') {
       const counts = new Float64Array(nClasses);
@@ -223,7 +249,10 @@ export function prepareFit(X: Matrix, y: ArrayLike<number>, options: FitOptions,
       for (const [k, v] of Object.entries(params.classWeight)) {
         const c = Number(k);
         if (!Number.isInteger(c) || c < 0 || c >= nClasses)
-          issues.push({ path: ['classWeight', k], message: `classWeight has a key ${k} that is not a class index` });
+          issues.push({
+            path: ['classWeight', k],
+            message: `classWeight has a key ${k} that is not a class index`,
+          });
         else cw[c] = v;
       }
       throwIfIssues(issues, 'classWeight');
@@ -353,7 +382,8 @@ function outOfBag(data: TrainingData, trees: GrownTree[]): { oobScore: number; o
       if (argmax(sum, r * C, C) === data.y[r]) correct++;
     } else meanY += data.y[r];
   }
-  if (data.task === 'classification') return { oobScore: scored ? correct / scored : Number.NaN, oobPrediction: sum };
+  if (data.task === 'classification')
+    return { oobScore: scored ? correct / scored : Number.NaN, oobPrediction: sum };
   meanY /= scored || 1;
   let ssTot = 0;
   for (let r = 0; r < n; r++) {

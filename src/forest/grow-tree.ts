@@ -447,8 +447,7 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
     }
     if (parentF >= 0) importances[parentF] -= TW * impurity;
 
-    const canSplit =
-      !pure && curN >= cfg.minSamplesSplit && curN >= 2 * minLeaf && depth < cfg.maxDepth;
+    const canSplit = !pure && curN >= cfg.minSamplesSplit && curN >= 2 * minLeaf && depth < cfg.maxDepth;
     bestProxy = Number.NEGATIVE_INFINITY;
     bestF = -1;
     if (canSplit) {
@@ -559,7 +558,8 @@ function walkTrainingBins(
     let setWords = 0;
     if (flags & NODE_CATEGORICAL) {
       setWords = (categoryCounts[f] + 31) >>> 5;
-      left = b === MISS ? (flags & NODE_MISSING_LEFT) !== 0 : ((nodes[p + 2 + (b >>> 5)] >>> (b & 31)) & 1) === 1;
+      left =
+        b === MISS ? (flags & NODE_MISSING_LEFT) !== 0 : ((nodes[p + 2 + (b >>> 5)] >>> (b & 31)) & 1) === 1;
     } else left = b === MISS ? (flags & NODE_MISSING_LEFT) !== 0 : b <= w0 >>> 16;
     p = left ? p + 2 + setWords : w1 & OFFSET_MASK;
   }

@@ -95,8 +95,7 @@ export function resolveParams(
   }
   const v = p as unknown as ForestParams;
   if (!isInt(v.nEstimators) || v.nEstimators < 1) bad('nEstimators', 'a positive integer', v.nEstimators);
-  const criteria =
-    task === 'classification' ? ['gini', 'entropy', 'log_loss'] : ['squared_error'];
+  const criteria = task === 'classification' ? ['gini', 'entropy', 'log_loss'] : ['squared_error'];
   if (!criteria.includes(v.criterion as string))
     bad('criterion', `one of ${criteria.join(', ')} for ${task}`, v.criterion);
   if (v.maxDepth !== null && (!isInt(v.maxDepth) || v.maxDepth < 1))
@@ -135,7 +134,8 @@ export function resolveParams(
         if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
           bad(`classWeight.${cls}`, 'a finite number >= 0', w);
   }
-  if (!isInt(v.seed) || v.seed < 0 || v.seed > 0xffffffff) bad('seed', 'an integer from 0 to 4294967295', v.seed);
+  if (!isInt(v.seed) || v.seed < 0 || v.seed > 0xffffffff)
+    bad('seed', 'an integer from 0 to 4294967295', v.seed);
   if (!isInt(v.maxBins) || v.maxBins < 2 || v.maxBins > MAX_TRAIN_BINS)
     bad('maxBins', `an integer from 2 to ${MAX_TRAIN_BINS}`, v.maxBins);
   if (typeof v.oobScore !== 'boolean') bad('oobScore', 'a boolean', v.oobScore);

@@ -32,7 +32,9 @@ export async function growTreesOnThreads(
         reject(e);
       };
       for (let i = 0; i < nWorkers; i++) {
-        const worker = startWorker(import.meta.url, 'forest-worker', 'train-worker.ts', { workerData: { data, cfg } });
+        const worker = startWorker(import.meta.url, 'forest-worker', 'train-worker.ts', {
+          workerData: { data, cfg },
+        });
         workers.push(worker);
         const feed = (): void => {
           if (next < seeds.length) {
@@ -42,7 +44,12 @@ export async function growTreesOnThreads(
         };
         worker.on('message', (msg: { index: number; tree?: GrownTree; error?: string }) => {
           if (msg.error !== undefined || !msg.tree) {
-            fail(new MlinferError('MLI_WORKER_FAILED', `training worker failed on tree ${msg.index}: ${msg.error}`));
+            fail(
+              new MlinferError(
+                'MLI_WORKER_FAILED',
+                `training worker failed on tree ${msg.index}: ${msg.error}`,
+              ),
+            );
             return;
           }
           results[msg.index] = msg.tree;
@@ -51,9 +58,17 @@ export async function growTreesOnThreads(
           if (done === seeds.length) resolve();
           else feed();
         });
-        worker.on('error', (e) => fail(new MlinferError('MLI_WORKER_FAILED', `training worker crashed: ${e.message}`, { cause: e })));
+        worker.on('error', (e) =>
+          fail(new MlinferError('MLI_WORKER_FAILED', `training worker crashed: ${e.message}`, { cause: e })),
+        );
         worker.on('exit', (code) => {
-          if (done < seeds.length) fail(new MlinferError('MLI_WORKER_FAILED', `training worker exited with code ${code} before the forest was done`));
+          if (done < seeds.length)
+            fail(
+              new MlinferError(
+                'MLI_WORKER_FAILED',
+                `training worker exited with code ${code} before the forest was done`,
+              ),
+            );
         });
         feed();
       }

@@ -7,9 +7,18 @@ const { data, cfg } = workerData as { data: TrainingData; cfg: TreeConfig };
 parentPort!.on('message', (msg: { index: number; seed: number }) => {
   try {
     const tree = growTree(data, cfg, msg.seed);
-    const transfer = [tree.nodes.buffer, tree.leafValues.buffer, tree.importances.buffer, tree.oobRows.buffer, tree.oobValues.buffer];
+    const transfer = [
+      tree.nodes.buffer,
+      tree.leafValues.buffer,
+      tree.importances.buffer,
+      tree.oobRows.buffer,
+      tree.oobValues.buffer,
+    ];
     parentPort!.postMessage({ index: msg.index, tree }, transfer as ArrayBuffer[]);
   } catch (e) {
-    parentPort!.postMessage({ index: msg.index, error: e instanceof Error ? e.stack ?? e.message : String(e) });
+    parentPort!.postMessage({
+      index: msg.index,
+      error: e instanceof Error ? (e.stack ?? e.message) : String(e),
+    });
   }
 });

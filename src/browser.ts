@@ -1,0 +1,24 @@
+// The browser and edge-runtime entry: everything that needs no `node:` module.
+
+export type { FeatureSpec, FeatureType, Schema, TargetSpec } from './data/schema.js';
+export { ERROR_CODES, type ErrorCode, type Issue, isMlinferError, MlinferError } from './errors.js';
+export {
+  createScorer,
+  type FitOptions,
+  type FittedForest,
+  type ForestArrays,
+  type ForestParams,
+  fitForestSync,
+  type Matrix,
+  type Task,
+} from './forest/index.js';
+export { type Model, type ModelMetadata, modelFromBytes, modelToBytes } from './model/model.js';
+export {
+  createPredictorFromModel as createPredictor,
+  type Prediction,
+  type Predictor,
+  type PredictorOptions,
+  type PredictRecord,
+  type ValidationResult,
+} from './predict/predictor.js';
+export { VERSION } from './version.js';

@@ -1,0 +1,185 @@
+import { type Command, Option } from 'commander';
+import { MlinferError } from '../../errors.js';
+import { DEFAULT_MODEL_FILE, saveModel } from '../../model/io.js';
+import { type TrainOptions, train } from '../../model/train.js';
+import { parseInteger, parseList, parseNumber, parseNumberOrWord } from '../options.js';
+import { createProgress } from '../progress.js';
+
+interface TrainFlags {
+  target?: string;
+  output: string;
+  task?: 'classification' | 'regression';
+  exclude: string[];
+  numeric: string[];
+  categorical: string[];
+  boolean: string[];
+  testSize: number;
+  seed: number;
+  nEstimators: number;
+  criterion?: string;
+  maxDepth: number | null;
+  minSamplesSplit: number;
+  minSamplesLeaf: number;
+  maxFeatures?: number | string | null;
+  bootstrap: boolean;
+  maxSamples?: number | null;
+  classWeight?: string;
+  maxBins: number;
+  maxCategories: number;
+  threads?: number;
+  delimiter?: string;
+  tune: boolean;
+  skipInvalidRows: boolean;
+  json: boolean;
+  quiet: boolean;
+}
+
+function classWeightOf(v: string | undefined): TrainOptions['classWeight'] {
+  if (v === undefined || v === 'none') return null;
+  if (v === 'balanced' || v === 'balanced_subsample') return v;
+  // label=weight,label=weight
+  const out: Record<string, number> = {};
+  for (const part of v.split(',')) {
+    const [label, w] = part.split('=');
+    const n = Number(w);
+    if (!label || w === undefined || !Number.isFinite(n))
+      throw new MlinferError(
+        'MLI_INVALID_OPTION',
+        `--class-weight must be none, balanced, balanced_subsample or label=weight,..., got ${v}`,
+      );
+    out[label.trim()] = n;
+  }
+  return out;
+}
+
+function fmt(n: number | undefined): string {
+  return n === undefined || Number.isNaN(n) ? '-' : n.toFixed(4);
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a random forest on a CSV or JSON Lines file and write one model file')
+    .argument('<data>', 'training data: a .csv or .jsonl file')
+    .option('-t, --target <column>', 'the column to predict (default: a column named target, label or y)')
+    .option('-o, --output <file>', 'where to write the model', DEFAULT_MODEL_FILE)
+    .addOption(
+      new Option('--task <task>', 'default: regression for a numeric target').choices([
+        'classification',
+        'regression',
+      ]),
+    )
+    .option('--exclude <columns>', 'columns to leave out, comma-separated (ids, timestamps)', parseList, [])
+    .option('--numeric <columns>', 'force these columns to numeric', parseList, [])
+    .option('--categorical <columns>', 'force these columns to categorical', parseList, [])
+    .option('--boolean <columns>', 'force these columns to boolean', parseList, [])
+    .option(
+      '--test-size <fraction>',
+      'fraction of rows held out for holdout metrics',
+      parseNumber('--test-size'),
+      0,
+    )
+    .option(
+      '--seed <n>',
+      'random seed: the same seed and data give the same model',
+      parseInteger('--seed'),
+      0,
+    )
+    .option('--n-estimators <n>', 'number of trees', parseInteger('--n-estimators', 1), 100)
+    .option('--criterion <name>', 'gini | entropy (classification), squared_error (regression)')
+    .option(
+      '--max-depth <n>',
+      "maximum tree depth, or 'none'",
+      parseNumberOrWord('--max-depth', ['none']),
+      null,
+    )
+    .option('--min-samples-split <n>', 'minimum rows to split a node', parseNumber('--min-samples-split'), 2)
+    .option('--min-samples-leaf <n>', 'minimum rows in a leaf', parseNumber('--min-samples-leaf'), 1)
+    .option(
+      '--max-features <v>',
+      'features tried per split: sqrt, log2, none, an integer or a fraction (default: sqrt for classification, 1.0 for regression)',
+      parseNumberOrWord('--max-features', ['sqrt', 'log2', 'none']),
+    )
+    .option('--no-bootstrap', 'grow every tree on all rows')
+    .option(
+      '--max-samples <v>',
+      'rows drawn per tree: an integer or a fraction',
+      parseNumberOrWord('--max-samples', ['none']),
+    )
+    .option('--class-weight <v>', 'none, balanced, balanced_subsample or label=weight,...')
+    .option('--max-bins <n>', 'bins per numeric feature (2-255)', parseInteger('--max-bins', 2), 255)
+    .option(
+      '--max-categories <n>',
+      'categories kept per column; the rest share one code',
+      parseInteger('--max-categories', 1),
+      100,
+    )
+    .option('--threads <n>', 'worker threads (default: all cores)', parseInteger('--threads', 1))
+    .option('--delimiter <char>', 'CSV delimiter', ',')
+    .option('--tune', 'pick minSamplesLeaf and maxFeatures by out-of-bag score', false)
+    .option('--skip-invalid-rows', 'leave out rows with invalid values instead of failing', false)
+    .option('--json', 'print a JSON summary on stdout', false)
+    .option('-q, --quiet', 'no progress bar', false)
+    .action(async (data: string, f: TrainFlags) => {
+      const types: Record<string, 'numeric' | 'categorical' | 'boolean'> = {};
+      for (const c of f.numeric) types[c] = 'numeric';
+      for (const c of f.categorical) types[c] = 'categorical';
+      for (const c of f.boolean) types[c] = 'boolean';
+      const progress = createProgress('training', !f.quiet && !f.json);
+      const started = Date.now();
+      const model = await train(data, {
+        target: f.target,
+        task: f.task,
+        exclude: f.exclude,
+        types,
+        testSize: f.testSize,
+        seed: f.seed,
+        nEstimators: f.nEstimators,
+        criterion: f.criterion as never,
+        maxDepth: f.maxDepth,
+        minSamplesSplit: f.minSamplesSplit,
+        minSamplesLeaf: f.minSamplesLeaf,
+        maxFeatures: f.maxFeatures as never,
+        bootstrap: f.bootstrap,
+        maxSamples: f.maxSamples ?? null,
+        classWeight: classWeightOf(f.classWeight),
+        maxBins: f.maxBins,
+        maxCategories: f.maxCategories,
+        nThreads: f.threads,
+        delimiter: f.delimiter,
+        tune: f.tune,
+        skipInvalidRows: f.skipInvalidRows,
+        onProgress: (done, total) => progress.update(done, total, `${done}/${total} trees`),
+      });
+      progress.done();
+      await saveModel(model, f.output);
+      const m = model.metadata;
+      const seconds = (Date.now() - started) / 1000;
+      if (f.json) {
+        process.stdout.write(
+          `${JSON.stringify({ model: f.output, seconds, task: m.task, target: m.target, classes: m.classes, trainingRows: m.trainingRows, features: model.featureNames, metrics: m.metrics, featureImportances: m.featureImportances, notes: m.notes, modelVersion: m.modelVersion }, null, 2)}\n`,
+        );
+        return;
+      }
+      const out = process.stderr;
+      for (const n of m.notes) out.write(`note: ${n}\n`);
+      out.write(
+        `trained a ${m.task} forest of ${m.params.nEstimators} trees on ${m.trainingRows} rows x ${model.featureNames.length} features in ${seconds.toFixed(1)}s\n`,
+      );
+      for (const [name, set] of Object.entries(m.metrics)) {
+        if (!set || name === 'tuning') continue;
+        const s = set as Record<string, number>;
+        out.write(
+          m.task === 'classification'
+            ? `  ${name}: accuracy ${fmt(s.accuracy)}, log loss ${fmt(s.logLoss)}, ROC AUC ${fmt(s.rocAuc)}\n`
+            : `  ${name}: R2 ${fmt(s.r2)}, MAE ${fmt(s.mae)}, RMSE ${fmt(s.rmse)}\n`,
+        );
+      }
+      const top = Object.entries(m.featureImportances)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 5)
+        .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+        .join(', ');
+      out.write(`  top features: ${top}\nwrote ${f.output} (model version ${m.modelVersion})\n`);
+    });
+}

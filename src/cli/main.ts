@@ -1,0 +1,33 @@
+// The mlinfer command line. Each command lives in its own file under commands/.
+import { Command, Option } from 'commander';
+import { VERSION } from '../version.js';
+import { registerTrain } from './commands/train.js';
+import { reportError } from './errors.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('mlinfer')
+    .description(
+      'train random forests and serve them: batch scoring of large files, and real-time predictions',
+    )
+    .version(VERSION)
+    .addOption(new Option('--verbose', 'show stack traces and every issue on errors'))
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerTrain(program);
+  for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
+  return program;
+}
+
+/** Runs the CLI with argv (without node and the script) and resolves to the exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    return reportError(e, argv.includes('--verbose'));
+  }
+}

@@ -1,0 +1,31 @@
+// The public API of mlinfer, and nothing else.
+
+export type { FeatureSpec, FeatureType, Schema, TargetSpec } from './data/schema.js';
+export { ERROR_CODES, type ErrorCode, type Issue, isMlinferError, MlinferError } from './errors.js';
+export { fitForest } from './forest/fit-node.js';
+export {
+  createScorer,
+  type FitOptions,
+  type FittedForest,
+  type ForestArrays,
+  type ForestParams,
+  type ForestParamsInput,
+  type ForestScorer,
+  fitForestSync,
+  type Matrix,
+  type Task,
+} from './forest/index.js';
+export { importMlRandomForest } from './model/import-ml-random-forest.js';
+export { DEFAULT_MODEL_FILE, loadModel, loadModelSync, saveModel } from './model/io.js';
+export {
+  type MetricSet,
+  type Model,
+  type ModelMetadata,
+  modelFromBytes,
+  modelToBytes,
+  type TrainingMetrics,
+} from './model/model.js';
+export { type TrainOptions, train } from './model/train.js';
+export type { Prediction, PredictorOptions, PredictRecord, ValidationResult } from './predict/predictor.js';
+export { createPredictor, type NodePredictor, type ReloadResult } from './predict/predictor-node.js';
+export { VERSION } from './version.js';

@@ -1,0 +1,144 @@
+/**
+ * The fitted model as users hold it: the forest, the schema that turns records into its input, and the
+ * model card (metadata). One object, one file: batch and real-time load the same thing.
+ */
+
+import { featureNames, type Schema } from '../data/schema.js';
+import { parseSchema } from '../data/schema-json.js';
+import { MlinferError } from '../errors.js';
+import { createFittedForest, type FittedForest } from '../forest/fit.js';
+import { defaultParams, type ForestParams } from '../forest/params.js';
+import type { Task } from '../forest/types.js';
+import { VERSION } from '../version.js';
+import { decodeModel, encodeModel } from './format.js';
+
+/** Scores measured at training time. */
+export interface TrainingMetrics {
+  /** Out-of-bag scores (needs bootstrap): accuracy and log loss, or R². */
+  oob?: MetricSet;
+  /** Scores on the held-out rows (`testSize`). */
+  holdout?: MetricSet & { rows: number };
+}
+
+export interface MetricSet {
+  accuracy?: number;
+  logLoss?: number;
+  rocAuc?: number;
+  r2?: number;
+  mae?: number;
+  rmse?: number;
+}
+
+/** The model card stored in the file. */
+export interface ModelMetadata {
+  format: 'mlinfer-model';
+  /** The mlinfer version that trained the model. */
+  mlinferVersion: string;
+  /** A short id of this model: changes whenever the data, the parameters or the training time change. */
+  modelVersion: string;
+  createdAt: string;
+  task: Task;
+  target: string;
+  /** Class labels as given in the data (classification), in the order of the probabilities. */
+  classes: (string | number)[] | null;
+  schema: Schema;
+  params: ForestParams;
+  /** Rows the forest was trained on. */
+  trainingRows: number;
+  /** A fingerprint of the encoded training data (features and target). */
+  dataHash: string;
+  metrics: TrainingMetrics;
+  /** Impurity-based importance per feature name, summing to 1. */
+  featureImportances: Record<string, number>;
+  /** Things worth knowing about the training data (rows without a target, capped categories, ...). */
+  notes: string[];
+  /** Free-form, for example where the model came from. */
+  source?: string;
+}
+
+/** A fitted model: immutable. */
+export interface Model {
+  readonly metadata: Readonly<ModelMetadata>;
+  readonly schema: Schema;
+  readonly forest: FittedForest;
+  /** Class labels (classification) or null. */
+  readonly classes: readonly (string | number)[] | null;
+  readonly featureNames: readonly string[];
+}
+
+/** Wraps a fitted forest and its metadata into a Model. */
+export function createModel(metadata: ModelMetadata, forest: FittedForest): Model {
+  const schema = metadata.schema;
+  if (schema.features.length !== forest.nFeatures)
+    throw new MlinferError(
+      'MLI_MODEL_CORRUPT',
+      `the schema lists ${schema.features.length} features but the forest takes ${forest.nFeatures}`,
+    );
+  if (metadata.task === 'classification' && (metadata.classes?.length ?? 0) !== forest.nClasses)
+    throw new MlinferError(
+      'MLI_MODEL_CORRUPT',
+      `the model lists ${metadata.classes?.length ?? 0} classes but the forest predicts ${forest.nClasses}`,
+    );
+  return Object.freeze({
+    metadata: Object.freeze(metadata),
+    schema,
+    forest,
+    classes: metadata.classes ? Object.freeze([...metadata.classes]) : null,
+    featureNames: Object.freeze(featureNames(schema)),
+  });
+}
+
+/**
+ * The bytes of the model file for a model.
+ *
+ * @example
+ * const bytes = modelToBytes(model); // Uint8Array, for saveModel or an object store
+ */
+export function modelToBytes(model: Model): Uint8Array {
+  return encodeModel({
+    metadata: model.metadata as unknown as Record<string, unknown>,
+    forest: model.forest.arrays,
+  });
+}
+
+function checkMetadata(meta: Record<string, unknown>): ModelMetadata {
+  if (meta.format !== 'mlinfer-model')
+    throw new MlinferError('MLI_MODEL_FOREIGN', 'the file is an mlinfer container but not an mlinfer model');
+  const problems: string[] = [];
+  if (meta.task !== 'classification' && meta.task !== 'regression') problems.push('task');
+  if (typeof meta.target !== 'string') problems.push('target');
+  if (typeof meta.modelVersion !== 'string') problems.push('modelVersion');
+  if (meta.classes !== null && !Array.isArray(meta.classes)) problems.push('classes');
+  if (typeof meta.params !== 'object' || meta.params === null) problems.push('params');
+  if (problems.length)
+    throw new MlinferError(
+      'MLI_MODEL_CORRUPT',
+      `the model metadata has invalid fields: ${problems.join(', ')}`,
+    );
+  return meta as unknown as ModelMetadata;
+}
+
+/**
+ * Reads a model from the bytes of a model file. Works in browsers and edge runtimes.
+ * Fails with MLI_MODEL_FOREIGN, MLI_MODEL_VERSION or MLI_MODEL_CORRUPT, never with a wrong model.
+ *
+ * @example
+ * const model = modelFromBytes(new Uint8Array(await (await fetch('/churn.mlinfer')).arrayBuffer()));
+ */
+export function modelFromBytes(bytes: Uint8Array): Model {
+  const { metadata, forest } = decodeModel(bytes);
+  const meta = checkMetadata(metadata);
+  const schema = parseSchema(meta.schema);
+  if (schema.target.task !== forest.task || meta.task !== forest.task)
+    throw new MlinferError(
+      'MLI_MODEL_CORRUPT',
+      `the model metadata says ${meta.task} but the forest is ${forest.task}`,
+    );
+  const importances = new Float64Array(
+    schema.features.map((f) => Number(meta.featureImportances?.[f.name] ?? 0)),
+  );
+  const params = { ...defaultParams(forest.task), ...meta.params };
+  return createModel({ ...meta, schema }, createFittedForest(forest, params, importances));
+}
+
+export { VERSION };

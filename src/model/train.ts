@@ -1,0 +1,383 @@
+/**
+ * train(): a table in, a fitted model out. It joins the data layer (schema, encoding) and the forest, so it
+ * sits above both; it is Node-level because it reads files and trains on worker threads.
+ */
+
+import { encodeTable } from '../data/encode.js';
+import { readCsvFile, readJsonlFile } from '../data/node-io.js';
+import {
+  categoryCounts,
+  type FeatureType,
+  featureKinds,
+  inferSchemaWithNotes,
+  type Schema,
+} from '../data/schema.js';
+import { type Table, type TableInput, toTable } from '../data/table.js';
+import { type Issue, MlinferError } from '../errors.js';
+import type { FittedForest } from '../forest/fit.js';
+import { fitForest } from '../forest/fit-node.js';
+import { type ForestParamsInput, resolveParams } from '../forest/params.js';
+import { createRng } from '../forest/rng.js';
+import type { Matrix, Task } from '../forest/types.js';
+import { hashArrays } from './hash.js';
+import {
+  accuracy,
+  logLoss,
+  meanAbsoluteError,
+  r2Score,
+  rocAucFromProba,
+  rootMeanSquaredError,
+} from './metrics.js';
+import { createModel, type MetricSet, type Model, type ModelMetadata, VERSION } from './model.js';
+
+/** Options of `train`: the data's shape, the holdout, tuning, and every forest parameter. */
+export interface TrainOptions extends Omit<ForestParamsInput, 'classWeight'> {
+  /** The target column; default: a column named `target`, `label` or `y`. */
+  target?: string;
+  /** Default: regression for a numeric target, classification otherwise. */
+  task?: Task;
+  /** Columns to leave out (ids, timestamps, leaks). */
+  exclude?: string[];
+  /** Per-column type overrides. */
+  types?: Record<string, FeatureType>;
+  /** Strings read as missing; default `''`, `NA`, `NaN`, `null`, `?`. */
+  missingValues?: string[];
+  /** Categories kept per categorical column (the rest share an "other" code); default 100. */
+  maxCategories?: number;
+  /** CSV delimiter when `data` is a CSV path; default ','. */
+  delimiter?: string;
+  /** Fraction of rows held out for the holdout metrics, in [0, 1); default 0 (out-of-bag metrics only). */
+  testSize?: number;
+  /** Weights per class label, 'balanced' or 'balanced_subsample'. */
+  classWeight?: null | 'balanced' | 'balanced_subsample' | Record<string, number>;
+  /** Leave out rows with invalid cells (they are counted in the model's notes) instead of failing. */
+  skipInvalidRows?: boolean;
+  /** Search minSamplesLeaf and maxFeatures by out-of-bag score and keep the best. */
+  tune?: boolean;
+  /** Worker threads; default: the available cores. */
+  nThreads?: number;
+  /** Progress: trees done and trees in all (during tuning, over every candidate). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+const OWN_KEYS = [
+  'target',
+  'task',
+  'exclude',
+  'types',
+  'missingValues',
+  'maxCategories',
+  'delimiter',
+  'testSize',
+  'classWeight',
+  'skipInvalidRows',
+  'tune',
+  'nThreads',
+  'onProgress',
+];
+
+const TARGET_GUESSES = ['target', 'label', 'y'];
+
+/** Reads a CSV or JSON Lines path into a table; problems (ragged rows, bad lines) fail with every one listed. */
+export async function readTableFile(path: string, delimiter?: string): Promise<Table> {
+  const isJsonl = /\.(jsonl|ndjson)$/i.test(path);
+  const { header, rows, problems } = isJsonl
+    ? await readJsonlFile(path).then((r) => ({ header: null, rows: r.rows, problems: r.problems }))
+    : await readCsvFile(path, delimiter ? { delimiter } : {});
+  if (problems.length > 0)
+    throw new MlinferError(
+      'MLI_CSV_PARSE',
+      `${path}: ${problems.length} problem(s), first: ${problems
+        .slice(0, 5)
+        .map((p) => p.message)
+        .join('; ')}`,
+      { issues: problems },
+    );
+  return header ? toTable({ header, rows }) : toTable(rows as Record<string, unknown>[]);
+}
+
+function isZeroOne(table: Table, target: string): boolean {
+  const col = table.columns.indexOf(target);
+  let seen = false;
+  for (const row of table.rows) {
+    const v = row[col];
+    if (v === null || v === '' || v === undefined) continue;
+    const x = typeof v === 'number' ? v : Number(String(v).trim());
+    if (x !== 0 && x !== 1) return false;
+    seen = true;
+  }
+  return seen;
+}
+
+function pickTarget(columns: readonly string[], given: string | undefined): string {
+  if (given !== undefined) return given;
+  for (const guess of TARGET_GUESSES) {
+    const hit = columns.find((c) => c.toLowerCase() === guess);
+    if (hit) return hit;
+  }
+  throw new MlinferError(
+    'MLI_INVALID_OPTION',
+    `no target column given and none is named ${TARGET_GUESSES.join(', ')}: pass target (--target) with one of ${columns
+      .map((c) => JSON.stringify(c))
+      .join(', ')}`,
+    { issues: [{ path: ['target'], message: 'target is required', kind: 'missing_option' }] },
+  );
+}
+
+function checkOwnOptions(o: TrainOptions): void {
+  const issues: Issue[] = [];
+  const bad = (name: string, expected: string, got: unknown) =>
+    issues.push({ path: [name], message: `${name} must be ${expected}, got ${JSON.stringify(got)}` });
+  if (o.testSize !== undefined && !(typeof o.testSize === 'number' && o.testSize >= 0 && o.testSize < 1))
+    bad('testSize', 'a fraction in [0, 1)', o.testSize);
+  if (o.target !== undefined && (typeof o.target !== 'string' || o.target === ''))
+    bad('target', 'a column name', o.target);
+  if (o.tune !== undefined && typeof o.tune !== 'boolean') bad('tune', 'a boolean', o.tune);
+  if (o.skipInvalidRows !== undefined && typeof o.skipInvalidRows !== 'boolean')
+    bad('skipInvalidRows', 'a boolean', o.skipInvalidRows);
+  if (issues.length)
+    throw new MlinferError('MLI_INVALID_OPTION', issues.map((i) => i.message).join('; '), { issues });
+}
+
+/** Rows of X and y picked by `rows`. */
+function takeRows(X: Matrix, y: Float64Array, rows: Uint32Array): { X: Matrix; y: Float64Array } {
+  const d = X.nFeatures;
+  const data = new Float64Array(rows.length * d);
+  const yy = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    data.set(X.data.subarray(rows[i] * d, rows[i] * d + d), i * d);
+    yy[i] = y[rows[i]];
+  }
+  return { X: { data, nRows: rows.length, nFeatures: d }, y: yy };
+}
+
+/** Scores of a forest's outputs against y: accuracy, log loss and ROC AUC, or R², MAE and RMSE. */
+export function scoreOutputs(task: Task, out: Float64Array, y: Float64Array, nClasses: number): MetricSet {
+  // rows without a prediction (never out of bag) are left out
+  const keep: number[] = [];
+  const width = task === 'classification' ? nClasses : 1;
+  for (let i = 0; i < y.length; i++) if (!Number.isNaN(out[i * width])) keep.push(i);
+  const yy = Float64Array.from(keep, (i) => y[i]);
+  if (task === 'regression') {
+    const pred = Float64Array.from(keep, (i) => out[i]);
+    return { r2: r2Score(pred, yy), mae: meanAbsoluteError(pred, yy), rmse: rootMeanSquaredError(pred, yy) };
+  }
+  const proba = new Float64Array(keep.length * nClasses);
+  const labels = new Float64Array(keep.length);
+  keep.forEach((i, k) => {
+    let best = 0;
+    for (let c = 0; c < nClasses; c++) {
+      proba[k * nClasses + c] = out[i * nClasses + c];
+      if (out[i * nClasses + c] > out[i * nClasses + best]) best = c;
+    }
+    labels[k] = best;
+  });
+  const m: MetricSet = { accuracy: accuracy(labels, yy), logLoss: logLoss(proba, yy, nClasses) };
+  if (nClasses >= 2) m.rocAuc = rocAucFromProba(proba, yy, nClasses);
+  return m;
+}
+
+/** The candidates that `tune` tries: leaf sizes against overfitting rare, noisy targets, and feature fractions. */
+function tuningGrid(task: Task, nRows: number): { minSamplesLeaf: number; maxFeatures: 'sqrt' | number }[] {
+  const leaves = [1, 3, 10, 30, 100].filter((l) => l === 1 || l * 20 <= nRows);
+  const feats: ('sqrt' | number)[] = task === 'classification' ? ['sqrt', 0.5] : [1.0, 0.33];
+  return leaves.flatMap((minSamplesLeaf) => feats.map((maxFeatures) => ({ minSamplesLeaf, maxFeatures })));
+}
+
+/**
+ * Trains a model from a CSV or JSON Lines path, an array of row objects or a column table. The schema
+ * (column types, categories, missing values) is inferred and stored, so that predictions later run the
+ * same preprocessing. Out-of-bag metrics (and holdout metrics with `testSize`) are stored in the model.
+ *
+ * @example
+ * const model = await train('fixtures/customers.csv', { target: 'churned', exclude: ['customer_id'] });
+ * console.log(model.metadata.metrics.oob); // { accuracy: 0.86, logLoss: 0.33, rocAuc: 0.91 }
+ */
+export async function train(data: string | TableInput, options: TrainOptions = {}): Promise<Model> {
+  checkOwnOptions(options);
+  // Every forest parameter is checked before any data is read (the criterion once the task is known).
+  const { criterion: _c, ...early } = Object.fromEntries(
+    Object.entries(options).filter(([k]) => !OWN_KEYS.includes(k)),
+  ) as Record<string, unknown>;
+  resolveParams(early, options.task ?? 'classification');
+  const table = typeof data === 'string' ? await readTableFile(data, options.delimiter) : toTable(data);
+  const target = pickTarget(table.columns, options.target);
+  const schemaOptions = {
+    target,
+    task: options.task,
+    exclude: options.exclude,
+    types: options.types,
+    missingValues: options.missingValues,
+    maxCategories: options.maxCategories,
+  };
+  let { schema, notes } = inferSchemaWithNotes(table, schemaOptions);
+  // A numeric target holding only 0 and 1 is a binary label (fraud, churn) far more often than a quantity.
+  if (options.task === undefined && schema.target.task === 'regression' && isZeroOne(table, target)) {
+    ({ schema, notes } = inferSchemaWithNotes(table, { ...schemaOptions, task: 'classification' }));
+    notes = notes.filter((n) => n.kind !== 'numeric_target');
+    notes.push({
+      path: [target],
+      kind: 'binary_target',
+      message: `the target "${target}" holds only 0 and 1, so the task is classification; pass task 'regression' to predict it as a number`,
+    });
+  }
+  const enc = encodeTable(table, schema);
+  const noteLines = [...notes, ...enc.notes].map((n) => n.message);
+  if (enc.issueCount > 0) {
+    if (!options.skipInvalidRows)
+      throw new MlinferError(
+        'MLI_INVALID_DATA',
+        `${enc.issueCount} invalid value(s) in ${enc.rejectedRows} training row(s); first: ${enc.issues
+          .slice(0, 5)
+          .map((i) => i.message)
+          .join('; ')} (skipInvalidRows leaves such rows out)`,
+        { issues: enc.issues },
+      );
+    noteLines.push(
+      `${enc.rejectedRows} row(s) with invalid values were left out (${enc.issueCount} problem(s))`,
+    );
+  }
+  if (enc.X.nRows === 0)
+    throw new MlinferError('MLI_INVALID_DATA', 'no training rows left after reading the data');
+  return fitEncoded(enc.X, enc.y, schema, options, noteLines);
+}
+
+async function fitEncoded(
+  Xall: Matrix,
+  yall: Float64Array,
+  schema: Schema,
+  options: TrainOptions,
+  notes: string[],
+): Promise<Model> {
+  const task = schema.target.task;
+  const classes = schema.target.classes ?? null;
+  const nClasses = classes?.length ?? 0;
+  const forestOptions: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) if (!OWN_KEYS.includes(k)) forestOptions[k] = v;
+  const seed = (options.seed as number | undefined) ?? 0;
+
+  // class weights keyed by label become weights keyed by class index
+  let classWeight: unknown = options.classWeight ?? null;
+  if (classWeight && typeof classWeight === 'object' && classes) {
+    const byIndex: Record<number, number> = {};
+    for (const [label, w] of Object.entries(classWeight)) {
+      const c = classes.findIndex((k) => String(k) === label);
+      if (c < 0)
+        throw new MlinferError(
+          'MLI_INVALID_OPTION',
+          `classWeight names the class ${JSON.stringify(label)}, which the target does not have (classes: ${classes.join(', ')})`,
+          { issues: [{ path: ['classWeight', label], message: 'unknown class' }] },
+        );
+      byIndex[c] = w as number;
+    }
+    classWeight = byIndex;
+  }
+
+  // holdout split, seeded
+  let trainSet = { X: Xall, y: yall };
+  let testSet: { X: Matrix; y: Float64Array } | null = null;
+  const testSize = options.testSize ?? 0;
+  if (testSize > 0) {
+    const n = Xall.nRows;
+    const nTest = Math.round(n * testSize);
+    if (nTest < 1 || n - nTest < 2)
+      throw new MlinferError(
+        'MLI_INVALID_OPTION',
+        `testSize ${testSize} leaves no rows to test or to train on (${n} rows)`,
+      );
+    const perm = Uint32Array.from({ length: n }, (_, i) => i);
+    const rng = createRng(seed ^ 0x5eed);
+    for (let i = n - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      const t = perm[i];
+      perm[i] = perm[j];
+      perm[j] = t;
+    }
+    testSet = takeRows(Xall, yall, perm.slice(0, nTest).sort());
+    trainSet = takeRows(Xall, yall, perm.slice(nTest).sort());
+  }
+
+  const fitOnce = (extra: Record<string, unknown>, onProgress?: (d: number, t: number) => void) =>
+    fitForest(trainSet.X, trainSet.y, {
+      ...forestOptions,
+      ...extra,
+      classWeight: classWeight as never,
+      task,
+      nClasses: task === 'classification' ? nClasses : undefined,
+      featureKinds: featureKinds(schema),
+      categoryCounts: categoryCounts(schema),
+      nThreads: options.nThreads,
+      oobScore: (forestOptions.bootstrap ?? true) !== false,
+      onProgress,
+    });
+
+  let forest: FittedForest;
+  let tuning: ModelMetadata['metrics'] & { tried?: unknown } = {};
+  if (options.tune) {
+    if (forestOptions.bootstrap === false)
+      throw new MlinferError(
+        'MLI_INVALID_OPTION',
+        'tune needs bootstrap: it ranks candidates by out-of-bag score',
+      );
+    const grid = tuningGrid(task, trainSet.X.nRows);
+    const trees = (forestOptions.nEstimators as number | undefined) ?? 100;
+    const tried: { minSamplesLeaf: number; maxFeatures: 'sqrt' | number; score: number; metric: string }[] =
+      [];
+    let best: FittedForest | null = null;
+    let bestScore = Number.POSITIVE_INFINITY;
+    for (let g = 0; g < grid.length; g++) {
+      const f = await fitOnce(grid[g], (d) => options.onProgress?.(g * trees + d, grid.length * trees));
+      const m = scoreOutputs(task, f.oobPrediction!, trainSet.y, nClasses);
+      // lower is better: log loss, or minus R²
+      const score = task === 'classification' ? m.logLoss! : -m.r2!;
+      tried.push({
+        ...grid[g],
+        score: task === 'classification' ? m.logLoss! : m.r2!,
+        metric: task === 'classification' ? 'oob log loss' : 'oob R2',
+      });
+      if (score < bestScore) {
+        bestScore = score;
+        best = f;
+      }
+    }
+    forest = best!;
+    tuning = { tried };
+    notes.push(
+      `tuned by out-of-bag score over ${grid.length} candidates: kept minSamplesLeaf=${forest.params.minSamplesLeaf}, maxFeatures=${forest.params.maxFeatures}`,
+    );
+  } else forest = await fitOnce({}, options.onProgress);
+
+  const metrics: ModelMetadata['metrics'] & { tuning?: unknown } = {};
+  if (forest.oobPrediction) metrics.oob = scoreOutputs(task, forest.oobPrediction, trainSet.y, nClasses);
+  if (testSet) {
+    const out = task === 'classification' ? forest.predictProba(testSet.X) : forest.predict(testSet.X);
+    metrics.holdout = { ...scoreOutputs(task, out, testSet.y, nClasses), rows: testSet.X.nRows };
+  }
+  if (options.tune) metrics.tuning = tuning.tried ? { tried: tuning.tried } : undefined;
+
+  const createdAt = new Date().toISOString();
+  const dataHash = hashArrays([Xall.data, yall]);
+  const featureImportances: Record<string, number> = {};
+  schema.features.forEach((f, i) => {
+    featureImportances[f.name] = forest.featureImportances[i];
+  });
+  const metadata: ModelMetadata = {
+    format: 'mlinfer-model',
+    mlinferVersion: VERSION,
+    modelVersion: hashArrays([
+      new TextEncoder().encode(dataHash + JSON.stringify(forest.params) + createdAt),
+    ]).slice(0, 12),
+    createdAt,
+    task,
+    target: schema.target.name,
+    classes: classes ? [...classes] : null,
+    schema,
+    params: { ...forest.params },
+    trainingRows: trainSet.X.nRows,
+    dataHash,
+    metrics,
+    featureImportances,
+    notes,
+  };
+  return createModel(metadata, forest);
+}

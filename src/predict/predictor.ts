@@ -1,0 +1,222 @@
+/**
+ * The real-time predictor: a model loaded once, records validated against its schema and scored in
+ * microseconds. No `node:` imports: this runs in browsers and edge runtimes (the file-loading wrapper is
+ * in predictor-node.ts).
+ */
+import { createRowEncoder, type RowEncoder } from '../data/encode.js';
+import { type Issue, MlinferError } from '../errors.js';
+import { argmax, createScorer, type ForestScorer } from '../forest/compiled.js';
+import { type Model, modelFromBytes } from '../model/model.js';
+import {
+  createMicroBatcher,
+  type MicroBatcher,
+  type MicroBatchOptions,
+  validateMicroBatchOptions,
+} from './micro-batch.js';
+
+/** One prediction. */
+export interface Prediction {
+  /** The class label (as given in the training data) or the predicted value. */
+  prediction: string | number;
+  /** Classification: the probability of each class, keyed by label. */
+  probabilities?: Record<string, number>;
+  /** The version of the model that made the prediction. */
+  modelVersion: string;
+}
+
+/** A record: an object keyed by feature name, or an array of feature values in schema order. */
+export type PredictRecord = Record<string, unknown> | readonly unknown[];
+
+export type ValidationResult = { ok: true; issues: [] } | { ok: false; issues: Issue[] };
+
+export interface PredictorOptions extends MicroBatchOptions {}
+
+export interface Predictor {
+  /** The model serving now (it changes on reload). */
+  readonly model: Model;
+  readonly modelVersion: string;
+  /** Checks a record against the schema: every problem with its field path, as data. */
+  validate(record: unknown): ValidationResult;
+  /** Predicts one record; throws MLI_SCHEMA_MISMATCH listing every problem when the record is invalid. */
+  predict(record: PredictRecord): Prediction;
+  /** Class probabilities keyed by label (classification only). */
+  predictProba(record: PredictRecord): Record<string, number>;
+  /** Predicts several records; throws MLI_SCHEMA_MISMATCH listing the problems of every invalid record (path [index, field]). */
+  predictMany(records: readonly PredictRecord[]): Prediction[];
+  /** Like predict, through the micro-batcher when `maxBatchSize` > 1; rejects MLI_OVERLOADED when its queue is full. */
+  predictAsync(record: PredictRecord): Promise<Prediction>;
+  /** Replaces the model atomically: the next prediction uses the new one. */
+  swap(model: Model): void;
+  /** Counters since creation. */
+  readonly stats: { predictions: number; invalid: number; unknownCategories: number; queued: number };
+  /** Stops the micro-batcher; pending requests still finish. */
+  close(): Promise<void>;
+}
+
+/** Everything that depends on the model, swapped as one object so that a reload is atomic. */
+interface Loaded {
+  model: Model;
+  encoder: RowEncoder;
+  scorer: ForestScorer;
+  row: Float64Array;
+  out: Float64Array;
+  labels: readonly (string | number)[] | null;
+  nOutputs: number;
+}
+
+function load(model: Model): Loaded {
+  const scorer = createScorer(model.forest.arrays);
+  return {
+    model,
+    encoder: createRowEncoder(model.schema),
+    scorer,
+    row: new Float64Array(model.forest.nFeatures),
+    out: new Float64Array(model.forest.arrays.nOutputs),
+    labels: model.classes,
+    nOutputs: model.forest.arrays.nOutputs,
+  };
+}
+
+function toPrediction(l: Loaded, out: Float64Array, offset: number): Prediction {
+  const version = l.model.metadata.modelVersion;
+  if (!l.labels) return { prediction: out[offset], modelVersion: version };
+  const probabilities: Record<string, number> = {};
+  for (let c = 0; c < l.nOutputs; c++) probabilities[String(l.labels[c])] = out[offset + c];
+  return { prediction: l.labels[argmax(out, offset, l.nOutputs)], probabilities, modelVersion: version };
+}
+
+function invalid(issues: Issue[], what = 'record'): MlinferError {
+  const shown = issues
+    .slice(0, 5)
+    .map((i) => i.message)
+    .join('; ');
+  const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
+  return new MlinferError('MLI_SCHEMA_MISMATCH', `invalid ${what}: ${shown}${more}`, { issues });
+}
+
+/**
+ * Makes a predictor from a model or the bytes of a model file.
+ *
+ * @example
+ * const predictor = createPredictorFromModel(model);
+ * predictor.predict({ age: 42, plan: 'pro', tenure_months: 3 });
+ * // { prediction: 'yes', probabilities: { no: 0.27, yes: 0.73 }, modelVersion: '5f1c...' }
+ */
+export function createPredictorFromModel(
+  source: Model | Uint8Array,
+  options: PredictorOptions = {},
+): Predictor {
+  validateMicroBatchOptions(options);
+  let current = load(source instanceof Uint8Array ? modelFromBytes(source) : source);
+  const stats = { predictions: 0, invalid: 0, unknownCategories: 0, queued: 0 };
+
+  const encodeOne = (l: Loaded, record: unknown, out: Float64Array, offset: number): void => {
+    const issues: Issue[] = [];
+    if (!l.encoder.encode(record, out, offset, issues)) {
+      stats.invalid++;
+      throw invalid(issues);
+    }
+  };
+
+  const predictOne = (record: PredictRecord): Prediction => {
+    const l = current;
+    encodeOne(l, record, l.row, 0);
+    l.scorer.scoreRow(l.row, 0, l.out, 0);
+    stats.predictions++;
+    return toPrediction(l, l.out, 0);
+  };
+
+  let batcher: MicroBatcher<unknown, Prediction> | null = null;
+  if ((options.maxBatchSize ?? 1) > 1) {
+    batcher = createMicroBatcher<unknown, Prediction>(options, (records) => {
+      // Every record in a batch is scored by the same model, even if a reload lands meanwhile.
+      const l = current;
+      const d = l.model.forest.nFeatures;
+      const X = new Float64Array(records.length * d);
+      const results: (Prediction | Error)[] = new Array(records.length);
+      const ok: number[] = [];
+      for (let i = 0; i < records.length; i++) {
+        try {
+          encodeOne(l, records[i], X, ok.length * d);
+          ok.push(i);
+        } catch (e) {
+          results[i] = e as Error;
+        }
+      }
+      const out = l.scorer.scoreMatrix({
+        data: X.subarray(0, ok.length * d),
+        nRows: ok.length,
+        nFeatures: d,
+      });
+      ok.forEach((i, k) => {
+        results[i] = toPrediction(l, out, k * l.nOutputs);
+      });
+      stats.predictions += ok.length;
+      return results;
+    });
+  }
+
+  return {
+    get model() {
+      return current.model;
+    },
+    get modelVersion() {
+      return current.model.metadata.modelVersion;
+    },
+    get stats() {
+      return {
+        ...stats,
+        unknownCategories: current.encoder.unknownCategoryTotal,
+        queued: batcher?.queued ?? 0,
+      };
+    },
+    validate(record) {
+      const issues: Issue[] = [];
+      const l = current;
+      return l.encoder.encode(record, l.row, 0, issues) ? { ok: true, issues: [] } : { ok: false, issues };
+    },
+    predict: predictOne,
+    predictProba(record) {
+      if (!current.labels)
+        throw new MlinferError('MLI_INVALID_OPTION', 'predictProba needs a classification model');
+      return predictOne(record).probabilities!;
+    },
+    predictMany(records) {
+      if (!Array.isArray(records))
+        throw new MlinferError('MLI_SCHEMA_MISMATCH', 'predictMany takes an array of records');
+      const l = current;
+      const d = l.model.forest.nFeatures;
+      const X = new Float64Array(records.length * d);
+      const issues: Issue[] = [];
+      for (let i = 0; i < records.length; i++) {
+        const own: Issue[] = [];
+        if (!l.encoder.encode(records[i], X, i * d, own))
+          for (const is of own)
+            issues.push({ ...is, path: [i, ...is.path], message: `record ${i}: ${is.message}` });
+      }
+      if (issues.length) {
+        stats.invalid++;
+        throw invalid(issues, 'records');
+      }
+      const out = l.scorer.scoreMatrix({ data: X, nRows: records.length, nFeatures: d });
+      stats.predictions += records.length;
+      return Array.from({ length: records.length }, (_, i) => toPrediction(l, out, i * l.nOutputs));
+    },
+    predictAsync(record) {
+      if (!batcher) {
+        try {
+          return Promise.resolve(predictOne(record));
+        } catch (e) {
+          return Promise.reject(e);
+        }
+      }
+      return batcher.submit(record);
+    },
+    swap(model) {
+      current = load(model);
+    },
+    async close() {
+      await batcher?.close();
+    },
+  };
+}
