@@ -53,10 +53,15 @@ export function encodeModel(file: ModelFile): Uint8Array {
  * @example
  * const { metadata, forest } = decodeModel(await readModelFile('model.mlinfer'));
  */
-export function decodeModel(bytes: Uint8Array): ModelFile {
-  if (!(bytes instanceof Uint8Array)) {
+export function decodeModel(input: Uint8Array): ModelFile {
+  if (!(input instanceof Uint8Array)) {
     throw new MlinferError('MLI_MODEL_FOREIGN', 'a model file must be given as bytes (a Uint8Array)');
   }
+  // A Node Buffer is a Uint8Array whose slice() is a view, not a copy: decode from a plain view instead.
+  const bytes =
+    input.constructor === Uint8Array
+      ? input
+      : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   try {
     const { metadataJson, sections } = readContainer(bytes);
     const metadata = parseMetadata(metadataJson);
