@@ -145,6 +145,10 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
   let bestIsCat = false;
 
   const minLeaf = cfg.minSamplesLeaf;
+  // Row counts matter only for minSamplesLeaf > 1: with 1, "non-empty child" is the same as "positive weight"
+  // (every row in a node has weight > 0), so the hot loop can skip counting.
+  const countRows = minLeaf > 1;
+  const minCount = countRows ? minLeaf : 0;
   const entropy = cfg.entropy;
 
   /** Scores a classification split from left class weights l (+ m when missing goes left). */
@@ -186,6 +190,7 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
       MW = histW[hb + MISS];
       MS = histS[hb + MISS];
     }
+    const hasMiss = countRows ? MN > 0 : MW > 0;
     let LN = 0;
     let LW = 0;
     let LS = 0;
@@ -208,12 +213,12 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
         LS += histS[h];
       }
       const last = j === k - 1;
-      if (last && MN === 0) break;
+      if (last && !hasMiss) break;
       // missing on the right (or, after the last bin, the split on missingness alone)
       {
         const ln = LN;
         const rn = TN - LN;
-        if (ln >= minLeaf && rn >= minLeaf) {
+        if (ln >= minCount && rn >= minCount) {
           const lw = LW;
           const rw = TW - LW;
           if (lw > 0 && rw > 0) {
@@ -223,19 +228,19 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
               bestF = f;
               bestThr = b;
               bestMissLeft = false;
-              bestHasMissing = MN > 0;
-              bestLN = ln;
-              bestRN = rn;
+              bestHasMissing = hasMiss;
+              bestLN = countRows ? ln : lw;
+              bestRN = countRows ? rn : rw;
               bestIsCat = isCat;
               found = j;
             }
           }
         }
       }
-      if (MN > 0 && !last) {
+      if (hasMiss && !last) {
         const ln = LN + MN;
         const rn = TN - ln;
-        if (ln >= minLeaf && rn >= minLeaf) {
+        if (ln >= minCount && rn >= minCount) {
           const lw = LW + MW;
           const rw = TW - lw;
           if (lw > 0 && rw > 0) {
@@ -247,8 +252,8 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
               bestThr = b;
               bestMissLeft = true;
               bestHasMissing = true;
-              bestLN = ln;
-              bestRN = rn;
+              bestLN = countRows ? ln : lw;
+              bestRN = countRows ? rn : rw;
               bestIsCat = isCat;
               found = j;
             }
@@ -288,7 +293,18 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
    * one's best split. Returns how many of them are constant in this node.
    */
   const evaluateFeatures = (m: number): number => {
-    if (isClf) {
+    if (isClf && !countRows) {
+      for (let i = curStart; i < curEnd; i++) {
+        const row = idx[i] * nf;
+        const wi = nodeW[i];
+        const yi = nodeYc[i];
+        for (let j = 0; j < m; j++) {
+          const b = bins[row + batch[j]];
+          histW[((j << 8) + b) * C + yi] += wi;
+          touched[(j << 3) + (b >>> 5)] |= 1 << (b & 31);
+        }
+      }
+    } else if (isClf) {
       for (let i = curStart; i < curEnd; i++) {
         const row = idx[i] * nf;
         const wi = nodeW[i];
@@ -322,6 +338,7 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
       hb = j << 8;
       // bins present in this node, ascending, without the missing bin
       const tb = j << 3;
+      const hasMissing = ((touched[tb + (MISS >>> 5)] >>> (MISS & 31)) & 1) === 1;
       touched[tb + (MISS >>> 5)] &= ~(1 << (MISS & 31));
       let k = 0;
       for (let wi = 0; wi < 8; wi++) {
@@ -333,7 +350,6 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
         }
         touched[tb + wi] = 0;
       }
-      const hasMissing = histN[hb + MISS] > 0;
       const constant = k + (hasMissing ? 1 : 0) <= 1;
       if (constant) constants++;
       else if (featureKinds[f] !== FEATURE_CATEGORICAL) scan(f, k, false);
@@ -359,16 +375,24 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
           if (at >= 0) setFromOrder(at);
         }
       }
-      // reset only what this node touched
-      for (let q = 0; q <= k; q++) {
-        const h = hb + (q < k ? order[q] : MISS);
-        histN[h] = 0;
-        if (isClf) for (let c = 0; c < C; c++) histW[h * C + c] = 0;
+      // reset only what this node touched (all of the slot at once when most bins were)
+      if (k > 96) {
+        histN.fill(0, hb, hb + 256);
+        if (isClf) histW.fill(0, hb * C, (hb + 256) * C);
         else {
-          histW[h] = 0;
-          histS[h] = 0;
+          histW.fill(0, hb, hb + 256);
+          histS.fill(0, hb, hb + 256);
         }
-      }
+      } else
+        for (let q = 0; q <= k; q++) {
+          const h = hb + (q < k ? order[q] : MISS);
+          histN[h] = 0;
+          if (isClf) for (let c = 0; c < C; c++) histW[h * C + c] = 0;
+          else {
+            histW[h] = 0;
+            histS[h] = 0;
+          }
+        }
     }
     return constants;
   };
