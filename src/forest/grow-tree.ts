@@ -226,7 +226,9 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
             if (p > bestProxy) {
               bestProxy = p;
               bestF = f;
-              bestThr = b;
+              // Any bin from b up to the next occupied one splits the node's rows alike; the middle one puts
+              // the threshold halfway through the gap (in quantiles), as scikit-learn's midpoints do.
+              bestThr = last || isCat ? b : (b + order[j + 1] - 1) >>> 1;
               bestMissLeft = false;
               bestHasMissing = hasMiss;
               bestLN = countRows ? ln : lw;
@@ -249,7 +251,7 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
             if (p > bestProxy) {
               bestProxy = p;
               bestF = f;
-              bestThr = b;
+              bestThr = isCat ? b : (b + order[j + 1] - 1) >>> 1;
               bestMissLeft = true;
               bestHasMissing = true;
               bestLN = countRows ? ln : lw;
