@@ -26,6 +26,7 @@ const { values: opts } = parseArgs({
   options: {
     sets: { type: 'string' },
     repeat: { type: 'string' },
+    'vary-seed': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     trees: { type: 'string', default: '100' },
     impls: { type: 'string', default: 'sklearn,mlinfer,ml-random-forest' },
@@ -39,6 +40,7 @@ if (opts.help) {
   console.log(`usage: node bench/compare-train.mjs [options]
   --sets a,b,c      data sets (default ${DEFAULT_SETS.join(',')}; --quick: ${QUICK_SETS.join(',')})
   --repeat N        runs per configuration, medians reported (default 3; --quick: 1)
+  --vary-seed       repeat r uses seed r in every implementation; scores are then means over seeds
   --quick           small sets, 1 repeat, ml-random-forest capped at 30 s
   --trees N         trees per forest (default 100; use 5 for a smoke test)
   --impls list      subset of sklearn,mlinfer,ml-random-forest (default all)
@@ -160,7 +162,7 @@ for (const set of sets) {
     for (const cfg of cfgs) {
       if (cfg.status) continue; // skipped, timed out or failed: do not try again
       log(`[${set}] ${cfg.label}  run ${rep + 1}/${repeat} ...`);
-      const res = runOnce(cfg);
+      const res = runOnce(opts['vary-seed'] ? { ...cfg, args: [...cfg.args, '--seed', String(rep)] } : cfg);
       if (res.skipped || res.error) {
         cfg.status = res.skipped ?? `error: ${res.error}`;
         log(`[${set}] ${cfg.label}: ${cfg.status}`);
@@ -174,6 +176,10 @@ for (const set of sets) {
     }
   }
   const summary = (runs, key) => median(runs.map((r) => r[key]));
+  // With --vary-seed the score differences between seeds are noise to average out, not outliers to skip.
+  const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  const score = (runs, key) =>
+    opts['vary-seed'] ? mean(runs.map((r) => r[key]).filter((v) => typeof v === 'number')) : summary(runs, key);
   const rows = cfgs.map((cfg) => {
     const { runs } = cfg;
     const scores = runs.map((r) => r.accuracy ?? r.r2);
@@ -184,9 +190,9 @@ for (const set of sets) {
       runs,
       fitSeconds: summary(runs, 'fitSeconds'),
       predictSeconds: summary(runs, 'predictSeconds'),
-      accuracy: summary(runs, 'accuracy'),
-      r2: summary(runs, 'r2'),
-      logLoss: summary(runs, 'logLoss'),
+      accuracy: score(runs, 'accuracy'),
+      r2: score(runs, 'r2'),
+      logLoss: score(runs, 'logLoss'),
       peakRssKB: summary(runs, 'peakRssKB'),
       scoreVaries: scores.length > 1 && Math.max(...scores) - Math.min(...scores) > 1e-12,
     };
@@ -202,7 +208,7 @@ const lines = [];
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 lines.push(
   `Training, ${trees} trees, max_features sqrt (classification) / 1.0 (regression), unlimited depth; ` +
-    `median of ${repeat} run(s), one process per run, runs one at a time.`,
+    `median of ${repeat} run(s)${opts['vary-seed'] ? ` (seeds 0-${repeat - 1}; scores are means over the seeds)` : ''}, one process per run, runs one at a time.`,
 );
 lines.push(
   `${startedAt.toISOString().slice(0, 10)}, ${cpus().length} cores (${cpu}), Node ${process.versions.node}, ` +
