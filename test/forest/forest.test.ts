@@ -25,14 +25,16 @@ describe('random forest', () => {
   });
 
   it('is bit-identical for the same seed whatever the thread count, and differs for another seed', async () => {
-    const opts = { task: 'classification' as const, nEstimators: 8, seed: 5, oobScore: true };
-    const one = await fitForest(train.X, train.y, { ...opts, nThreads: 1 });
-    const two = await fitForest(train.X, train.y, { ...opts, nThreads: 2 });
+    // large enough (rows x trees) for fitForest to use worker threads
+    const big = makeClassification(12_000, 10, 8);
+    const opts = { task: 'classification' as const, nEstimators: 20, seed: 5, oobScore: true };
+    const one = await fitForest(big.X, big.y, { ...opts, nThreads: 1 });
+    const two = await fitForest(big.X, big.y, { ...opts, nThreads: 2 });
     expect(Buffer.from(two.arrays.nodes.buffer).equals(Buffer.from(one.arrays.nodes.buffer))).toBe(true);
     expect(Array.from(two.arrays.leafValues)).toEqual(Array.from(one.arrays.leafValues));
     expect(Array.from(two.featureImportances)).toEqual(Array.from(one.featureImportances));
     expect(two.oobScore).toBe(one.oobScore);
-    const other = await fitForest(train.X, train.y, { ...opts, nThreads: 1, seed: 6 });
+    const other = await fitForest(big.X, big.y, { ...opts, nThreads: 1, seed: 6 });
     expect(Buffer.from(other.arrays.nodes.buffer).equals(Buffer.from(one.arrays.nodes.buffer))).toBe(false);
   });
 
@@ -62,7 +64,12 @@ describe('random forest', () => {
   it('does regression (Friedman #1)', () => {
     const { X: Xr, y: yr } = makeFriedman(2500, 8, 11);
     const s = split(Xr, yr, 2000);
-    const forest = fitForestSync(s.train.X, s.train.y, { task: 'regression', nEstimators: 40, seed: 1, oobScore: true });
+    const forest = fitForestSync(s.train.X, s.train.y, {
+      task: 'regression',
+      nEstimators: 40,
+      seed: 1,
+      oobScore: true,
+    });
     const score = r2(forest.predict(s.test.X), s.test.y);
     expect(score).toBeGreaterThan(0.8);
     expect(Math.abs(forest.oobScore! - score)).toBeLessThan(0.06);
@@ -101,10 +108,13 @@ describe('random forest', () => {
       yy[r] = v >= 0.5 ? 1 : 0;
       data[r] = yy[r] === 1 && rng.float() < 0.3 ? Number.NaN : v;
     }
-    const forest = fitForestSync({ data, nRows: n, nFeatures: 1 }, yy, { task: 'classification', nEstimators: 5 });
-    expect(Array.from(forest.predict({ data: new Float64Array([Number.NaN, 0.1, 0.9]), nRows: 3, nFeatures: 1 }))).toEqual([
-      1, 0, 1,
-    ]);
+    const forest = fitForestSync({ data, nRows: n, nFeatures: 1 }, yy, {
+      task: 'classification',
+      nEstimators: 5,
+    });
+    expect(
+      Array.from(forest.predict({ data: new Float64Array([Number.NaN, 0.1, 0.9]), nRows: 3, nFeatures: 1 })),
+    ).toEqual([1, 0, 1]);
   });
 
   it('splits natively on sets of categories, and routes unseen categories as missing', () => {
@@ -127,7 +137,11 @@ describe('random forest', () => {
     const probe = { data: new Float64Array([0, 1, 2, 3, 4, 5]), nRows: 6, nFeatures: 1 };
     expect(Array.from(forest.predict(probe))).toEqual([1, 0, 1, 0, 1, 0]);
     // a depth-1 numeric forest cannot do this
-    const numeric = fitForestSync({ data, nRows: n, nFeatures: 1 }, yy, { task: 'classification', nEstimators: 5, maxDepth: 1 });
+    const numeric = fitForestSync({ data, nRows: n, nFeatures: 1 }, yy, {
+      task: 'classification',
+      nEstimators: 5,
+      maxDepth: 1,
+    });
     expect(accuracy(numeric.predict(probe), [1, 0, 1, 0, 1, 0])).toBeLessThan(1);
     // code 17 was never seen: it takes the missing path and still gets a valid probability
     const p = forest.predictProba({ data: new Float64Array([17]), nRows: 1, nFeatures: 1 });
@@ -138,7 +152,11 @@ describe('random forest', () => {
     const shallow = fitForestSync(train.X, train.y, { task: 'classification', nEstimators: 3, maxDepth: 2 });
     const nodes = shallow.arrays.treeOffsets[1] / 2;
     expect(nodes).toBeLessThanOrEqual(7);
-    const leafy = fitForestSync(train.X, train.y, { task: 'classification', nEstimators: 3, minSamplesLeaf: 50 });
+    const leafy = fitForestSync(train.X, train.y, {
+      task: 'classification',
+      nEstimators: 3,
+      minSamplesLeaf: 50,
+    });
     const deep = fitForestSync(train.X, train.y, { task: 'classification', nEstimators: 3 });
     expect(leafy.arrays.nodes.length).toBeLessThan(deep.arrays.nodes.length / 5);
     // weighting class 0 heavily moves predictions towards it
@@ -148,7 +166,11 @@ describe('random forest', () => {
       minSamplesLeaf: 20,
       classWeight: { 0: 20 },
     });
-    const plain = fitForestSync(train.X, train.y, { task: 'classification', nEstimators: 20, minSamplesLeaf: 20 });
+    const plain = fitForestSync(train.X, train.y, {
+      task: 'classification',
+      nEstimators: 20,
+      minSamplesLeaf: 20,
+    });
     const count0 = (p: Float64Array) => p.filter((v) => v === 0).length;
     expect(count0(heavy.predict(test.X))).toBeGreaterThan(count0(plain.predict(test.X)));
   });
@@ -165,8 +187,16 @@ describe('random forest', () => {
   });
 
   it('keeps string labels out of the engine: the seed sample trains with class indices', () => {
-    const Xs = { data: new Float64Array([5.1, 3.5, 1.4, 4.9, 3.0, 1.4, 6.2, 3.4, 5.4]), nRows: 3, nFeatures: 3 };
-    const forest = fitForestSync(Xs, new Float64Array([0, 0, 1]), { task: 'classification', nEstimators: 10, seed: 0 });
+    const Xs = {
+      data: new Float64Array([5.1, 3.5, 1.4, 4.9, 3.0, 1.4, 6.2, 3.4, 5.4]),
+      nRows: 3,
+      nFeatures: 3,
+    };
+    const forest = fitForestSync(Xs, new Float64Array([0, 0, 1]), {
+      task: 'classification',
+      nEstimators: 10,
+      seed: 0,
+    });
     expect(forest.predict(Xs).length).toBe(3);
   });
 });
