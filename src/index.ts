@@ -28,4 +28,8 @@ export {
 export { type TrainOptions, train } from './model/train.js';
 export type { Prediction, PredictorOptions, PredictRecord, ValidationResult } from './predict/predictor.js';
 export { createPredictor, type NodePredictor, type ReloadResult } from './predict/predictor-node.js';
+export { createBearerCheck } from './serve/auth.js';
+export { createHandler, type HandlerOptions, type MlinferHandler } from './serve/handler.js';
+export { openApiDocument } from './serve/openapi.js';
+export { type RunningServer, type ServerOptions, startServer } from './serve/server.js';
 export { VERSION } from './version.js';

@@ -1,6 +1,7 @@
 // The mlinfer command line. Each command lives in its own file under commands/.
 import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
+import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
 import { reportError } from './errors.js';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerTrain(program);
+  registerServe(program);
   for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

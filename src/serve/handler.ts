@@ -1,0 +1,257 @@
+/**
+ * createHandler: the HTTP adapter as one `(req, res, next?)` function, so it embeds in node:http,
+ * Express (as middleware or mounted under a path) and Fastify (a hijacked catch-all route), and
+ * `mlinfer serve` runs it standalone (server.ts).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
+import type { Predictor } from '../predict/predictor.js';
+import { createBearerCheck } from './auth.js';
+import { readJsonBody } from './body.js';
+import { infer, modelMetadata, serverMetadata } from './kserve.js';
+import { createServeMetrics, type ServeMetrics } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+import { predictBody } from './predict-route.js';
+import { sendJson, sendText, toErrorResponse } from './respond.js';
+import { MethodNotAllowed, matchRoute, PUBLIC_ROUTES, pathOf, type RouteMatch } from './routes.js';
+
+export interface HandlerOptions {
+  /** The name in `/v2/models/{name}` and the metrics; default `model`. */
+  modelName?: string;
+  /** Largest request body in bytes; default 1 MiB. Larger bodies get 413 without being buffered. */
+  maxBodyBytes?: number;
+  /** Most records in one request (`instances`, or the rows of an infer request); default 10,000. */
+  maxInstances?: number;
+  /** When set, every route but the health routes needs `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Serve `GET /metrics`; default true. */
+  metrics?: boolean;
+  /** Add prom-client's process metrics (CPU, memory, event loop lag) to the handler's registry; default false. */
+  defaultMetrics?: boolean;
+  /** Called with every unexpected (500) error; the client only sees "internal error". Default: one line on stderr. */
+  onError?: (error: unknown, req: IncomingMessage) => void;
+}
+
+/** The handler: a function, plus the controls a server needs for readiness and graceful shutdown. */
+export interface MlinferHandler {
+  (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void;
+  /** Readiness (`/readyz`, `/v2/health/ready`, model ready). Set it to false to drain before shutdown. */
+  ready: boolean;
+  /** When true, responses carry `Connection: close`, so keep-alive clients move to another instance. */
+  draining: boolean;
+  /** Requests being handled now. */
+  readonly inFlight: number;
+  /** Resolves once no request is in flight. */
+  idle(): Promise<void>;
+  readonly metrics: ServeMetrics;
+  readonly predictor: Predictor;
+}
+
+const DEFAULTS = { modelName: 'model', maxBodyBytes: 1 << 20, maxInstances: 10_000 };
+
+function validateOptions(o: HandlerOptions): void {
+  if (typeof o !== 'object' || o === null)
+    throw new MlinferError('MLI_INVALID_OPTION', `handler options must be an object, got ${String(o)}`);
+  const issues: Issue[] = [];
+  const posInt = (k: 'maxBodyBytes' | 'maxInstances') => {
+    const v = o[k];
+    if (v !== undefined && !(Number.isSafeInteger(v) && v >= 1))
+      issues.push({ path: [k], message: `${k} must be a positive integer, got ${JSON.stringify(v)}` });
+  };
+  posInt('maxBodyBytes');
+  posInt('maxInstances');
+  if (
+    o.modelName !== undefined &&
+    !(typeof o.modelName === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(o.modelName))
+  )
+    issues.push({
+      path: ['modelName'],
+      message: `modelName must be 1-128 characters of letters, digits, '.', '_' or '-', got ${JSON.stringify(o.modelName)}`,
+    });
+  if (o.token !== undefined && !(typeof o.token === 'string' && o.token.length >= 16 && !/\s/.test(o.token)))
+    issues.push({
+      path: ['token'],
+      message: 'token must be a string of at least 16 characters without spaces',
+    });
+  for (const k of ['metrics', 'defaultMetrics'] as const)
+    if (o[k] !== undefined && typeof o[k] !== 'boolean')
+      issues.push({ path: [k], message: `${k} must be true or false, got ${JSON.stringify(o[k])}` });
+  if (o.onError !== undefined && typeof o.onError !== 'function')
+    issues.push({ path: ['onError'], message: 'onError must be a function' });
+  throwIfIssues(issues, 'handler options');
+}
+
+function checkPredictor(p: unknown): asserts p is Predictor {
+  const ok =
+    typeof p === 'object' &&
+    p !== null &&
+    typeof (p as Predictor).predictAsync === 'function' &&
+    typeof (p as Predictor).predictMany === 'function';
+  if (!ok)
+    throw new MlinferError(
+      'MLI_INVALID_OPTION',
+      'createHandler needs a predictor from createPredictor(), got something else',
+    );
+}
+
+/**
+ * Creates the HTTP handler for a predictor.
+ *
+ * @example
+ * import http from 'node:http';
+ * import { createPredictor, createHandler } from 'mlinfer';
+ * const handler = createHandler(createPredictor('churn.mlinfer'), { modelName: 'churn' });
+ * http.createServer(handler).listen(8000);
+ * // Express: app.use('/ml', handler)    Fastify: see examples/fastify.mjs
+ */
+export function createHandler(
+  predictor: Predictor & { readonly loadedAt?: number },
+  options: HandlerOptions = {},
+): MlinferHandler {
+  checkPredictor(predictor);
+  validateOptions(options);
+  const modelName = options.modelName ?? DEFAULTS.modelName;
+  const maxBody = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
+  const maxInstances = options.maxInstances ?? DEFAULTS.maxInstances;
+  const checkAuth = options.token ? createBearerCheck(options.token) : null;
+  const metricsOn = options.metrics ?? true;
+  const onError =
+    options.onError ??
+    ((e: unknown, req: IncomingMessage) =>
+      process.stderr.write(
+        `mlinfer: internal error on ${req.method} ${pathOf(req.url)}: ${(e as Error)?.stack ?? e}\n`,
+      ));
+  const createdAt = Date.now();
+  const metrics = createServeMetrics(predictor, modelName, () => predictor.loadedAt ?? createdAt, {
+    defaultMetrics: options.defaultMetrics,
+  });
+  const count = (labels: readonly (string | number)[]) =>
+    metrics.countPredictions(predictor.model.classes ? labels : labels.map(() => 'value'));
+  const ctx = { predictor, modelName, maxInstances, count };
+  let inFlight = 0;
+  let waiters: (() => void)[] = [];
+
+  const checkModel = (m: RouteMatch): void => {
+    if (m.name !== modelName)
+      throw new MlinferError(
+        'MLI_NOT_FOUND',
+        `no model named ${JSON.stringify(m.name)}; this server serves ${JSON.stringify(modelName)}`,
+      );
+    if (m.version !== undefined && m.version !== predictor.modelVersion)
+      throw new MlinferError(
+        'MLI_NOT_FOUND',
+        `model ${modelName} has no version ${JSON.stringify(m.version)}; serving ${predictor.modelVersion}`,
+      );
+  };
+
+  const notReady = () => new MlinferError('MLI_NOT_READY', 'the server is not ready (shutting down)');
+
+  /** Runs a route and resolves to [status, body] or a text response. */
+  const run = async (m: RouteMatch, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (checkAuth && !PUBLIC_ROUTES.has(m.id)) checkAuth(req);
+    switch (m.id) {
+      case 'healthz':
+      case 'v2.live':
+        return sendJson(res, 200, m.id === 'v2.live' ? { live: true } : { status: 'ok' });
+      case 'readyz':
+      case 'v2.ready':
+        if (!handler.ready) throw notReady();
+        return sendJson(
+          res,
+          200,
+          m.id === 'v2.ready' ? { ready: true } : { status: 'ready', modelVersion: predictor.modelVersion },
+        );
+      case 'metrics': {
+        if (!metricsOn) throw new MlinferError('MLI_NOT_FOUND', 'metrics are turned off');
+        const text = await metrics.registry.metrics();
+        return sendText(res, 200, text, metrics.registry.contentType);
+      }
+      case 'openapi':
+        return sendJson(res, 200, openApiDocument(predictor.model, modelName, { auth: checkAuth !== null }));
+      case 'v2.server':
+        return sendJson(res, 200, serverMetadata());
+      case 'v2.model':
+        checkModel(m);
+        return sendJson(res, 200, modelMetadata(predictor.model, modelName));
+      case 'v2.model.ready':
+        checkModel(m);
+        if (!handler.ready) throw notReady();
+        return sendJson(res, 200, { name: modelName, ready: true });
+      case 'v2.infer': {
+        checkModel(m);
+        const body = await readJsonBody(req, maxBody);
+        return sendJson(res, 200, infer(ctx, body));
+      }
+      case 'predict': {
+        const body = await readJsonBody(req, maxBody);
+        return sendJson(res, 200, await predictBody(ctx, body));
+      }
+    }
+  };
+
+  const handler = ((req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => {
+    const started = process.hrtime.bigint();
+    let route = 'unmatched';
+    let errorCode: string | undefined;
+    let m: RouteMatch | null;
+    try {
+      m = matchRoute(req.method ?? 'GET', pathOf(req.url));
+    } catch (e) {
+      if (e instanceof MethodNotAllowed) route = e.template;
+      m = null;
+      errorCode = 'MLI_METHOD_NOT_ALLOWED';
+      const { status, body } = toErrorResponse(e);
+      sendJson(res, status, body, e instanceof MethodNotAllowed ? { Allow: e.allow } : undefined);
+    }
+    if (m === null && errorCode === undefined) {
+      // Not one of ours: as middleware, let the app handle it.
+      if (next) return next();
+      errorCode = 'MLI_NOT_FOUND';
+      const { status, body } = toErrorResponse(
+        new MlinferError('MLI_NOT_FOUND', `no route ${req.method} ${pathOf(req.url)}; see GET /openapi.json`),
+      );
+      sendJson(res, status, body);
+    }
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      metrics.observe(
+        route,
+        req.method ?? 'GET',
+        res.statusCode,
+        Number(process.hrtime.bigint() - started) / 1e9,
+        errorCode,
+      );
+      if (inFlight === 0 && waiters.length) {
+        const w = waiters;
+        waiters = [];
+        for (const f of w) f();
+      }
+    });
+    if (m === null) return;
+    route = m.template;
+    if (handler.draining) res.setHeader('Connection', 'close');
+    run(m, req, res).catch((e: unknown) => {
+      const { status, body, internal } = toErrorResponse(e);
+      errorCode = body.code;
+      if (internal) onError(e, req);
+      const extra: Record<string, string> | undefined =
+        status === 401
+          ? { 'WWW-Authenticate': 'Bearer realm="mlinfer"' }
+          : status === 413
+            ? { Connection: 'close' }
+            : undefined;
+      sendJson(res, status, body, extra);
+    });
+  }) as MlinferHandler;
+
+  Object.defineProperties(handler, {
+    inFlight: { get: () => inFlight },
+    metrics: { value: metrics },
+    predictor: { value: predictor },
+  });
+  handler.ready = true;
+  handler.draining = false;
+  handler.idle = () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => waiters.push(r)));
+  return handler;
+}
