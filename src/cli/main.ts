@@ -1,8 +1,11 @@
 // The mlinfer command line. Each command lives in its own file under commands/.
 import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
+import { registerEvaluate } from './commands/evaluate.js';
+import { registerInspect } from './commands/inspect.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
+import { registerTypes } from './commands/types.js';
 import { reportError } from './errors.js';
 
 export function buildProgram(): Command {
@@ -19,6 +22,9 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerTrain(program);
   registerServe(program);
+  registerEvaluate(program);
+  registerInspect(program);
+  registerTypes(program);
   for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

@@ -1,0 +1,219 @@
+// The evaluation report: one self-contained HTML file (inline CSS and SVG, no scripts, nothing fetched),
+// built from an Evaluation and the model card. Charts carry stable ids (chart-confusion, chart-roc, ...) so
+// tests and people can find them.
+import type { ClassificationEvaluation, Evaluation, RegressionEvaluation } from '../../model/evaluate.js';
+import type { Model } from '../../model/model.js';
+import { esc, metric, STYLE, table } from './html.js';
+import { barChart, heatmapChart, histogramChart, lineChart, scatterChart } from './svg.js';
+
+export interface ReportInput {
+  model: Model;
+  evaluation: Evaluation;
+  /** The model file's path and size, shown in the card. */
+  modelFile?: string;
+  modelBytes?: number;
+  /** Fixed in tests; default now. */
+  generatedAt?: string;
+}
+
+/** Rows of importances shown, largest first. */
+const MAX_IMPORTANCES = 30;
+/** Categories shown per feature in the schema table. */
+const MAX_CATEGORIES_SHOWN = 12;
+
+/** Headline numbers: metrics with four decimals, counts (strings) as they are. */
+function kpis(items: [string, number | string][]): string {
+  return `<div class="kpis">${items
+    .map(
+      ([label, v]) =>
+        `<div class="kpi"><b>${esc(typeof v === 'string' ? v : metric(v))}</b><span>${esc(label)}</span></div>`,
+    )
+    .join('')}</div>`;
+}
+
+function classificationSections(e: ClassificationEvaluation): string {
+  const perClass = table(
+    ['class', 'precision', 'recall', 'F1', 'support'],
+    e.perClass.map((c) => [
+      esc(c.label),
+      metric(c.precision),
+      metric(c.recall),
+      metric(c.f1),
+      String(c.support),
+    ]),
+  );
+  const charts = [
+    heatmapChart({
+      id: 'chart-confusion',
+      title: 'Confusion matrix',
+      labels: e.classes,
+      matrix: e.confusion,
+    }),
+    lineChart({
+      id: 'chart-roc',
+      title: `ROC curve${e.roc.length === 1 ? ` (positive class ${e.roc[0].label})` : ' (one vs rest)'}`,
+      xLabel: 'false positive rate',
+      yLabel: 'true positive rate',
+      diagonal: true,
+      series: e.roc.map((c) => ({ label: `${c.label}: AUC ${metric(c.area)}`, points: c.points })),
+    }),
+    lineChart({
+      id: 'chart-pr',
+      title: 'Precision-recall curve',
+      xLabel: 'recall',
+      yLabel: 'precision',
+      legendAt: 'bottom-left',
+      series: e.precisionRecall.map((c) => ({ label: `${c.label}: AP ${metric(c.area)}`, points: c.points })),
+    }),
+    lineChart({
+      id: 'chart-calibration',
+      title: `Calibration (${e.calibration.label})`,
+      xLabel: 'mean predicted probability',
+      yLabel: e.classes.length === 2 ? 'fraction positive' : 'fraction correct',
+      diagonal: true,
+      markers: true,
+      series: [
+        {
+          label: '',
+          points: e.calibration.bins
+            .filter((b) => b.count > 0)
+            .map((b) => [b.meanPredicted, b.fractionPositive] as [number, number]),
+        },
+      ],
+    }),
+  ];
+  return `<section id="metrics"><h2>Metrics</h2>${kpis([
+    ['accuracy', e.accuracy],
+    ['ROC AUC', e.rocAuc],
+    ['log loss', e.logLoss],
+    ['macro F1', e.macroF1],
+    ['rows scored', String(e.rows)],
+    ['rows rejected', String(e.rejectedCount)],
+  ])}</section>
+<section id="charts"><h2>Charts</h2><div class="charts">${charts.join('')}</div></section>
+<section id="per-class"><h2>Per class</h2>${perClass}</section>`;
+}
+
+function regressionSections(e: RegressionEvaluation): string {
+  const charts = [
+    scatterChart({
+      id: 'chart-scatter',
+      title: `Predicted vs actual (${e.points.length} rows)`,
+      points: e.points,
+    }),
+    histogramChart({
+      id: 'chart-residuals',
+      title: 'Residuals (actual - predicted)',
+      xLabel: 'residual',
+      bins: e.residuals,
+    }),
+  ];
+  return `<section id="metrics"><h2>Metrics</h2>${kpis([
+    ['R²', e.r2],
+    ['MAE', e.mae],
+    ['RMSE', e.rmse],
+    ['rows scored', String(e.rows)],
+    ['rows rejected', String(e.rejectedCount)],
+  ])}</section>
+<section id="charts"><h2>Charts</h2><div class="charts">${charts.join('')}</div></section>`;
+}
+
+function rejectedSection(e: Evaluation): string {
+  if (e.rejectedCount === 0 && e.notices.length === 0) return '';
+  const rows = e.rejected.map((r) => [String(r.row), esc(r.reasons.join('; '))]);
+  const more =
+    e.rejectedCount > e.rejected.length
+      ? `<p class="muted">${e.rejectedCount - e.rejected.length} more rejected rows are not listed.</p>`
+      : '';
+  const notices = e.notices.length ? `<ul>${e.notices.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '';
+  return `<section id="rejected"><h2>Rows not scored: ${e.rejectedCount}</h2>${
+    rows.length ? table(['row', 'reasons'], rows) : ''
+  }${more}${notices}</section>`;
+}
+
+function modelCard(input: ReportInput): string {
+  const m = input.model.metadata;
+  const facts: [string, string][] = [
+    ['model file', input.modelFile ?? '-'],
+    ['file size', input.modelBytes === undefined ? '-' : `${input.modelBytes} bytes`],
+    ['model version', m.modelVersion],
+    ['created', m.createdAt],
+    ['mlinfer version', m.mlinferVersion],
+    ['task', m.task],
+    ['target', m.target],
+    ['classes', m.classes ? m.classes.map(String).join(', ') : '-'],
+    ['training rows', String(m.trainingRows)],
+    ['data hash', m.dataHash],
+  ];
+  const factRows = facts.map(([k, v]) => [esc(k), `<code>${esc(v)}</code>`]);
+  const params = Object.entries(m.params).map(([k, v]) => [esc(k), `<code>${esc(JSON.stringify(v))}</code>`]);
+  const schema = m.schema.features.map((f) => {
+    const cats = f.categories ?? [];
+    const shown = cats.slice(0, MAX_CATEGORIES_SHOWN).map((c) => `<code>${esc(c)}</code>`);
+    if (cats.length > MAX_CATEGORIES_SHOWN)
+      shown.push(`<span class="muted">+${cats.length - MAX_CATEGORIES_SHOWN} more</span>`);
+    if (f.hasOther) shown.push('<span class="muted">(other)</span>');
+    return [esc(f.name), esc(f.type), shown.join(' ')];
+  });
+  const metricRows: string[][] = [];
+  for (const [name, set] of Object.entries(m.metrics)) {
+    if (!set || name === 'tuning') continue;
+    metricRows.push([
+      esc(name),
+      esc(
+        Object.entries(set as Record<string, unknown>)
+          .map(([k, v]) => `${k} ${k === 'rows' ? String(v) : metric(v)}`)
+          .join(', '),
+      ),
+    ]);
+  }
+  const tuning = (m.metrics as { tuning?: { tried?: Record<string, unknown>[] } }).tuning?.tried;
+  const tuningTable = tuning?.length
+    ? `<h3>Tuning (out-of-bag)</h3>${table(
+        ['minSamplesLeaf', 'maxFeatures', 'score', 'metric'],
+        tuning.map((t) => [esc(t.minSamplesLeaf), esc(t.maxFeatures), metric(t.score), esc(t.metric)]),
+      )}`
+    : '';
+  const notes = m.notes.length
+    ? `<h3>Notes</h3><ul>${m.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`
+    : '';
+  return `<section id="model-card"><h2>Model card</h2>
+${table(['field', 'value'], factRows, 'facts')}
+<h3>Training metrics</h3>${metricRows.length ? table(['set', 'scores'], metricRows) : '<p class="muted">none stored</p>'}
+${tuningTable}
+<h3>Parameters</h3>${table(['parameter', 'value'], params)}
+<h3>Schema (${m.schema.features.length} features)</h3>${table(['feature', 'type', 'categories'], schema)}
+${notes}</section>`;
+}
+
+/**
+ * The whole report as an HTML string. It makes no requests: styles and charts are inline, and its
+ * Content-Security-Policy forbids scripts and every fetch.
+ *
+ * @example
+ * const html = buildReport({ model, evaluation: await evaluate(model, 'test.csv'), modelFile: 'model.mlinfer' });
+ * await writeFile('report.html', html);
+ */
+export function buildReport(input: ReportInput): string {
+  const e = input.evaluation;
+  const m = input.model.metadata;
+  const importances = Object.entries(m.featureImportances)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, MAX_IMPORTANCES);
+  const body = e.task === 'classification' ? classificationSections(e) : regressionSections(e);
+  const title = `mlinfer evaluation: ${m.target} (${m.task})`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title>
+<style>${STYLE}</style></head>
+<body><header><h1>${esc(title)}</h1><p>model ${esc(m.modelVersion)} on <code>${esc(e.source)}</code>, ${e.rows} rows scored, generated ${esc(input.generatedAt ?? new Date().toISOString())}</p></header>
+<main>
+${body}
+${rejectedSection(e)}
+<section id="importances"><h2>Feature importances</h2>${barChart({ id: 'chart-importances', title: 'Impurity-based importance', items: importances })}</section>
+${modelCard(input)}
+</main></body></html>
+`;
+}

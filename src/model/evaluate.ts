@@ -1,0 +1,492 @@
+/**
+ * evaluate(): a model and a labelled data file in, every score people look at out, as plain JSON: the
+ * headline metrics, per-class scores, the confusion matrix, and the points of the ROC, precision-recall and
+ * calibration curves (or, for regression, predicted-vs-actual points and a residual histogram). The HTML
+ * report and `mlinfer evaluate --json` both render this one object.
+ *
+ * Rows are never dropped silently: a row that fails validation (a bad cell, a ragged row, an unknown class
+ * label) or has no target is counted and listed with its reasons.
+ */
+
+import { parseNumber } from '../data/cells.js';
+import { createCsvRowEncoder } from '../data/encode.js';
+import { readCsvFile, readJsonlFile } from '../data/node-io.js';
+import type { Schema } from '../data/schema.js';
+import { type Cell, type TableInput, toTable } from '../data/table.js';
+import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
+import { accuracy, logLoss, meanAbsoluteError, r2Score, rocAuc, rootMeanSquaredError } from './metrics.js';
+import type { Model } from './model.js';
+
+export interface EvaluateOptions {
+  /** CSV delimiter when `data` is a CSV path; default ','. */
+  delimiter?: string;
+  /** Points kept per ROC or precision-recall curve (evenly thinned, ends kept); default 200. */
+  maxCurvePoints?: number;
+  /** Predicted-vs-actual points kept (regression, an even sample); default 1000. */
+  maxScatterPoints?: number;
+  /** Equal-width bins of the calibration plot; default 10. */
+  calibrationBins?: number;
+  /** Bins of the residual histogram (regression); default 30. */
+  histogramBins?: number;
+  /** Rejected rows listed with their reasons (all are counted); default 100. */
+  maxListedRows?: number;
+}
+
+/** A row that could not be scored, and why. `row` is the 1-based data row (the line for JSON Lines). */
+export interface RejectedRow {
+  row: number;
+  reasons: string[];
+}
+
+interface EvaluationBase {
+  /** Where the data came from (a path, or `(table)`). */
+  source: string;
+  modelVersion: string;
+  target: string;
+  /** Rows read from the data. */
+  rowsRead: number;
+  /** Rows scored (read minus rejected). */
+  rows: number;
+  /** Rows that could not be scored: invalid values, ragged rows, unknown class labels, no target. */
+  rejectedCount: number;
+  /** The first `maxListedRows` rejected rows. */
+  rejected: RejectedRow[];
+  /** Category values unseen in training, routed as missing (not errors). */
+  unknownCategories: number;
+  /** Notices worth showing: extra columns, unknown categories. */
+  notices: string[];
+}
+
+export interface ClassScores {
+  label: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  /** Rows whose true class is this one. */
+  support: number;
+}
+
+export interface Curve {
+  /** The class whose scores the curve ranks (one-vs-rest). */
+  label: string;
+  /** ROC: [false positive rate, true positive rate]; precision-recall: [recall, precision]. */
+  points: [number, number][];
+  /** ROC: the AUC; precision-recall: the average precision. */
+  area: number;
+}
+
+export interface CalibrationBin {
+  /** The bin's range of predicted probability. */
+  from: number;
+  to: number;
+  count: number;
+  /** The mean predicted probability of its rows (NaN when empty). */
+  meanPredicted: number;
+  /** The fraction of its rows that are positive (NaN when empty). */
+  fractionPositive: number;
+}
+
+export interface ClassificationEvaluation extends EvaluationBase {
+  task: 'classification';
+  classes: string[];
+  accuracy: number;
+  logLoss: number;
+  /** Binary: the AUC of the second class; more classes: the macro average of one-vs-rest AUCs. */
+  rocAuc: number;
+  macroPrecision: number;
+  macroRecall: number;
+  macroF1: number;
+  perClass: ClassScores[];
+  /** confusion[actual][predicted], in the order of `classes`. */
+  confusion: number[][];
+  /** Binary: one curve, for the second (positive) class; more classes: one per class. */
+  roc: Curve[];
+  precisionRecall: Curve[];
+  /**
+   * Binary: predicted probability of the positive class against the fraction of positives. More classes:
+   * the confidence of the predicted class against how often it is right.
+   */
+  calibration: { label: string; bins: CalibrationBin[] };
+}
+
+export interface HistogramBin {
+  from: number;
+  to: number;
+  count: number;
+}
+
+export interface RegressionEvaluation extends EvaluationBase {
+  task: 'regression';
+  r2: number;
+  mae: number;
+  rmse: number;
+  /** [actual, predicted], an even sample of at most `maxScatterPoints` rows. */
+  points: [number, number][];
+  /** Residuals (actual minus predicted). */
+  residuals: HistogramBin[];
+}
+
+export type Evaluation = ClassificationEvaluation | RegressionEvaluation;
+
+interface Resolved {
+  maxCurvePoints: number;
+  maxScatterPoints: number;
+  calibrationBins: number;
+  histogramBins: number;
+  maxListedRows: number;
+  delimiter?: string;
+}
+
+function resolveOptions(o: EvaluateOptions): Resolved {
+  const issues: Issue[] = [];
+  const int = (name: keyof EvaluateOptions, def: number, min: number): number => {
+    const v = o[name] ?? def;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+      issues.push({
+        path: [name],
+        message: `${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`,
+      });
+    return v as number;
+  };
+  const r: Resolved = {
+    maxCurvePoints: int('maxCurvePoints', 200, 2),
+    maxScatterPoints: int('maxScatterPoints', 1000, 1),
+    calibrationBins: int('calibrationBins', 10, 1),
+    histogramBins: int('histogramBins', 30, 1),
+    maxListedRows: int('maxListedRows', 100, 0),
+    delimiter: o.delimiter,
+  };
+  if (o.delimiter !== undefined && (typeof o.delimiter !== 'string' || o.delimiter.length !== 1))
+    issues.push({
+      path: ['delimiter'],
+      message: `delimiter must be one character, got ${JSON.stringify(o.delimiter)}`,
+    });
+  throwIfIssues(issues, 'evaluate options');
+  return r;
+}
+
+/** Rows of a data source with problems found while reading (ragged rows, bad JSON lines), by row number. */
+interface ReadData {
+  header: string[];
+  rows: Cell[][];
+  /** Row number of each row (1-based data row, or the JSON Lines line number). */
+  rowNumbers: number[];
+  problems: Map<number, string[]>;
+  source: string;
+}
+
+async function readData(data: string | TableInput, delimiter?: string): Promise<ReadData> {
+  const problems = new Map<number, string[]>();
+  const add = (row: number, why: string) => problems.set(row, [...(problems.get(row) ?? []), why]);
+  if (typeof data !== 'string') {
+    const t = toTable(data);
+    return {
+      header: t.columns,
+      rows: t.rows,
+      rowNumbers: t.rows.map((_, i) => i + 1),
+      problems,
+      source: '(table)',
+    };
+  }
+  if (/\.(jsonl|ndjson)$/i.test(data)) {
+    const r = await readJsonlFile(data);
+    // Bad lines are not rows at all: they are listed under their line number.
+    for (const p of r.problems) add(Number(p.path[0]), p.message);
+    const t = toTable(r.rows as Record<string, unknown>[]);
+    return { header: t.columns, rows: t.rows, rowNumbers: r.lines, problems, source: data };
+  }
+  const r = await readCsvFile(data, delimiter ? { delimiter } : {});
+  for (const p of r.problems) if (p.kind !== 'ragged_row') add(Number(p.path[0]), p.message);
+  return { header: r.header, rows: r.rows, rowNumbers: r.rows.map((_, i) => i + 1), problems, source: data };
+}
+
+/** Encodes a target cell: a class index or a number; NaN when missing, -1 when invalid. */
+function targetEncoder(schema: Schema): (v: Cell) => number {
+  const missing = new Set(schema.missingValues);
+  const isMissing = (v: Cell) =>
+    v === null ||
+    (typeof v === 'number' && Number.isNaN(v)) ||
+    (typeof v === 'string' && missing.has(v.trim()));
+  if (schema.target.task === 'regression')
+    return (v) => {
+      if (isMissing(v)) return Number.NaN;
+      const x = typeof v === 'number' ? v : typeof v === 'string' ? parseNumber(v.trim()) : Number.NaN;
+      return Number.isFinite(x) ? x : -1;
+    };
+  const classes = schema.target.classes ?? [];
+  const numeric = classes.every((c) => typeof c === 'number');
+  const index = new Map(classes.map((c, i) => [String(c), i]));
+  return (v) => {
+    if (isMissing(v)) return Number.NaN;
+    // numeric labels compare as numbers, so that "1.0" is the class 1
+    const key =
+      numeric && typeof v === 'string'
+        ? String(parseNumber(v.trim()))
+        : typeof v === 'string'
+          ? v.trim()
+          : String(v);
+    return index.get(key) ?? -1;
+  };
+}
+
+/**
+ * Scores a model on a labelled CSV or JSON Lines file (or a table). The data needs the model's feature
+ * columns and its target column; rows that cannot be scored are counted and listed in `rejected`.
+ * Throws MLI_INVALID_DATA when the target column is absent or no row can be scored, MLI_SCHEMA_MISMATCH
+ * when feature columns are missing, MLI_NOT_FOUND / MLI_IO for file problems.
+ *
+ * @example
+ * const model = await loadModel('churn.mlinfer');
+ * const ev = await evaluate(model, 'fixtures/customers.csv');
+ * if (ev.task === 'classification') console.log(ev.accuracy, ev.rocAuc, ev.confusion);
+ */
+export async function evaluate(
+  model: Model,
+  data: string | TableInput,
+  options: EvaluateOptions = {},
+): Promise<Evaluation> {
+  const o = resolveOptions(options);
+  const schema = model.schema;
+  const d = await readData(data, o.delimiter);
+  const tCol = d.header.indexOf(schema.target.name);
+  if (tCol < 0)
+    throw new MlinferError(
+      'MLI_INVALID_DATA',
+      `${d.source}: the target column ${JSON.stringify(schema.target.name)} is not in the data, so there is nothing to compare the predictions with; columns: ${d.header.map((c) => JSON.stringify(c)).join(', ')}`,
+      { issues: [{ path: [schema.target.name], kind: 'missing_column', message: 'no target column' }] },
+    );
+  const enc = createCsvRowEncoder(schema, d.header);
+  const encodeTarget = targetEncoder(schema);
+  const n = d.rows.length;
+  const nf = enc.nFeatures;
+  const X = new Float64Array(n * nf);
+  const y = new Float64Array(n);
+  const rejected: RejectedRow[] = [];
+  // problems of lines that are not rows at all (bad JSON lines) are rejected rows of their own
+  const rowSet = new Set(d.rowNumbers);
+  const orphans = [...d.problems].filter(([row]) => !rowSet.has(row));
+  let rejectedCount = orphans.length;
+  for (const [row, reasons] of orphans)
+    if (rejected.length < o.maxListedRows) rejected.push({ row, reasons });
+  let kept = 0;
+  const width = d.header.length;
+  for (let i = 0; i < n; i++) {
+    const row = d.rowNumbers[i];
+    const issues: Issue[] = [];
+    const reasons = [...(d.problems.get(row) ?? [])];
+    const cells = d.rows[i];
+    // JSON Lines tables are padded to the header's width; CSV rows may be ragged (the encoder reports it)
+    const ok = enc.encode(cells, X, kept * nf, issues, row) && reasons.length === 0;
+    for (const is of issues) reasons.push(is.message);
+    const t = cells.length === width ? encodeTarget(cells[tCol]) : Number.NaN;
+    if (cells.length === width && Number.isNaN(t)) reasons.push(`row ${row}: no target value`);
+    else if (t === -1)
+      reasons.push(
+        `row ${row}: the target ${JSON.stringify(cells[tCol])} is ${schema.target.task === 'regression' ? 'not a number' : 'not a class the model knows'}`,
+      );
+    if (!ok || reasons.length > 0) {
+      rejectedCount++;
+      if (rejected.length < o.maxListedRows) rejected.push({ row, reasons });
+      continue;
+    }
+    y[kept++] = t;
+  }
+  if (kept === 0)
+    throw new MlinferError(
+      'MLI_INVALID_DATA',
+      `${d.source}: no row could be scored (${rejectedCount} rejected${rejected[0] ? `; first: ${rejected[0].reasons[0]}` : ''})`,
+      { issues: rejected.slice(0, 50).map((r) => ({ path: [r.row], message: r.reasons.join('; ') })) },
+    );
+  const Xk = { data: X.subarray(0, kept * nf), nRows: kept, nFeatures: nf };
+  const yk = y.subarray(0, kept);
+  const base: EvaluationBase = {
+    source: d.source,
+    modelVersion: model.metadata.modelVersion,
+    target: schema.target.name,
+    rowsRead: n + orphans.length,
+    rows: kept,
+    rejectedCount,
+    rejected,
+    unknownCategories: enc.unknownCategoryTotal,
+    notices: enc.notices.map((i) => i.message),
+  };
+  if (schema.target.task === 'regression') return regression(base, model.forest.predict(Xk), yk, o);
+  return classification(base, model.forest.predictProba(Xk), yk, (model.classes ?? []).map(String), o);
+}
+
+/** Keeps at most `max` items, evenly spaced, always the first and the last. */
+export function thin<T>(items: T[], max: number): T[] {
+  if (items.length <= max) return items;
+  const out: T[] = [];
+  for (let k = 0; k < max; k++) out.push(items[Math.round((k * (items.length - 1)) / (max - 1))]);
+  return out;
+}
+
+/** ROC points ([fpr, tpr], from (0,0) to (1,1)) and precision-recall points ([recall, precision]) with average precision. */
+export function rankingCurves(
+  score: ArrayLike<number>,
+  positive: ArrayLike<number>,
+): { roc: [number, number][]; pr: [number, number][]; averagePrecision: number } {
+  const n = score.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[b] - score[a]);
+  let nPos = 0;
+  for (let i = 0; i < n; i++) if (positive[i]) nPos++;
+  const nNeg = n - nPos;
+  const roc: [number, number][] = [[0, 0]];
+  const pr: [number, number][] = [[0, 1]];
+  let tp = 0;
+  let fp = 0;
+  let ap = 0;
+  let lastRecall = 0;
+  // one point per distinct score: tied rows move together, as scikit-learn's curves do
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j < n && score[order[j]] === score[order[i]]) {
+      if (positive[order[j]]) tp++;
+      else fp++;
+      j++;
+    }
+    const recall = nPos ? tp / nPos : 0;
+    const precision = tp / (tp + fp);
+    roc.push([nNeg ? fp / nNeg : 0, recall]);
+    pr.push([recall, precision]);
+    ap += (recall - lastRecall) * precision;
+    lastRecall = recall;
+    i = j;
+  }
+  return { roc, pr, averagePrecision: nPos ? ap : Number.NaN };
+}
+
+function calibrationBins(p: ArrayLike<number>, hit: ArrayLike<number>, nBins: number): CalibrationBin[] {
+  const count = new Float64Array(nBins);
+  const sumP = new Float64Array(nBins);
+  const sumHit = new Float64Array(nBins);
+  for (let i = 0; i < p.length; i++) {
+    const b = Math.min(nBins - 1, Math.max(0, Math.floor(p[i] * nBins)));
+    count[b]++;
+    sumP[b] += p[i];
+    sumHit[b] += hit[i] ? 1 : 0;
+  }
+  return Array.from({ length: nBins }, (_, b) => ({
+    from: b / nBins,
+    to: (b + 1) / nBins,
+    count: count[b],
+    meanPredicted: count[b] ? sumP[b] / count[b] : Number.NaN,
+    fractionPositive: count[b] ? sumHit[b] / count[b] : Number.NaN,
+  }));
+}
+
+const safeDiv = (a: number, b: number) => (b > 0 ? a / b : 0);
+
+function classification(
+  base: EvaluationBase,
+  proba: Float64Array,
+  y: Float64Array,
+  classes: string[],
+  o: Resolved,
+): ClassificationEvaluation {
+  const k = classes.length;
+  const n = y.length;
+  const pred = new Float64Array(n);
+  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (proba[i * k + c] > proba[i * k + best]) best = c;
+    pred[i] = best;
+    confusion[y[i]][best]++;
+  }
+  const perClass = classes.map((label, c) => {
+    let tp = 0;
+    let predicted = 0;
+    let support = 0;
+    for (let a = 0; a < k; a++) {
+      predicted += confusion[a][c];
+      support += confusion[c][a];
+    }
+    tp = confusion[c][c];
+    const precision = safeDiv(tp, predicted);
+    const recall = safeDiv(tp, support);
+    return { label, precision, recall, f1: safeDiv(2 * precision * recall, precision + recall), support };
+  });
+  const mean = (f: (s: ClassScores) => number) => perClass.reduce((s, c) => s + f(c), 0) / (k || 1);
+  // binary: the second class is the positive one (1 of 0/1, yes of no/yes); otherwise one-vs-rest per class
+  const curveClasses = k === 2 ? [1] : Array.from({ length: k }, (_, c) => c);
+  const roc: Curve[] = [];
+  const precisionRecall: Curve[] = [];
+  for (const c of curveClasses) {
+    const score = new Float64Array(n);
+    const pos = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      score[i] = proba[i * k + c];
+      pos[i] = y[i] === c ? 1 : 0;
+    }
+    const curves = rankingCurves(score, pos);
+    roc.push({ label: classes[c], points: thin(curves.roc, o.maxCurvePoints), area: rocAuc(score, pos) });
+    precisionRecall.push({
+      label: classes[c],
+      points: thin(curves.pr, o.maxCurvePoints),
+      area: curves.averagePrecision,
+    });
+  }
+  const aucs = roc.map((r) => r.area).filter((a) => !Number.isNaN(a));
+  let calibration: ClassificationEvaluation['calibration'];
+  if (k === 2) {
+    const p = Float64Array.from({ length: n }, (_, i) => proba[i * 2 + 1]);
+    const hit = Uint8Array.from(y, (v) => (v === 1 ? 1 : 0));
+    calibration = { label: classes[1], bins: calibrationBins(p, hit, o.calibrationBins) };
+  } else {
+    const p = Float64Array.from({ length: n }, (_, i) => proba[i * k + pred[i]]);
+    const hit = Uint8Array.from(y, (v, i) => (v === pred[i] ? 1 : 0));
+    calibration = { label: 'predicted class', bins: calibrationBins(p, hit, o.calibrationBins) };
+  }
+  return {
+    task: 'classification',
+    ...base,
+    classes,
+    accuracy: accuracy(pred, y),
+    logLoss: logLoss(proba, y, k),
+    rocAuc: aucs.length ? aucs.reduce((a, b) => a + b, 0) / aucs.length : Number.NaN,
+    macroPrecision: mean((s) => s.precision),
+    macroRecall: mean((s) => s.recall),
+    macroF1: mean((s) => s.f1),
+    perClass,
+    confusion,
+    roc,
+    precisionRecall,
+    calibration,
+  };
+}
+
+function regression(
+  base: EvaluationBase,
+  pred: Float64Array,
+  y: Float64Array,
+  o: Resolved,
+): RegressionEvaluation {
+  const n = y.length;
+  const step = Math.max(1, n / o.maxScatterPoints);
+  const points: [number, number][] = [];
+  for (let t = 0; Math.floor(t) < n && points.length < o.maxScatterPoints; t += step)
+    points.push([y[Math.floor(t)], pred[Math.floor(t)]]);
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  const res = Float64Array.from(y, (v, i) => v - pred[i]);
+  for (const r of res) {
+    if (r < lo) lo = r;
+    if (r > hi) hi = r;
+  }
+  if (hi === lo) hi = lo + 1;
+  const nb = o.histogramBins;
+  const w = (hi - lo) / nb;
+  const counts = new Array<number>(nb).fill(0);
+  for (const r of res) counts[Math.min(nb - 1, Math.floor((r - lo) / w))]++;
+  return {
+    task: 'regression',
+    ...base,
+    r2: r2Score(pred, y),
+    mae: meanAbsoluteError(pred, y),
+    rmse: rootMeanSquaredError(pred, y),
+    points,
+    residuals: counts.map((count, b) => ({ from: lo + b * w, to: lo + (b + 1) * w, count })),
+  };
+}
