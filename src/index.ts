@@ -22,6 +22,8 @@ export {
   type Model,
   type ModelMetadata,
   modelFromBytes,
+  modelFromForest,
+  type ModelFromForestOptions,
   modelToBytes,
   type TrainingMetrics,
 } from './model/model.js';

@@ -11,6 +11,7 @@ import { defaultParams, type ForestParams } from '../forest/params.js';
 import type { Task } from '../forest/types.js';
 import { VERSION } from '../version.js';
 import { decodeModel, encodeModel } from './format.js';
+import { hashArrays } from './hash.js';
 
 /** Scores measured at training time. */
 export interface TrainingMetrics {
@@ -142,3 +143,86 @@ export function modelFromBytes(bytes: Uint8Array): Model {
 }
 
 export { VERSION };
+
+/** What `modelFromForest` needs besides the forest. */
+export interface ModelFromForestOptions {
+  /** Feature names in column order; default f0, f1, ... */
+  featureNames?: string[];
+  /** The target's name; default "target". */
+  target?: string;
+  /** Class labels in class-index order; default 0, 1, ... */
+  classes?: (string | number)[];
+  /** Free-form provenance stored in the model card. */
+  source?: string;
+}
+
+/**
+ * Wraps a forest fitted on typed arrays (`fitForest`) into a Model with a schema, so that it can be saved
+ * as a model file and served by name. Categorical features take their codes as category names ("0", "1", ...).
+ *
+ * @example
+ * const forest = await fitForest(X, y, { task: 'classification' });
+ * await saveModel(modelFromForest(forest, { featureNames: ['age', 'income'], classes: ['no', 'yes'] }), 'm.mlinfer');
+ */
+export function modelFromForest(forest: FittedForest, options: ModelFromForestOptions = {}): Model {
+  const d = forest.nFeatures;
+  const names = options.featureNames ?? Array.from({ length: d }, (_, i) => `f${i}`);
+  if (names.length !== d || new Set(names).size !== d)
+    throw new MlinferError(
+      'MLI_INVALID_OPTION',
+      `featureNames must be ${d} distinct names, got ${names.length}`,
+    );
+  const task = forest.task;
+  const classes =
+    task === 'classification'
+      ? (options.classes ?? Array.from({ length: forest.nClasses }, (_, i) => i))
+      : null;
+  if (classes && classes.length !== forest.nClasses)
+    throw new MlinferError(
+      'MLI_INVALID_OPTION',
+      `classes must list ${forest.nClasses} labels, got ${classes.length}`,
+    );
+  const { featureKinds, categoryCounts } = forest.arrays;
+  const schema: Schema = {
+    version: 1,
+    features: names.map((name, f) =>
+      featureKinds[f] === 1
+        ? {
+            name,
+            type: 'categorical' as const,
+            categories: Array.from({ length: categoryCounts[f] }, (_, c) => String(c)),
+            hasOther: false,
+          }
+        : { name, type: 'numeric' as const },
+    ),
+    target: { name: options.target ?? 'target', task, ...(classes ? { classes: [...classes] } : {}) },
+    missingValues: ['', 'NA', 'NaN', 'null', '?'],
+    excluded: [],
+  };
+  const createdAt = new Date().toISOString();
+  const featureImportances: Record<string, number> = {};
+  names.forEach((n, i) => {
+    featureImportances[n] = forest.featureImportances[i];
+  });
+  const metadata: ModelMetadata = {
+    format: 'mlinfer-model',
+    mlinferVersion: VERSION,
+    modelVersion: hashArrays([forest.arrays.nodes, new TextEncoder().encode(createdAt)]).slice(0, 12),
+    createdAt,
+    task,
+    target: schema.target.name,
+    classes: classes ? [...classes] : null,
+    schema,
+    params: { ...forest.params },
+    trainingRows: 0,
+    dataHash: '',
+    metrics:
+      forest.oobScore === null
+        ? {}
+        : { oob: task === 'classification' ? { accuracy: forest.oobScore } : { r2: forest.oobScore } },
+    featureImportances,
+    notes: [],
+    ...(options.source ? { source: options.source } : {}),
+  };
+  return createModel(metadata, forest);
+}
