@@ -2,7 +2,12 @@ import { createRng } from '../../src/forest/rng.js';
 import type { Matrix } from '../../src/forest/types.js';
 
 /** A 3-class problem where the class depends on a weighted sum of the first 5 features, with label noise. */
-export function makeClassification(n: number, d: number, seed: number, noise = 0.05): { X: Matrix; y: Float64Array } {
+export function makeClassification(
+  n: number,
+  d: number,
+  seed: number,
+  noise = 0.05,
+): { X: Matrix; y: Float64Array } {
   const rng = createRng(seed);
   const data = new Float64Array(n * d);
   const y = new Float64Array(n);
@@ -27,7 +32,12 @@ export function makeFriedman(n: number, d: number, seed: number): { X: Matrix; y
   for (let r = 0; r < n; r++) {
     for (let f = 0; f < d; f++) data[r * d + f] = rng.float();
     const x = (f: number) => data[r * d + f];
-    y[r] = 10 * Math.sin(Math.PI * x(0) * x(1)) + 20 * (x(2) - 0.5) ** 2 + 10 * x(3) + 5 * x(4) + (rng.float() - 0.5);
+    y[r] =
+      10 * Math.sin(Math.PI * x(0) * x(1)) +
+      20 * (x(2) - 0.5) ** 2 +
+      10 * x(3) +
+      5 * x(4) +
+      (rng.float() - 0.5);
   }
   return { X: { data, nRows: n, nFeatures: d }, y };
 }

@@ -39,15 +39,35 @@ describe('forest parameters', () => {
   const cases: [string, Record<string, unknown>, string][] = [
     ['nEstimators', { nEstimators: 0 }, 'nEstimators must be a positive integer, got 0'],
     ['nEstimators float', { nEstimators: 2.5 }, 'nEstimators must be a positive integer, got 2.5'],
-    ['criterion', { criterion: 'squared_error' }, 'criterion must be one of gini, entropy, log_loss for classification'],
+    [
+      'criterion',
+      { criterion: 'squared_error' },
+      'criterion must be one of gini, entropy, log_loss for classification',
+    ],
     ['maxDepth', { maxDepth: -1 }, 'maxDepth must be a positive integer or null, got -1'],
-    ['minSamplesSplit', { minSamplesSplit: 1 }, 'minSamplesSplit must be an integer >= 2 or a fraction in (0, 1], got 1'],
-    ['minSamplesLeaf', { minSamplesLeaf: 0 }, 'minSamplesLeaf must be an integer >= 1 or a fraction in (0, 1), got 0'],
+    [
+      'minSamplesSplit',
+      { minSamplesSplit: 1 },
+      'minSamplesSplit must be an integer >= 2 or a fraction in (0, 1], got 1',
+    ],
+    [
+      'minSamplesLeaf',
+      { minSamplesLeaf: 0 },
+      'minSamplesLeaf must be an integer >= 1 or a fraction in (0, 1), got 0',
+    ],
     ['maxFeatures', { maxFeatures: 'all' }, 'maxFeatures must be'],
     ['maxFeatures negative', { maxFeatures: -2 }, 'maxFeatures must be'],
     ['bootstrap', { bootstrap: 'yes' }, 'bootstrap must be a boolean, got "yes"'],
-    ['maxSamples', { maxSamples: 0 }, 'maxSamples must be null, a positive integer or a fraction in (0, 1], got 0'],
-    ['maxSamples without bootstrap', { maxSamples: 0.5, bootstrap: false }, 'maxSamples must be null when bootstrap is false'],
+    [
+      'maxSamples',
+      { maxSamples: 0 },
+      'maxSamples must be null, a positive integer or a fraction in (0, 1], got 0',
+    ],
+    [
+      'maxSamples without bootstrap',
+      { maxSamples: 0.5, bootstrap: false },
+      'maxSamples must be null when bootstrap is false',
+    ],
     ['classWeight', { classWeight: 'even' }, 'classWeight must be null'],
     ['classWeight value', { classWeight: { 0: -1 } }, 'classWeight.0 must be a finite number >= 0, got -1'],
     ['seed', { seed: -3 }, 'seed must be an integer from 0 to 4294967295, got -3'],
@@ -92,20 +112,22 @@ describe('forest parameters', () => {
     expect(messageOf(() => fitForestSync(X, new Float64Array(3), { task: 'classification' }))).toContain(
       'y must have one value per row (4), got 3',
     );
-    expect(messageOf(() => fitForestSync(X, new Float64Array([0, 0.5, 1, 1]), { task: 'classification' }))).toContain(
-      'y[1] must be a class index',
-    );
-    expect(messageOf(() => fitForestSync(X, y, { task: 'regression', sampleWeight: [1, 1, -1, 1] }))).toContain(
-      'sampleWeight[2] must be a finite number >= 0, got -1',
-    );
+    expect(
+      messageOf(() => fitForestSync(X, new Float64Array([0, 0.5, 1, 1]), { task: 'classification' })),
+    ).toContain('y[1] must be a class index');
+    expect(
+      messageOf(() => fitForestSync(X, y, { task: 'regression', sampleWeight: [1, 1, -1, 1] })),
+    ).toContain('sampleWeight[2] must be a finite number >= 0, got -1');
     expect(messageOf(() => fitForestSync(X, y, { task: 'classification', nThreads: 0 }))).toContain(
       'nThreads must be a positive integer, got 0',
     );
+    expect(messageOf(() => fitForestSync({ ...X, nFeatures: 3 }, y, { task: 'classification' }))).toContain(
+      'X.data has 8 values, expected nRows * nFeatures = 12',
+    );
     expect(
-      messageOf(() => fitForestSync({ ...X, nFeatures: 3 }, y, { task: 'classification' })),
-    ).toContain('X.data has 8 values, expected nRows * nFeatures = 12');
-    expect(
-      messageOf(() => fitForestSync(X, y, { task: 'classification', featureKinds: ['numeric', 'text' as never] })),
+      messageOf(() =>
+        fitForestSync(X, y, { task: 'classification', featureKinds: ['numeric', 'text' as never] }),
+      ),
     ).toContain("featureKinds[1] must be 'numeric' or 'categorical', got text");
   });
 });

@@ -38,11 +38,16 @@ function run(args: string[], timeoutMs: number): Promise<string> {
   if (!bin) return Promise.reject(new Error('chromium is not installed (apt-get install -y chromium)'));
   const profile = mkdtempSync(join(tmpdir(), 'mlinfer-chromium-'));
   return new Promise((resolve, reject) => {
-    execFile(bin, [...baseFlags(profile), ...args], { timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      rmSync(profile, { recursive: true, force: true });
-      if (err) reject(new Error(`chromium failed: ${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
+    execFile(
+      bin,
+      [...baseFlags(profile), ...args],
+      { timeout: timeoutMs, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        rmSync(profile, { recursive: true, force: true });
+        if (err) reject(new Error(`chromium failed: ${err.message}\n${stderr}`));
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -53,5 +58,14 @@ export function dumpDom(url: string, budgetMs = 10_000): Promise<string> {
 
 /** Saves a PNG screenshot of the page. */
 export async function screenshot(url: string, outPng: string, size = '1280,2000'): Promise<void> {
-  await run([`--screenshot=${outPng}`, `--window-size=${size}`, '--hide-scrollbars', '--virtual-time-budget=5000', url], 60_000);
+  await run(
+    [
+      `--screenshot=${outPng}`,
+      `--window-size=${size}`,
+      '--hide-scrollbars',
+      '--virtual-time-budget=5000',
+      url,
+    ],
+    60_000,
+  );
 }
