@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { MlinferError } from '../../errors.js';
 import { DEFAULT_MODEL_FILE, saveModel } from '../../model/io.js';
+import type { Model } from '../../model/model.js';
 import { type TrainOptions, train } from '../../model/train.js';
 import { parseInteger, parseList, parseNumber, parseNumberOrWord } from '../options.js';
 import { createProgress } from '../progress.js';
@@ -52,6 +53,13 @@ function classWeightOf(v: string | undefined): TrainOptions['classWeight'] {
   return out;
 }
 
+interface TuningTry {
+  minSamplesLeaf: number;
+  maxFeatures: string | number;
+  score: number;
+  metric: string;
+}
+
 function fmt(n: number | undefined): string {
   return n === undefined || Number.isNaN(n) ? '-' : n.toFixed(4);
 }
@@ -64,10 +72,10 @@ export function registerTrain(program: Command): void {
     .option('-t, --target <column>', 'the column to predict (default: a column named target, label or y)')
     .option('-o, --output <file>', 'where to write the model', DEFAULT_MODEL_FILE)
     .addOption(
-      new Option('--task <task>', 'default: regression for a numeric target').choices([
-        'classification',
-        'regression',
-      ]),
+      new Option(
+        '--task <task>',
+        'what to predict (default: classification for text, boolean or 0/1 targets, regression for other numbers)',
+      ).choices(['classification', 'regression']),
     )
     .option('--exclude <columns>', 'columns to leave out, comma-separated (ids, timestamps)', parseList, [])
     .option('--numeric <columns>', 'force these columns to numeric', parseList, [])
@@ -86,12 +94,16 @@ export function registerTrain(program: Command): void {
       0,
     )
     .option('--n-estimators <n>', 'number of trees', parseInteger('--n-estimators', 1), 100)
-    .option('--criterion <name>', 'gini | entropy (classification), squared_error (regression)')
-    .option(
-      '--max-depth <n>',
-      "maximum tree depth, or 'none'",
-      parseNumberOrWord('--max-depth', ['none']),
-      null,
+    .addOption(
+      new Option(
+        '--criterion <name>',
+        'split quality (default: gini for classification, squared_error for regression)',
+      ).choices(['gini', 'entropy', 'log_loss', 'squared_error']),
+    )
+    .addOption(
+      new Option('--max-depth <n>', "maximum tree depth, or 'none' to grow until leaves are pure")
+        .argParser(parseNumberOrWord('--max-depth', ['none']))
+        .default(null, 'none'),
     )
     .option('--min-samples-split <n>', 'minimum rows to split a node', parseNumber('--min-samples-split'), 2)
     .option('--min-samples-leaf <n>', 'minimum rows in a leaf', parseNumber('--min-samples-leaf'), 1)
@@ -100,13 +112,16 @@ export function registerTrain(program: Command): void {
       'features tried per split: sqrt, log2, none, an integer or a fraction (default: sqrt for classification, 1.0 for regression)',
       parseNumberOrWord('--max-features', ['sqrt', 'log2', 'none']),
     )
-    .option('--no-bootstrap', 'grow every tree on all rows')
+    .option('--no-bootstrap', 'grow every tree on all rows (default: a bootstrap sample per tree)')
     .option(
       '--max-samples <v>',
-      'rows drawn per tree: an integer or a fraction',
+      "rows drawn per tree: an integer, a fraction or 'none' (default: none, as many as there are rows)",
       parseNumberOrWord('--max-samples', ['none']),
     )
-    .option('--class-weight <v>', 'none, balanced, balanced_subsample or label=weight,...')
+    .option(
+      '--class-weight <v>',
+      'none, balanced, balanced_subsample or label=weight,... such as yes=5,no=1 (default: none)',
+    )
     .option('--max-bins <n>', 'bins per numeric feature (2-255)', parseInteger('--max-bins', 2), 255)
     .option(
       '--max-categories <n>',
@@ -116,16 +131,35 @@ export function registerTrain(program: Command): void {
     )
     .option('--threads <n>', 'worker threads (default: all cores)', parseInteger('--threads', 1))
     .option('--delimiter <char>', 'CSV delimiter', ',')
-    .option('--tune', 'pick minSamplesLeaf and maxFeatures by out-of-bag score', false)
+    .option(
+      '--tune',
+      'search min-samples-leaf and max-features and keep the best by out-of-bag score (log loss or R2)',
+      false,
+    )
     .option('--skip-invalid-rows', 'leave out rows with invalid values instead of failing', false)
     .option('--json', 'print a JSON summary on stdout', false)
     .option('-q, --quiet', 'no progress bar', false)
     .action(async (data: string, f: TrainFlags) => {
       const types: Record<string, 'numeric' | 'categorical' | 'boolean'> = {};
-      for (const c of f.numeric) types[c] = 'numeric';
-      for (const c of f.categorical) types[c] = 'categorical';
-      for (const c of f.boolean) types[c] = 'boolean';
-      const progress = createProgress('training', !f.quiet && !f.json);
+      for (const [type, cols] of [
+        ['numeric', f.numeric],
+        ['categorical', f.categorical],
+        ['boolean', f.boolean],
+      ] as const)
+        for (const c of cols) {
+          if (types[c] && types[c] !== type)
+            throw new MlinferError(
+              'MLI_INVALID_OPTION',
+              `column ${JSON.stringify(c)} is given two types: --${types[c]} and --${type}`,
+            );
+          types[c] = type;
+        }
+      if (f.delimiter !== undefined && f.delimiter.length !== 1)
+        throw new MlinferError(
+          'MLI_INVALID_OPTION',
+          `--delimiter must be one character, got ${JSON.stringify(f.delimiter)}`,
+        );
+      const progress = createProgress(f.tune ? 'tuning' : 'training', !f.quiet && !f.json);
       const started = Date.now();
       const model = await train(data, {
         target: f.target,
@@ -157,29 +191,47 @@ export function registerTrain(program: Command): void {
       const seconds = (Date.now() - started) / 1000;
       if (f.json) {
         process.stdout.write(
-          `${JSON.stringify({ model: f.output, seconds, task: m.task, target: m.target, classes: m.classes, trainingRows: m.trainingRows, features: model.featureNames, metrics: m.metrics, featureImportances: m.featureImportances, notes: m.notes, modelVersion: m.modelVersion }, null, 2)}\n`,
+          `${JSON.stringify({ model: f.output, seconds, task: m.task, target: m.target, classes: m.classes, trainingRows: m.trainingRows, features: model.featureNames, params: m.params, metrics: m.metrics, featureImportances: m.featureImportances, notes: m.notes, modelVersion: m.modelVersion }, null, 2)}\n`,
         );
         return;
       }
-      const out = process.stderr;
-      for (const n of m.notes) out.write(`note: ${n}\n`);
-      out.write(
-        `trained a ${m.task} forest of ${m.params.nEstimators} trees on ${m.trainingRows} rows x ${model.featureNames.length} features in ${seconds.toFixed(1)}s\n`,
-      );
-      for (const [name, set] of Object.entries(m.metrics)) {
-        if (!set || name === 'tuning') continue;
-        const s = set as Record<string, number>;
-        out.write(
-          m.task === 'classification'
-            ? `  ${name}: accuracy ${fmt(s.accuracy)}, log loss ${fmt(s.logLoss)}, ROC AUC ${fmt(s.rocAuc)}\n`
-            : `  ${name}: R2 ${fmt(s.r2)}, MAE ${fmt(s.mae)}, RMSE ${fmt(s.rmse)}\n`,
-        );
-      }
-      const top = Object.entries(m.featureImportances)
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 5)
-        .map(([k, v]) => `${k} ${v.toFixed(3)}`)
-        .join(', ');
-      out.write(`  top features: ${top}\nwrote ${f.output} (model version ${m.modelVersion})\n`);
+      // notes are warnings (stderr); the summary is the command's result (stdout)
+      for (const n of m.notes) process.stderr.write(`note: ${n}\n`);
+      process.stdout.write(formatSummary(model, f.output, seconds));
     });
+}
+
+/** The text summary of a trained model: size, metrics, what tuning tried, the top features. */
+export function formatSummary(model: Model, file: string, seconds: number): string {
+  const m = model.metadata;
+  const lines = [
+    `trained a ${m.task} forest of ${m.params.nEstimators} trees on ${m.trainingRows} rows x ${model.featureNames.length} features in ${seconds.toFixed(1)}s`,
+  ];
+  for (const [name, set] of Object.entries(m.metrics)) {
+    if (!set || name === 'tuning') continue;
+    const s = set as Record<string, number>;
+    const rows = s.rows === undefined ? '' : ` (${s.rows} rows)`;
+    lines.push(
+      m.task === 'classification'
+        ? `  ${name}${rows}: accuracy ${fmt(s.accuracy)}, log loss ${fmt(s.logLoss)}, ROC AUC ${fmt(s.rocAuc)}`
+        : `  ${name}${rows}: R2 ${fmt(s.r2)}, MAE ${fmt(s.mae)}, RMSE ${fmt(s.rmse)}`,
+    );
+  }
+  const tried = (m.metrics as { tuning?: { tried?: TuningTry[] } }).tuning?.tried;
+  if (tried?.length) {
+    lines.push(`  tuning tried (${tried[0].metric}):`);
+    for (const t of tried) {
+      const kept = t.minSamplesLeaf === m.params.minSamplesLeaf && t.maxFeatures === m.params.maxFeatures;
+      lines.push(
+        `    min-samples-leaf ${String(t.minSamplesLeaf).padEnd(4)} max-features ${String(t.maxFeatures).padEnd(5)} ${fmt(t.score)}${kept ? '  <- kept' : ''}`,
+      );
+    }
+  }
+  const top = Object.entries(m.featureImportances)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+    .join(', ');
+  lines.push(`  top features: ${top}`, `wrote ${file} (model version ${m.modelVersion})`);
+  return `${lines.join('\n')}\n`;
 }
