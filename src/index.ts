@@ -20,14 +20,29 @@ export { DEFAULT_MODEL_FILE, loadModel, loadModelSync, saveModel } from './model
 export {
   type MetricSet,
   type Model,
+  type ModelFromForestOptions,
   type ModelMetadata,
   modelFromBytes,
   modelFromForest,
-  type ModelFromForestOptions,
   modelToBytes,
   type TrainingMetrics,
 } from './model/model.js';
 export { type TrainOptions, train } from './model/train.js';
+export {
+  type BatchInput,
+  type BatchOptions,
+  type BatchRow,
+  type BatchRun,
+  type BatchStats,
+  batchPredict,
+  type RejectedRow,
+} from './predict/batch.js';
+export {
+  type BatchFileOptions,
+  type BatchReport,
+  batchPredictFile,
+  type FileFormat,
+} from './predict/batch-file.js';
 export type { Prediction, PredictorOptions, PredictRecord, ValidationResult } from './predict/predictor.js';
 export { createPredictor, type NodePredictor, type ReloadResult } from './predict/predictor-node.js';
 export { createBearerCheck } from './serve/auth.js';

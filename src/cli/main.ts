@@ -1,6 +1,7 @@
 // The mlinfer command line. Each command lives in its own file under commands/.
 import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
+import { registerBatch } from './commands/batch.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerServe } from './commands/serve.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerTrain(program);
+  registerBatch(program);
   registerServe(program);
   registerEvaluate(program);
   registerInspect(program);

@@ -1,0 +1,323 @@
+/**
+ * The work on one piece of a batch run, in a worker thread (or inline with `threads: 0`): parse the text
+ * of whole records, encode them against the schema, score them, and format the output. Doing all of it
+ * here, not only the scoring, keeps the main thread free to read and write: on 2 cores, parsing and
+ * formatting cost as much as the forest.
+ *
+ * No `node:` imports: this file only needs papaparse, the encoders and the scorer.
+ */
+
+import Papa from 'papaparse';
+import { createCsvRowEncoder, createRowEncoder } from '../data/encode.js';
+import { type Issue, MlinferError } from '../errors.js';
+import { createScorer } from '../forest/compiled.js';
+import type { Model } from '../model/model.js';
+import {
+  csvCell,
+  jsonValue,
+  type OutputLayout,
+  PREDICTION_COLUMN,
+  PROBA_PREFIX,
+  predictionValue,
+  type RejectedRow,
+} from './batch-format.js';
+
+/** Fixed per run, sent to each worker once. */
+export interface ChunkConfig {
+  input: 'csv' | 'jsonl' | 'matrix';
+  /** CSV: the header (trimmed names). */
+  header: string[] | null;
+  delimiter: string;
+  newline: '\n' | '\r\n';
+  layout: OutputLayout;
+  /** 'csv' | 'jsonl': text lines (no header); 'rows': scores and kept values for the main thread. */
+  output: 'csv' | 'jsonl' | 'rows';
+}
+
+export type ChunkTask =
+  | { kind: 'text'; bytes: Uint8Array; firstRow: number; records: number }
+  | { kind: 'matrix'; data: Float64Array; nRows: number };
+
+export interface ChunkResult {
+  /** Records parsed (text) or rows scored (matrix). */
+  records: number;
+  /** Records predicted: `records - rejects.length`. */
+  ok: number;
+  rejects: RejectedRow[];
+  /** output 'csv' / 'jsonl': the formatted lines of the predicted rows, in order. */
+  text?: string;
+  /** output 'rows' or matrix tasks: nOutputs values per record (NaN for rejects). */
+  scores?: Float64Array;
+  /** output 'rows': 1 for each predicted record. */
+  valid?: Uint8Array;
+  /** output 'rows': the kept values of each record (objects with keepAll). */
+  kept?: (unknown[] | Record<string, unknown>)[];
+  unknownCategories: number;
+  /** Notices raised while encoding (unknown categories, extra columns), each once per worker. */
+  notices: Issue[];
+}
+
+export type ChunkProcessor = (task: ChunkTask) => ChunkResult;
+
+interface Parsed {
+  /** CSV cells or JSON objects, one per record; null for a record rejected while parsing. */
+  records: (string[] | Record<string, unknown> | null)[];
+  rejects: RejectedRow[];
+}
+
+function csvRaw(cells: string[], delimiter: string): string {
+  return cells
+    .map((c) => (c.includes(delimiter) || /["\r\n]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c))
+    .join(delimiter);
+}
+
+export interface Formatter {
+  /** The kept values of a record: an array in `layout.keep` order (the cells with keepAll), or the object itself. */
+  keptOf(rec: string[] | Record<string, unknown>): unknown[] | Record<string, unknown>;
+  /** The output lines of the valid records, each ending with a line break. */
+  format(
+    recs: readonly (string[] | Record<string, unknown> | null)[],
+    scores: Float64Array,
+    valid: Uint8Array,
+  ): string;
+}
+
+/**
+ * Formats predicted records as CSV or JSON Lines (`cfg.output`), the same way in every thread.
+ *
+ * @example
+ * const f = createFormatter(config, model.classes, 2);
+ * const text = f.format(records, scores, valid);
+ */
+export function createFormatter(
+  cfg: ChunkConfig,
+  labels: readonly (string | number)[] | null,
+  C: number,
+): Formatter {
+  const header = cfg.header ?? [];
+  const keepIdx = cfg.layout.keep.map((k) => header.indexOf(k));
+  const keptOf = (rec: string[] | Record<string, unknown>): unknown[] | Record<string, unknown> => {
+    if (Array.isArray(rec)) return cfg.layout.keepAll ? rec : keepIdx.map((k) => rec[k]);
+    if (cfg.layout.keepAll) return rec;
+    return cfg.layout.keep.map((k) => rec[k] ?? null);
+  };
+
+  const formatCsv = (
+    recs: readonly (string[] | Record<string, unknown> | null)[],
+    scores: Float64Array,
+    valid: Uint8Array,
+  ): string => {
+    const parts: string[] = [];
+    const sep = ',';
+    for (let i = 0; i < recs.length; i++) {
+      if (!valid[i]) continue;
+      const rec = recs[i]!;
+      let line = '';
+      if (cfg.layout.keep.length > 0 || cfg.layout.keepAll) {
+        const kept = keptOf(rec) as unknown[];
+        for (const v of kept) line += csvCell(v) + sep;
+      }
+      const o = i * C;
+      const p = predictionValue(labels, scores, o, C);
+      line += typeof p === 'string' ? csvCell(p) : String(p);
+      if (cfg.layout.proba && labels) for (let c = 0; c < C; c++) line += sep + String(scores[o + c]);
+      parts.push(line);
+    }
+    return parts.length > 0 ? `${parts.join('\n')}\n` : '';
+  };
+
+  const formatJsonl = (
+    recs: readonly (string[] | Record<string, unknown> | null)[],
+    scores: Float64Array,
+    valid: Uint8Array,
+  ): string => {
+    const parts: string[] = [];
+    for (let i = 0; i < recs.length; i++) {
+      if (!valid[i]) continue;
+      const rec = recs[i]!;
+      const out: Record<string, unknown> = {};
+      if (Array.isArray(rec)) {
+        if (cfg.layout.keepAll) for (let k = 0; k < header.length; k++) out[header[k]] = rec[k];
+        else for (let k = 0; k < keepIdx.length; k++) out[cfg.layout.keep[k]] = rec[keepIdx[k]];
+      } else if (cfg.layout.keepAll) for (const k in rec) out[k] = jsonValue(rec[k]);
+      else for (const k of cfg.layout.keep) out[k] = jsonValue(rec[k] ?? null);
+      const o = i * C;
+      out[PREDICTION_COLUMN] = predictionValue(labels, scores, o, C);
+      if (cfg.layout.proba && labels)
+        for (let c = 0; c < C; c++) out[PROBA_PREFIX + labels[c]] = scores[o + c];
+      parts.push(JSON.stringify(out));
+    }
+    return parts.length > 0 ? `${parts.join('\n')}\n` : '';
+  };
+
+  return {
+    keptOf,
+    format: (recs, scores, valid) =>
+      cfg.output === 'jsonl' ? formatJsonl(recs, scores, valid) : formatCsv(recs, scores, valid),
+  };
+}
+
+/**
+ * Makes the processor of a run's pieces. One per thread: it holds the encoder's counters and scratch space.
+ *
+ * @example
+ * const process = createChunkProcessor(model, config);
+ * const { text, rejects } = process({ kind: 'text', bytes, firstRow: 1, records: 100 });
+ */
+export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProcessor {
+  const scorer = createScorer(model.forest.arrays);
+  const C = model.forest.arrays.nOutputs;
+  const d = model.forest.nFeatures;
+  const labels = model.classes;
+  const header = cfg.header ?? [];
+  const csvEncoder = cfg.input === 'csv' ? createCsvRowEncoder(model.schema, header) : null;
+  const rowEncoder = cfg.input === 'jsonl' ? createRowEncoder(model.schema) : null;
+  const formatter = createFormatter(cfg, labels, C);
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const width = header.length;
+  let noticesSent = 0;
+
+  const parseCsv = (text: string, firstRow: number): Parsed => {
+    const res = Papa.parse<string[]>(text, {
+      delimiter: cfg.delimiter,
+      newline: cfg.newline,
+      quoteChar: '"',
+    });
+    const errs = new Map<number, string[]>();
+    for (const e of res.errors) {
+      if (e.row === undefined) continue;
+      const list = errs.get(e.row);
+      if (list) list.push(e.message);
+      else errs.set(e.row, [e.message]);
+    }
+    const records: Parsed['records'] = [];
+    const rejects: RejectedRow[] = [];
+    for (let i = 0; i < res.data.length; i++) {
+      const row = res.data[i];
+      if (row.length === 1 && row[0] === '') continue; // a blank line is not a record
+      const n = firstRow + records.length;
+      const reasons: Issue[] = [];
+      const e = errs.get(i);
+      if (e) reasons.push({ path: [n], kind: 'quotes', message: `row ${n}: ${e.join('; ')}` });
+      if (row.length !== width)
+        reasons.push({
+          path: [n],
+          kind: 'ragged_row',
+          message: `row ${n} has ${row.length} fields, the header has ${width}`,
+          expected: `${width} fields`,
+          received: `${row.length} fields`,
+        });
+      if (reasons.length > 0) {
+        rejects.push({ row: n, raw: csvRaw(row, cfg.delimiter), reasons });
+        records.push(null);
+      } else records.push(row);
+    }
+    return { records, rejects };
+  };
+
+  const parseJsonl = (text: string, firstRow: number): Parsed => {
+    const records: Parsed['records'] = [];
+    const rejects: RejectedRow[] = [];
+    let start = 0;
+    while (start < text.length) {
+      let nl = text.indexOf('\n', start);
+      if (nl === -1) nl = text.length;
+      const line = text.slice(start, nl).trim();
+      start = nl + 1;
+      if (line.length === 0) continue;
+      const n = firstRow + records.length;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (e) {
+        rejects.push({
+          row: n,
+          raw: line,
+          reasons: [{ path: [n], kind: 'invalid_json', message: `row ${n}: ${(e as Error).message}` }],
+        });
+        records.push(null);
+        continue;
+      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        rejects.push({
+          row: n,
+          raw: line,
+          reasons: [{ path: [n], kind: 'not_an_object', message: `row ${n}: expected a JSON object` }],
+        });
+        records.push(null);
+        continue;
+      }
+      records.push(value as Record<string, unknown>);
+    }
+    return { records, rejects };
+  };
+
+  const newNotices = (): Issue[] => {
+    const all = (csvEncoder ?? rowEncoder)?.notices ?? [];
+    const fresh = all.slice(noticesSent);
+    noticesSent = all.length;
+    return fresh;
+  };
+
+  return (task) => {
+    if (task.kind === 'matrix') {
+      const scores = scorer.scoreMatrix({ data: task.data, nRows: task.nRows, nFeatures: d });
+      return { records: task.nRows, ok: task.nRows, rejects: [], scores, unknownCategories: 0, notices: [] };
+    }
+    let text: string;
+    try {
+      text = decoder.decode(task.bytes);
+    } catch (e) {
+      throw new MlinferError('MLI_CSV_PARSE', `the input is not valid UTF-8 (rows from ${task.firstRow})`, {
+        cause: e,
+      });
+    }
+    const parsed = cfg.input === 'csv' ? parseCsv(text, task.firstRow) : parseJsonl(text, task.firstRow);
+    const recs = parsed.records;
+    const rejects = parsed.rejects;
+    const X = new Float64Array(recs.length * d);
+    const valid = new Uint8Array(recs.length);
+    const before = (csvEncoder ?? rowEncoder)!.unknownCategoryTotal;
+    // Encode into a dense matrix of the valid rows only, then spread the scores back to record positions.
+    let nOk = 0;
+    const okIndex = new Int32Array(recs.length);
+    const rejectAt: RejectedRow[] = [];
+    for (let i = 0; i < recs.length; i++) {
+      const rec = recs[i];
+      if (rec === null) continue;
+      const issues: Issue[] = [];
+      const row = task.firstRow + i;
+      const ok = csvEncoder
+        ? csvEncoder.encode(rec as string[], X, nOk * d, issues, row)
+        : rowEncoder!.encode(rec, X, nOk * d, issues, row);
+      if (ok) {
+        valid[i] = 1;
+        okIndex[nOk++] = i;
+      } else {
+        const raw = Array.isArray(rec) ? csvRaw(rec, cfg.delimiter) : JSON.stringify(rec);
+        rejectAt.push({ row, raw, reasons: issues });
+      }
+    }
+    const dense = scorer.scoreMatrix({ data: X.subarray(0, nOk * d), nRows: nOk, nFeatures: d });
+    const scores = new Float64Array(recs.length * C).fill(Number.NaN);
+    for (let k = 0; k < nOk; k++) scores.set(dense.subarray(k * C, (k + 1) * C), okIndex[k] * C);
+    // Rejects in row order, whether found by the parser or the encoder.
+    const allRejects =
+      rejectAt.length === 0 ? rejects : [...rejects, ...rejectAt].sort((a, b) => a.row - b.row);
+    const result: ChunkResult = {
+      records: recs.length,
+      ok: nOk,
+      rejects: allRejects,
+      unknownCategories: (csvEncoder ?? rowEncoder)!.unknownCategoryTotal - before,
+      notices: newNotices(),
+    };
+    if (cfg.output !== 'rows') result.text = formatter.format(recs, scores, valid);
+    else {
+      result.scores = scores;
+      result.valid = valid;
+      if (cfg.layout.keep.length > 0 || cfg.layout.keepAll)
+        result.kept = recs.map((r) => (r === null ? [] : formatter.keptOf(r)));
+    }
+    return result;
+  };
+}

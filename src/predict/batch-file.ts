@@ -1,0 +1,357 @@
+// Node only: file-to-file batch scoring, as `mlinfer batch` runs it. Output, rejects and report are each
+// written to a temporary file next to their destination and renamed at the end, so a failed or killed
+// run leaves nothing half-written where a downstream job would look.
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import { fileChunks } from '../data/node-io.js';
+import { isMlinferError, MlinferError } from '../errors.js';
+import { loadModel } from '../model/io.js';
+import { type Model, modelFromBytes } from '../model/model.js';
+import { type BatchInput, type BatchOptions, type BatchStats, checkRejects, openBatch } from './batch.js';
+import type { ChunkResult } from './batch-chunk.js';
+import { predictionValue, type RejectedRow } from './batch-format.js';
+import { createParquetSink, type ParquetColumnSpec, type ParquetSink, readParquetRows } from './parquet.js';
+
+export type FileFormat = 'csv' | 'jsonl' | 'parquet';
+
+export interface BatchFileOptions extends Omit<BatchOptions, 'model' | 'format' | 'onReject'> {
+  /** A Model, model bytes, or a path; default `model.mlinfer`. */
+  model: BatchOptions['model'];
+  /** Input format; default from the extension (.csv, .tsv, .jsonl, .ndjson, .parquet), csv for `-`. */
+  inputFormat?: FileFormat;
+  /** Output format; default from the extension, else the input format (csv for Parquet via `-`). */
+  outputFormat?: FileFormat;
+  /** Write every rejected row as JSON Lines here: `{ row, raw, reasons }`. */
+  rejectsPath?: string;
+  /** Write the run report (counts, durations, rows/s) as JSON here, also when the run fails. */
+  reportPath?: string;
+  /** Called for each rejected row too. */
+  onReject?: (r: RejectedRow) => void;
+}
+
+/** The report of a batch run: the counts reconcile (rowsIn = rowsOut + rowsRejected). */
+export interface BatchReport {
+  status: 'ok' | 'too_many_rejects' | 'failed';
+  input: string;
+  output: string;
+  inputFormat: FileFormat;
+  outputFormat: FileFormat;
+  model: string | null;
+  modelVersion: string | null;
+  rowsIn: number;
+  rowsOut: number;
+  rowsRejected: number;
+  reconciled: boolean;
+  maxErrors: number | null;
+  unknownCategories: number;
+  notices: string[];
+  columns: string[];
+  threads: number | null;
+  bytesRead: number;
+  startedAt: string;
+  finishedAt: string;
+  durationsMs: { loadModel: number; score: number; total: number };
+  rowsPerSecond: number;
+  error?: { code: string; message: string };
+}
+
+/** The format of a path by its extension, or null. */
+export function formatOfPath(path: string): FileFormat | null {
+  const ext = extname(path.endsWith('.gz') ? path.slice(0, -3) : path).toLowerCase();
+  if (ext === '.csv' || ext === '.tsv' || ext === '.txt') return 'csv';
+  if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
+  if (ext === '.parquet' || ext === '.pq') return 'parquet';
+  return null;
+}
+
+function tempPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** A text file written through a temp file; `commit` renames it into place, `discard` removes it. */
+interface AtomicText {
+  write(s: string): Promise<void>;
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+function atomicText(path: string): AtomicText {
+  if (path === '-') {
+    return {
+      write: (s) => writeStream(process.stdout, s),
+      commit: async () => {},
+      discard: async () => {},
+    };
+  }
+  const temp = tempPath(path);
+  const ws = createWriteStream(temp, { flags: 'wx' });
+  let failed: Error | null = null;
+  ws.on('error', (e) => {
+    failed = e;
+  });
+  const closeStream = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (ws.closed) return resolve();
+      ws.end((e?: Error | null) => (e ? reject(e) : resolve()));
+    });
+  return {
+    async write(s) {
+      if (failed) throw ioError(path, failed);
+      await writeStream(ws, s);
+    },
+    async commit() {
+      try {
+        await closeStream();
+        if (failed) throw failed;
+        await rename(temp, path);
+      } catch (e) {
+        await rm(temp, { force: true });
+        throw ioError(path, e);
+      }
+    },
+    async discard() {
+      ws.destroy();
+      await rm(temp, { force: true });
+    },
+  };
+}
+
+function writeStream(ws: WriteStream | NodeJS.WriteStream, s: string): Promise<void> {
+  if (s.length === 0) return Promise.resolve();
+  // Wait for 'drain' when the buffer is full: the writer's backpressure reaches the reader.
+  if (ws.write(s)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onErr = (e: Error): void => reject(e);
+    ws.once('error', onErr);
+    ws.once('drain', () => {
+      ws.off('error', onErr);
+      resolve();
+    });
+  });
+}
+
+function ioError(path: string, e: unknown): MlinferError {
+  if (isMlinferError(e)) return e;
+  const code = (e as { code?: string }).code;
+  if (code === 'ENOENT')
+    return new MlinferError('MLI_NOT_FOUND', `cannot write ${path}: the folder does not exist`, { cause: e });
+  return new MlinferError('MLI_IO', `cannot write ${path}: ${(e as Error).message}`, { cause: e });
+}
+
+function csvHeaderLine(columns: string[]): string {
+  return `${columns.map((c) => (/[",\r\n]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c)).join(',')}\n`;
+}
+
+/** Builds the Parquet columns of one scored piece (output 'rows'). */
+function parquetColumns(res: ChunkResult, model: Model, keep: string[], proba: boolean): unknown[][] {
+  const C = model.forest.arrays.nOutputs;
+  const labels = model.classes;
+  const cols: unknown[][] = keep.map(() => []);
+  const pred: unknown[] = [];
+  const probs: number[][] = proba && labels ? labels.map(() => []) : [];
+  for (let i = 0; i < res.records; i++) {
+    if (!res.valid![i]) continue;
+    const k = res.kept?.[i];
+    keep.forEach((name, j) => {
+      const v = Array.isArray(k) ? k[j] : (k as Record<string, unknown> | undefined)?.[name];
+      cols[j].push(v === undefined ? null : v);
+    });
+    const p = predictionValue(labels, res.scores!, i * C, C);
+    pred.push(labels ? String(p) : p);
+    for (let c = 0; c < probs.length; c++) probs[c].push(res.scores![i * C + c]);
+  }
+  return [...cols, pred, ...probs];
+}
+
+/**
+ * Scores a file into another file: CSV, JSON Lines or Parquet, `-` for stdin/stdout. Writes atomically,
+ * and writes the report (and the rejects) also when the run fails. Throws MLI_TOO_MANY_REJECTS (after
+ * writing the report and the rejects, but not the output) when more rows were rejected than `maxErrors`.
+ *
+ * @example
+ * const report = await batchPredictFile('in.csv', 'out.csv', { model: 'model.mlinfer', proba: true, rejectsPath: 'rejects.jsonl' });
+ * console.log(report.rowsIn, report.rowsOut, report.rowsRejected, report.rowsPerSecond);
+ */
+export async function batchPredictFile(
+  inPath: string,
+  outPath: string,
+  options: BatchFileOptions,
+): Promise<BatchReport> {
+  const started = Date.now();
+  const inputFormat = options.inputFormat ?? (inPath === '-' ? 'csv' : (formatOfPath(inPath) ?? 'csv'));
+  const outputFormat =
+    options.outputFormat ??
+    (outPath === '-'
+      ? inputFormat === 'parquet'
+        ? 'csv'
+        : inputFormat
+      : (formatOfPath(outPath) ?? inputFormat));
+  for (const [name, f] of [
+    ['inputFormat', inputFormat],
+    ['outputFormat', outputFormat],
+  ] as const)
+    if (f !== 'csv' && f !== 'jsonl' && f !== 'parquet')
+      throw new MlinferError(
+        'MLI_INVALID_OPTION',
+        `${name} must be csv, jsonl or parquet, got ${JSON.stringify(f)}`,
+      );
+  if (inPath === '-' && inputFormat === 'parquet')
+    throw new MlinferError('MLI_INVALID_OPTION', 'Parquet input cannot come from stdin: give a file');
+  if (outPath === '-' && outputFormat === 'parquet')
+    throw new MlinferError('MLI_INVALID_OPTION', 'Parquet output cannot go to stdout: give a file');
+  if (outPath !== '-' && inPath !== '-' && outPath === inPath)
+    throw new MlinferError('MLI_INVALID_OPTION', 'the output must not be the input file');
+  const delimiter =
+    options.delimiter ?? (inPath.toLowerCase().replace(/\.gz$/, '').endsWith('.tsv') ? '\t' : undefined);
+
+  const report: BatchReport = {
+    status: 'failed',
+    input: inPath,
+    output: outPath,
+    inputFormat,
+    outputFormat,
+    model: typeof options.model === 'string' ? options.model : null,
+    modelVersion: null,
+    rowsIn: 0,
+    rowsOut: 0,
+    rowsRejected: 0,
+    reconciled: false,
+    maxErrors: options.maxErrors ?? null,
+    unknownCategories: 0,
+    notices: [],
+    columns: [],
+    threads: options.threads ?? null,
+    bytesRead: 0,
+    startedAt: new Date(started).toISOString(),
+    finishedAt: '',
+    durationsMs: { loadModel: 0, score: 0, total: 0 },
+    rowsPerSecond: 0,
+  };
+  let out: AtomicText | null = null;
+  let pq: (ParquetSink & { close?: () => void }) | null = null;
+  let pqTemp: string | null = null;
+  let rejects: AtomicText | null = null;
+  let stats: BatchStats | null = null;
+  let failure: unknown = null;
+  try {
+    const model: Model =
+      typeof options.model === 'string'
+        ? await loadModel(options.model)
+        : options.model instanceof Uint8Array
+          ? modelFromBytes(options.model)
+          : options.model;
+    const loaded = Date.now();
+    report.durationsMs.loadModel = loaded - started;
+    if (inPath !== '-') {
+      const s = await stat(inPath).catch((e) => {
+        throw new MlinferError('MLI_NOT_FOUND', `input file not found: ${inPath}`, { cause: e });
+      });
+      if (s.isDirectory()) throw new MlinferError('MLI_IO', `${inPath} is a directory, not a file`);
+    }
+    let input: BatchInput;
+    let inputColumns: string[] | undefined;
+    let elements: Map<string, unknown> | undefined;
+    if (inputFormat === 'parquet') {
+      const src = await readParquetRows(inPath);
+      input = src.rows;
+      inputColumns = src.columns;
+      elements = src.elements;
+    } else input = inPath === '-' ? process.stdin : fileChunks(inPath);
+    if (options.rejectsPath) rejects = atomicText(options.rejectsPath);
+    const rejectLines: string[] = [];
+    const open = await openBatch(
+      input,
+      {
+        ...options,
+        model,
+        delimiter,
+        format: inputFormat === 'jsonl' ? 'jsonl' : 'csv',
+        onReject: (r) => {
+          options.onReject?.(r);
+          if (rejects) rejectLines.push(JSON.stringify(r));
+        },
+      },
+      outputFormat === 'parquet' ? 'rows' : outputFormat,
+      { inputColumns },
+    );
+    stats = open.stats;
+    report.modelVersion = model.metadata.modelVersion;
+    report.columns = open.columns;
+    if (outputFormat === 'parquet') {
+      pqTemp = tempPath(outPath);
+      const keepCount = open.layout.keep.length;
+      const specs: ParquetColumnSpec[] = open.columns.map((name, j) => {
+        if (j < keepCount) {
+          const el = elements?.get(name);
+          return el ? { name, element: el as ParquetColumnSpec['element'] } : { name, kind: 'string' };
+        }
+        if (j === keepCount) return { name, kind: model.classes ? 'string' : 'double' };
+        return { name, kind: 'double' };
+      });
+      pq = await createParquetSink(pqTemp, specs);
+    } else {
+      out = atomicText(outPath);
+      if (outputFormat === 'csv') await out.write(csvHeaderLine(open.columns));
+    }
+    for await (const res of open.chunks) {
+      if (pq) pq.write(parquetColumns(res, model, open.layout.keep, open.layout.proba), res.ok);
+      else await out!.write(res.text ?? '');
+      if (rejects && rejectLines.length > 0) await rejects.write(`${rejectLines.splice(0).join('\n')}\n`);
+    }
+    checkRejects(stats, options.maxErrors);
+    if (pq) {
+      pq.finish();
+      pq = null;
+      await rename(pqTemp!, outPath).catch((e) => {
+        throw ioError(outPath, e);
+      });
+      pqTemp = null;
+    } else await out!.commit();
+    report.status = 'ok';
+  } catch (e) {
+    failure = e;
+    report.status = isMlinferError(e) && e.code === 'MLI_TOO_MANY_REJECTS' ? 'too_many_rejects' : 'failed';
+    report.error = {
+      code: isMlinferError(e) ? e.code : 'MLI_INTERNAL',
+      message: (e as Error)?.message ?? String(e),
+    };
+    await out?.discard();
+    pq?.close?.();
+    if (pqTemp) await rm(pqTemp, { force: true });
+  }
+  // The rejects are kept whatever happened: they say why rows were refused.
+  if (rejects) {
+    try {
+      await rejects.commit();
+    } catch (e) {
+      failure ??= e;
+    }
+  }
+  const finished = Date.now();
+  if (stats) {
+    report.rowsIn = stats.rowsIn;
+    report.rowsOut = stats.rowsOut;
+    report.rowsRejected = stats.rowsRejected;
+    report.unknownCategories = stats.unknownCategories;
+    report.notices = stats.notices.map((n) => n.message);
+    report.bytesRead = stats.bytesRead;
+  }
+  report.reconciled = report.rowsIn === report.rowsOut + report.rowsRejected;
+  report.finishedAt = new Date(finished).toISOString();
+  report.durationsMs.total = finished - started;
+  report.durationsMs.score = finished - started - report.durationsMs.loadModel;
+  report.rowsPerSecond =
+    report.durationsMs.score > 0 ? Math.round((report.rowsIn * 1000) / report.durationsMs.score) : 0;
+  if (options.reportPath) {
+    const r = atomicText(options.reportPath);
+    await r.write(`${JSON.stringify(report, null, 2)}\n`);
+    await r.commit();
+  }
+  if (failure) {
+    if (isMlinferError(failure)) Object.assign(failure, { report });
+    throw failure;
+  }
+  return report;
+}

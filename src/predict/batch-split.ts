@@ -1,0 +1,256 @@
+/**
+ * Cuts a byte stream into pieces of whole records, so that worker threads can parse and score pieces
+ * independently. The main thread only scans bytes here (no decoding, no objects per row): it is the one
+ * part of a batch run that cannot be parallelised, so it must be cheap.
+ *
+ * CSV: a line break inside a quoted field is not a record boundary. The scan follows RFC 4180 the way
+ * papaparse does: a quote opens a quoted field only at the start of a field, and inside one `""` is an
+ * escaped quote. Blank lines are not records (as in csvBatches). JSON Lines: a record is a non-blank line.
+ * Pieces carry the 1-based number of their first record, so row numbers in messages are absolute.
+ */
+
+import { MlinferError } from '../errors.js';
+
+export interface Piece {
+  /** Whole records (with their line breaks); never starts inside a record. */
+  bytes: Uint8Array;
+  /** The number of the first record in `bytes` (1-based, the header and blank lines not counted). */
+  firstRow: number;
+  /** Records counted in `bytes`. */
+  records: number;
+}
+
+export interface SplitterOptions {
+  /** 'csv' scans quotes; 'jsonl' splits on line breaks. */
+  format: 'csv' | 'jsonl';
+  /** CSV field delimiter: one ASCII character. */
+  delimiter?: string;
+  /** The first record is the header (CSV): kept apart in `header`, not counted. */
+  header: boolean;
+  /** A piece is cut once this many bytes are pending (at the last record boundary). */
+  targetBytes: number;
+  /** A single record longer than this is an error: bounds memory when a quote is never closed. */
+  maxRecordBytes: number;
+}
+
+const LF = 10;
+const CR = 13;
+const QUOTE = 34;
+const SPACE = 32;
+const TAB = 9;
+
+// CSV scan states
+const FIELD_START = 0;
+const UNQUOTED = 1;
+const QUOTED = 2;
+/** Saw a quote inside a quoted field: an escaped quote if another follows, else the field's end. */
+const QUOTE_IN_QUOTED = 3;
+
+/**
+ * Incremental splitter: `push` byte chunks, get pieces of at least `targetBytes` (except the last);
+ * `end` returns the rest.
+ *
+ * @example
+ * const s = new RecordSplitter({ format: 'csv', header: true, targetBytes: 1 << 20, maxRecordBytes: 1 << 26 });
+ * for await (const chunk of stream) for (const piece of s.push(chunk)) send(piece);
+ * for (const piece of s.end()) send(piece);
+ */
+export class RecordSplitter {
+  /** The header record's bytes (without its line break), once seen. */
+  header: Uint8Array | null = null;
+  /** True when the header record ended with CRLF. */
+  headerCrlf = false;
+  private parts: Uint8Array[] = [];
+  private size = 0;
+  /** Bytes at the front of `parts` that belong to no piece (the header, leading blank lines). */
+  private drop = 0;
+  /** Offset just after the last record boundary, -1 when none yet. */
+  private boundary = -1;
+  private recordsAtBoundary = 0;
+  private lineStart = 0;
+  private lineHasContent = false;
+  private state = FIELD_START;
+  private nextRow = 1;
+  private readonly delim: number;
+
+  constructor(private readonly o: SplitterOptions) {
+    const d = o.delimiter ?? ',';
+    if (d.length !== 1 || d.charCodeAt(0) > 127 || d === '"' || d === '\n' || d === '\r') {
+      throw new MlinferError(
+        'MLI_INVALID_OPTION',
+        `the batch CSV delimiter must be one ASCII character other than a quote or a line break, got ${JSON.stringify(d)}`,
+      );
+    }
+    this.delim = d.charCodeAt(0);
+  }
+
+  push(chunk: Uint8Array): Piece[] {
+    if (chunk.byteLength === 0) return [];
+    const base = this.size;
+    this.parts.push(chunk);
+    this.size += chunk.byteLength;
+    if (this.o.format === 'jsonl') this.scanLines(chunk, base);
+    else if (this.state !== QUOTED && this.state !== QUOTE_IN_QUOTED && chunk.indexOf(QUOTE) === -1)
+      this.scanLines(chunk, base);
+    else this.scanCsv(chunk, base);
+    const out: Piece[] = [];
+    if (this.boundary >= 0 && this.boundary - this.drop >= this.o.targetBytes) out.push(this.cut());
+    const pendingRecord = this.size - Math.max(this.boundary, this.lineStart, 0);
+    if (pendingRecord > this.o.maxRecordBytes) {
+      throw new MlinferError(
+        'MLI_CSV_PARSE',
+        `record ${this.nextRow + this.recordsAtBoundary} is longer than ${this.o.maxRecordBytes} bytes (is a quote left open?)`,
+      );
+    }
+    return out;
+  }
+
+  end(): Piece[] {
+    // The last record may lack a line break.
+    let records = this.recordsAtBoundary;
+    if (this.lineHasContent) {
+      if (this.o.header && this.header === null) {
+        this.takeHeader(this.lineStart, this.size);
+        return [];
+      }
+      records++;
+    }
+    const all = this.concat();
+    const bytes = copyOf(all, this.drop, all.byteLength);
+    this.parts = [];
+    this.size = 0;
+    if (records === 0) return [];
+    const piece = { bytes, firstRow: this.nextRow, records };
+    this.nextRow += records;
+    return [piece];
+  }
+
+  /** Records handed out so far. */
+  get rowsSplit(): number {
+    return this.nextRow - 1;
+  }
+
+  private cut(): Piece {
+    const all = this.concat();
+    // A copy the piece owns: its buffer is transferred to a worker, and the stream's chunks may share
+    // Node's buffer pool.
+    const bytes = copyOf(all, this.drop, this.boundary);
+    const rest = copyOf(all, this.boundary, all.byteLength);
+    const piece = { bytes, firstRow: this.nextRow, records: this.recordsAtBoundary };
+    this.nextRow += this.recordsAtBoundary;
+    this.lineStart -= this.boundary;
+    this.parts = rest.byteLength > 0 ? [rest] : [];
+    this.size = rest.byteLength;
+    this.drop = 0;
+    this.boundary = -1;
+    this.recordsAtBoundary = 0;
+    return piece;
+  }
+
+  private concat(): Uint8Array {
+    if (this.parts.length === 1) return this.parts[0];
+    const all = new Uint8Array(this.size);
+    let o = 0;
+    for (const p of this.parts) {
+      all.set(p, o);
+      o += p.byteLength;
+    }
+    this.parts = [all];
+    return all;
+  }
+
+  /** A line break outside quotes at absolute offset `at`. */
+  private lineEnd(at: number): void {
+    if (this.lineHasContent) {
+      if (this.o.header && this.header === null) this.takeHeader(this.lineStart, at);
+      else this.recordsAtBoundary++;
+    }
+    this.boundary = at + 1;
+    if (this.header === null && this.o.header) this.drop = at + 1;
+    this.lineStart = at + 1;
+    this.lineHasContent = false;
+    this.state = FIELD_START;
+  }
+
+  private takeHeader(start: number, end: number): void {
+    const all = this.concat();
+    let e = end;
+    if (e > start && all[e - 1] === CR) {
+      e--;
+      this.headerCrlf = true;
+    }
+    this.header = copyOf(all, start, e);
+    // Everything up to here (blank lines, the header) belongs to no piece.
+    this.drop = Math.min(end + 1, this.size);
+  }
+
+  /** Records are lines: JSON Lines, or CSV text without any quote. */
+  private scanLines(chunk: Uint8Array, base: number): void {
+    const jsonl = this.o.format === 'jsonl';
+    let from = 0;
+    for (;;) {
+      const nl = chunk.indexOf(LF, from);
+      const stop = nl === -1 ? chunk.byteLength : nl;
+      if (!this.lineHasContent) {
+        for (let i = from; i < stop; i++) {
+          const c = chunk[i];
+          if (c !== CR && (!jsonl || (c !== SPACE && c !== TAB))) {
+            this.lineHasContent = true;
+            break;
+          }
+        }
+      }
+      if (nl === -1) break;
+      this.lineEnd(base + nl);
+      from = nl + 1;
+    }
+    if (!jsonl && chunk.byteLength > 0) {
+      const last = chunk[chunk.byteLength - 1];
+      this.state = last === LF || last === this.delim ? FIELD_START : UNQUOTED;
+    }
+  }
+
+  private scanCsv(chunk: Uint8Array, base: number): void {
+    const delim = this.delim;
+    let state = this.state;
+    let content = this.lineHasContent;
+    for (let i = 0; i < chunk.byteLength; i++) {
+      const c = chunk[i];
+      if (state === QUOTED) {
+        if (c === QUOTE) state = QUOTE_IN_QUOTED;
+        continue;
+      }
+      if (state === QUOTE_IN_QUOTED) {
+        if (c === QUOTE) {
+          state = QUOTED;
+          continue;
+        }
+        state = UNQUOTED; // the quoted field ended; fall through to handle c
+      }
+      if (c === LF) {
+        this.lineHasContent = content;
+        this.lineEnd(base + i);
+        content = false;
+        state = FIELD_START;
+      } else if (c === delim) {
+        content = true;
+        state = FIELD_START;
+      } else if (c === QUOTE && state === FIELD_START) {
+        content = true;
+        state = QUOTED;
+      } else if (c !== CR) {
+        content = true;
+        state = UNQUOTED;
+      }
+    }
+    this.state = state;
+    this.lineHasContent = content;
+  }
+}
+
+/** A copy of bytes [a, b): `Buffer#slice` would give a view, and views must not be transferred. */
+function copyOf(all: Uint8Array, a: number, b: number): Uint8Array {
+  const c = new Uint8Array(b - a);
+  c.set(all.subarray(a, b));
+  return c;
+}

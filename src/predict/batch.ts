@@ -1,0 +1,575 @@
+/**
+ * Batch scoring of a stream, in one pass, on every core, with bounded memory (Node only).
+ *
+ * The main thread reads bytes and cuts them at record boundaries (batch-split.ts); worker threads parse,
+ * encode, score and format each piece (batch-chunk.ts). At most `maxInFlight` pieces exist at any time,
+ * counting the finished ones that the consumer has not taken yet, so a slow consumer stops the reading
+ * and memory stays flat however large the input is. Results are taken in submission order, so the output
+ * keeps the input order whatever the thread count.
+ */
+
+import { availableParallelism } from 'node:os';
+import { Readable } from 'node:stream';
+import { parseCsvText } from '../data/csv.js';
+import { createCsvRowEncoder, createRowEncoder } from '../data/encode.js';
+import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
+import { loadModel } from '../model/io.js';
+import { type Model, modelFromBytes, modelToBytes } from '../model/model.js';
+import type { ChunkConfig, ChunkResult } from './batch-chunk.js';
+import { createFormatter } from './batch-chunk.js';
+import {
+  type OutputLayout,
+  outputColumns,
+  PREDICTION_COLUMN,
+  PROBA_PREFIX,
+  predictionValue,
+  type RejectedRow,
+} from './batch-format.js';
+import { type ChunkRunner, createInlineRunner, createWorkerPool } from './batch-pool.js';
+import { RecordSplitter } from './batch-split.js';
+
+export type { RejectedRow } from './batch-format.js';
+
+/** Byte chunks (CSV or JSON Lines text) or row objects. */
+export type BatchInput =
+  | AsyncIterable<Uint8Array | string | Record<string, unknown>>
+  | Iterable<Uint8Array | string | Record<string, unknown>>
+  | ReadableStream<Uint8Array | string | Record<string, unknown>>;
+
+export interface BatchOptions {
+  /** The model, the bytes of a model file, or a path to one. */
+  model: Model | Uint8Array | string;
+  /** The format of byte input, default `csv`. Ignored for row objects. */
+  format?: 'csv' | 'jsonl';
+  /** CSV delimiter, one ASCII character, default `,`. */
+  delimiter?: string;
+  /** Add class probabilities (classification). */
+  proba?: boolean;
+  /** Input columns carried into each result. */
+  keep?: string[];
+  /** Carry every input column. */
+  joinInput?: boolean;
+  /** Worker threads, default: the available cores; 0 scores on the calling thread. */
+  threads?: number;
+  /** Bytes per piece of text input, default 1 MiB. */
+  chunkBytes?: number;
+  /** Rows per piece of row-object input, default 8192. */
+  batchRows?: number;
+  /** Pieces in flight (read but not yet consumed), default 2 per thread, at least 2. Bounds memory. */
+  maxInFlight?: number;
+  /** A record longer than this many bytes fails the run (a quote left open), default 64 MiB. */
+  maxRecordBytes?: number;
+  /** More rejected rows than this fails the run with MLI_TOO_MANY_REJECTS once the input is read; default: no limit. */
+  maxErrors?: number;
+  /** Called for every rejected row, in row order. */
+  onReject?: (reject: RejectedRow) => void;
+  /** Called after each piece with the running counts. */
+  onProgress?: (stats: BatchStats) => void;
+  signal?: AbortSignal;
+}
+
+/** Running counts of a batch run. rowsIn = rowsOut + rowsRejected once it is done. */
+export interface BatchStats {
+  rowsIn: number;
+  rowsOut: number;
+  rowsRejected: number;
+  bytesRead: number;
+  unknownCategories: number;
+  /** Notices about the input (extra columns, unseen categories), each once. */
+  notices: Issue[];
+}
+
+/** One result row. */
+export interface BatchRow {
+  /** 1-based record number in the input (the header and blank lines not counted). */
+  row: number;
+  prediction: string | number;
+  /** Classification with `proba`: the probability of each class, keyed by label. */
+  probabilities?: Record<string, number>;
+  /** The kept input columns (`keep`, `joinInput`). */
+  columns?: Record<string, unknown>;
+}
+
+/** A running batch: iterate it for result rows in input order (once), or turn it into a Readable. */
+export interface BatchRun extends AsyncIterable<BatchRow> {
+  readonly stats: BatchStats;
+  /** An object-mode Readable of BatchRow, with backpressure. */
+  toReadable(): Readable;
+}
+
+/** @internal What the file writer and the row iterator share: the run once its header is known. */
+export interface OpenBatch {
+  model: Model;
+  layout: OutputLayout;
+  /** Output columns, known once the input header was read. */
+  columns: string[];
+  /** Input columns (CSV header, Parquet schema) or null. */
+  inputColumns: string[] | null;
+  stats: BatchStats;
+  /** Ordered results with their first row number. */
+  chunks: AsyncGenerator<ChunkResult & { firstRow: number }, void, undefined>;
+}
+
+interface Resolved {
+  format: 'csv' | 'jsonl';
+  delimiter: string;
+  proba: boolean;
+  keep: string[];
+  joinInput: boolean;
+  threads: number;
+  chunkBytes: number;
+  batchRows: number;
+  maxInFlight: number;
+  maxRecordBytes: number;
+  maxErrors: number;
+}
+
+function positiveInt(issues: Issue[], name: string, v: unknown, min: number): void {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < min))
+    issues.push({ path: [name], message: `${name} must be an integer >= ${min}, got ${JSON.stringify(v)}` });
+}
+
+/** Checks every option up front and fills in the defaults. */
+export function resolveBatchOptions(o: Omit<BatchOptions, 'model'>): Resolved {
+  const issues: Issue[] = [];
+  if (o.format !== undefined && o.format !== 'csv' && o.format !== 'jsonl')
+    issues.push({
+      path: ['format'],
+      message: `format must be csv or jsonl, got ${JSON.stringify(o.format)}`,
+    });
+  const delimiter = o.delimiter ?? ',';
+  if (
+    typeof delimiter !== 'string' ||
+    delimiter.length !== 1 ||
+    /["\r\n]/.test(delimiter) ||
+    delimiter > '\x7f'
+  )
+    issues.push({
+      path: ['delimiter'],
+      message: `delimiter must be one ASCII character other than a quote or a line break, got ${JSON.stringify(delimiter)}`,
+    });
+  positiveInt(issues, 'threads', o.threads, 0);
+  positiveInt(issues, 'chunkBytes', o.chunkBytes, 1);
+  positiveInt(issues, 'batchRows', o.batchRows, 1);
+  positiveInt(issues, 'maxInFlight', o.maxInFlight, 1);
+  positiveInt(issues, 'maxRecordBytes', o.maxRecordBytes, 1);
+  if (o.maxErrors !== undefined && !(Number.isInteger(o.maxErrors) && o.maxErrors >= 0))
+    issues.push({
+      path: ['maxErrors'],
+      message: `maxErrors must be an integer >= 0, got ${JSON.stringify(o.maxErrors)}`,
+    });
+  const keep = o.keep ?? [];
+  if (!Array.isArray(keep) || keep.some((k) => typeof k !== 'string' || k.length === 0))
+    issues.push({ path: ['keep'], message: 'keep must be a list of column names' });
+  else if (new Set(keep).size !== keep.length)
+    issues.push({ path: ['keep'], message: `keep lists a column twice: ${keep.join(', ')}` });
+  if (o.joinInput && keep.length > 0)
+    issues.push({ path: ['joinInput'], message: 'joinInput and keep cannot be used together' });
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
+    issues.push({ path: ['signal'], message: 'signal must be an AbortSignal' });
+  throwIfIssues(issues, 'batch options');
+  const threads = o.threads ?? Math.max(1, availableParallelism());
+  return {
+    format: o.format ?? 'csv',
+    delimiter,
+    proba: o.proba ?? false,
+    keep: [...keep],
+    joinInput: o.joinInput ?? false,
+    threads,
+    chunkBytes: o.chunkBytes ?? 1 << 20,
+    batchRows: o.batchRows ?? 8192,
+    maxInFlight: o.maxInFlight ?? Math.max(2, threads * 2),
+    maxRecordBytes: o.maxRecordBytes ?? 64 << 20,
+    maxErrors: o.maxErrors ?? Number.POSITIVE_INFINITY,
+  };
+}
+
+async function toModel(m: BatchOptions['model']): Promise<Model> {
+  if (typeof m === 'string') return loadModel(m);
+  if (m instanceof Uint8Array) return modelFromBytes(m);
+  if (typeof m === 'object' && m !== null && 'forest' in m && 'schema' in m) return m;
+  throw new MlinferError('MLI_INVALID_OPTION', 'model must be a Model, the bytes of a model file, or a path');
+}
+
+type Item = Uint8Array | string | Record<string, unknown>;
+
+async function* fromWeb(stream: ReadableStream<Item>): AsyncGenerator<Item> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+function iteratorOf(input: BatchInput): AsyncIterator<Item> | Iterator<Item> {
+  if (input && typeof (input as ReadableStream).getReader === 'function' && !(Symbol.asyncIterator in input))
+    return fromWeb(input as ReadableStream<Item>)[Symbol.asyncIterator]();
+  if (input && Symbol.asyncIterator in (input as object))
+    return (input as AsyncIterable<Item>)[Symbol.asyncIterator]();
+  if (input && Symbol.iterator in (input as object) && typeof input !== 'string')
+    return (input as Iterable<Item>)[Symbol.iterator]();
+  throw new MlinferError(
+    'MLI_INVALID_OPTION',
+    'batch input must be a Node Readable, a web ReadableStream, or an (async) iterable of byte chunks or row objects',
+  );
+}
+
+const encoder = new TextEncoder();
+
+function aborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new MlinferError('MLI_ABORTED', 'the batch run was aborted');
+}
+
+function makeLayout(model: Model, r: Resolved, inputColumns: string[] | null): OutputLayout {
+  const labels = model.classes ? model.classes.map(String) : null;
+  if (r.proba && !labels)
+    throw new MlinferError(
+      'MLI_INVALID_OPTION',
+      '--proba needs a classification model; this one is regression',
+    );
+  const keep = r.joinInput && inputColumns ? [...inputColumns] : r.keep;
+  if (inputColumns) {
+    const have = new Set(inputColumns);
+    const lacking = r.keep.filter((k) => !have.has(k));
+    if (lacking.length > 0)
+      throw new MlinferError(
+        'MLI_INVALID_OPTION',
+        `keep names column(s) the input lacks: ${lacking.map((k) => JSON.stringify(k)).join(', ')}`,
+      );
+  }
+  const layout: OutputLayout = {
+    keep,
+    keepAll: r.joinInput && !inputColumns,
+    labels,
+    proba: r.proba,
+  };
+  const own = [PREDICTION_COLUMN, ...(r.proba && labels ? labels.map((l) => PROBA_PREFIX + l) : [])];
+  const clash = keep.filter((k) => own.includes(k));
+  if (clash.length > 0)
+    throw new MlinferError(
+      'MLI_INVALID_OPTION',
+      `kept input column(s) ${clash.map((k) => JSON.stringify(k)).join(', ')} clash with the output column(s) of the same name`,
+    );
+  return layout;
+}
+
+/**
+ * Opens a run: reads up to the header (CSV), checks it against the model, starts the workers, and returns
+ * the ordered pieces. Used by `batchPredict` and `batchPredictFile`.
+ * @internal
+ */
+export async function openBatch(
+  input: BatchInput,
+  options: BatchOptions,
+  output: ChunkConfig['output'],
+  hints: { inputColumns?: string[] } = {},
+): Promise<OpenBatch> {
+  if (typeof options !== 'object' || options === null)
+    throw new MlinferError('MLI_INVALID_OPTION', 'batch options must be an object with a model');
+  const r = resolveBatchOptions(options);
+  const signal = options.signal;
+  aborted(signal);
+  const it = iteratorOf(input);
+  const model = await toModel(options.model);
+  const stats: BatchStats = {
+    rowsIn: 0,
+    rowsOut: 0,
+    rowsRejected: 0,
+    bytesRead: 0,
+    unknownCategories: 0,
+    notices: [],
+  };
+  const first = await it.next();
+  const rowsMode = !first.done && !(first.value instanceof Uint8Array) && typeof first.value !== 'string';
+  let buffered: Item[] = first.done ? [] : [first.value];
+
+  let header: string[] | null = null;
+  let newline: '\n' | '\r\n' = '\n';
+  let splitter: RecordSplitter | null = null;
+  const asBytes = (v: Item): Uint8Array => {
+    if (v instanceof Uint8Array) return v;
+    if (typeof v === 'string') return encoder.encode(v);
+    throw new MlinferError('MLI_INVALID_OPTION', 'byte input mixes row objects with byte chunks');
+  };
+  let ended = first.done === true;
+  const earlyPieces: ReturnType<RecordSplitter['push']> = [];
+  if (!rowsMode) {
+    splitter = new RecordSplitter({
+      format: r.format,
+      delimiter: r.delimiter,
+      header: r.format === 'csv',
+      targetBytes: r.chunkBytes,
+      maxRecordBytes: r.maxRecordBytes,
+    });
+    // Read until the header is complete, so that it can be checked before any worker starts.
+    for (;;) {
+      for (const v of buffered) {
+        const b = asBytes(v);
+        stats.bytesRead += b.byteLength;
+        earlyPieces.push(...splitter.push(b));
+      }
+      buffered = [];
+      if (r.format !== 'csv' || splitter.header !== null || ended) break;
+      const n = await it.next();
+      if (n.done) {
+        ended = true;
+        earlyPieces.push(...splitter.end());
+        break;
+      }
+      buffered.push(n.value);
+    }
+    if (splitter.header !== null) {
+      const text = new TextDecoder().decode(splitter.header);
+      header = parseCsvText(`${text}\n`, { delimiter: r.delimiter }).header;
+      newline = splitter.headerCrlf ? '\r\n' : '\n';
+      createCsvRowEncoder(model.schema, header); // fails now, on the main thread, when columns are lacking
+    }
+  }
+  const inputColumns = header ?? hints.inputColumns ?? null;
+  const layout = makeLayout(model, r, inputColumns);
+  if (layout.keepAll && output !== 'jsonl' && output !== 'rows')
+    throw new MlinferError(
+      'MLI_INVALID_OPTION',
+      'joinInput needs input with known columns (CSV or Parquet) for CSV or Parquet output; list the columns with keep instead',
+    );
+  const config: ChunkConfig = {
+    input: rowsMode ? 'matrix' : r.format,
+    header,
+    delimiter: r.delimiter,
+    newline,
+    layout,
+    output,
+  };
+  const columns = outputColumns(layout);
+  const runner: ChunkRunner =
+    r.threads === 0
+      ? createInlineRunner(model, config)
+      : createWorkerPool(modelToBytes(model), config, r.threads);
+
+  type Submitted = Promise<ChunkResult & { firstRow: number }>;
+  const submitText = (p: { bytes: Uint8Array; firstRow: number; records: number }): Submitted =>
+    runner.run({ kind: 'text', ...p }).then((res) => ({ ...res, firstRow: p.firstRow }));
+
+  // Row objects: encoded here (cloning objects to a worker costs more than encoding them), scored there.
+  const rowEncoder = rowsMode ? createRowEncoder(model.schema) : null;
+  const rowFormatter = rowsMode ? createFormatter(config, model.classes, model.forest.arrays.nOutputs) : null;
+  let nextRow = 1;
+  const submitRows = (rows: Item[]): Submitted => {
+    const d = model.forest.nFeatures;
+    const C = model.forest.arrays.nOutputs;
+    const firstRow = nextRow;
+    nextRow += rows.length;
+    const X = new Float64Array(rows.length * d);
+    const valid = new Uint8Array(rows.length);
+    const okIndex: number[] = [];
+    const rejects: RejectedRow[] = [];
+    const before = rowEncoder!.unknownCategoryTotal;
+    const seenNotices = rowEncoder!.notices.length;
+    for (let i = 0; i < rows.length; i++) {
+      const issues: Issue[] = [];
+      const row = firstRow + i;
+      if (rowEncoder!.encode(rows[i], X, okIndex.length * d, issues, row)) {
+        valid[i] = 1;
+        okIndex.push(i);
+      } else rejects.push({ row, raw: safeJson(rows[i]), reasons: issues });
+    }
+    const recs = rows.map((x, i) => (valid[i] ? (x as Record<string, unknown>) : null));
+    const unknownCategories = rowEncoder!.unknownCategoryTotal - before;
+    const notices = rowEncoder!.notices.slice(seenNotices);
+    return runner
+      .run({ kind: 'matrix', data: X.subarray(0, okIndex.length * d).slice(), nRows: okIndex.length })
+      .then((res) => {
+        const scores = new Float64Array(rows.length * C).fill(Number.NaN);
+        for (let k = 0; k < okIndex.length; k++)
+          scores.set(res.scores!.subarray(k * C, (k + 1) * C), okIndex[k] * C);
+        const out: ChunkResult & { firstRow: number } = {
+          records: rows.length,
+          ok: okIndex.length,
+          rejects,
+          unknownCategories,
+          notices,
+          firstRow,
+        };
+        if (output === 'rows') {
+          out.scores = scores;
+          out.valid = valid;
+          if (layout.keep.length > 0 || layout.keepAll)
+            out.kept = recs.map((x) => (x === null ? [] : rowFormatter!.keptOf(x)));
+        } else out.text = rowFormatter!.format(recs, scores, valid);
+        return out;
+      });
+  };
+
+  // Wrapped in an object: an async generator would await a yielded promise, and serialise the pieces.
+  async function* produce(): AsyncGenerator<{ p: Submitted }> {
+    for (const p of earlyPieces) yield { p: submitText(p) };
+    if (rowsMode) {
+      let batch: Item[] = buffered;
+      for (;;) {
+        if (batch.length >= r.batchRows) {
+          yield { p: submitRows(batch.slice(0, r.batchRows)) };
+          batch = batch.slice(r.batchRows);
+          continue;
+        }
+        if (ended) break;
+        const n = await it.next();
+        if (n.done) ended = true;
+        else batch.push(n.value);
+      }
+      if (batch.length > 0) yield { p: submitRows(batch) };
+      return;
+    }
+    while (!ended) {
+      const n = await it.next();
+      if (n.done) {
+        ended = true;
+        for (const p of splitter!.end()) yield { p: submitText(p) };
+        break;
+      }
+      const b = asBytes(n.value);
+      stats.bytesRead += b.byteLength;
+      for (const p of splitter!.push(b)) yield { p: submitText(p) };
+    }
+  }
+
+  async function* ordered(): AsyncGenerator<ChunkResult & { firstRow: number }, void, undefined> {
+    const queue: Submitted[] = [];
+    const source = produce();
+    let sourceDone = false;
+    const seenNotices = new Set<string>();
+    try {
+      for (;;) {
+        while (!sourceDone && queue.length < r.maxInFlight) {
+          aborted(signal);
+          const n = await source.next();
+          if (n.done) sourceDone = true;
+          else {
+            n.value.p.catch(() => {}); // awaited below, in order; this only silences an early rejection
+            queue.push(n.value.p);
+          }
+        }
+        if (queue.length === 0) break;
+        const res = await withAbort(queue.shift()!, signal);
+        stats.rowsIn += res.records;
+        stats.rowsOut += res.ok;
+        stats.rowsRejected += res.rejects.length;
+        stats.unknownCategories += res.unknownCategories;
+        for (const n of res.notices) {
+          const key = `${n.kind}:${n.path.join('.')}`;
+          if (!seenNotices.has(key)) {
+            seenNotices.add(key);
+            stats.notices.push(n);
+          }
+        }
+        if (options.onReject) for (const rej of res.rejects) options.onReject(rej);
+        options.onProgress?.(stats);
+        yield res;
+      }
+    } finally {
+      await source.return(undefined);
+      await runner.close();
+      if (!ended) await (it as AsyncIterator<Item>).return?.();
+    }
+  }
+
+  return { model, layout, columns, inputColumns, stats, chunks: ordered() };
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+function withAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  aborted(signal);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new MlinferError('MLI_ABORTED', 'the batch run was aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** Throws MLI_TOO_MANY_REJECTS when the run rejected more rows than `maxErrors`. */
+export function checkRejects(stats: BatchStats, maxErrors: number | undefined): void {
+  if (maxErrors !== undefined && stats.rowsRejected > maxErrors)
+    throw new MlinferError(
+      'MLI_TOO_MANY_REJECTS',
+      `${stats.rowsRejected} rows were rejected, more than the ${maxErrors} allowed (--max-errors)`,
+    );
+}
+
+function* rowsOf(
+  res: ChunkResult & { firstRow: number },
+  model: Model,
+  layout: OutputLayout,
+): Generator<BatchRow> {
+  const C = model.forest.arrays.nOutputs;
+  const labels = model.classes;
+  const scores = res.scores!;
+  for (let i = 0; i < res.records; i++) {
+    if (!res.valid![i]) continue;
+    const o = i * C;
+    const row: BatchRow = { row: res.firstRow + i, prediction: predictionValue(labels, scores, o, C) };
+    if (layout.proba && labels) {
+      const p: Record<string, number> = {};
+      for (let c = 0; c < C; c++) p[String(labels[c])] = scores[o + c];
+      row.probabilities = p;
+    }
+    if (res.kept) {
+      const k = res.kept[i];
+      if (Array.isArray(k)) {
+        const cols: Record<string, unknown> = {};
+        for (let j = 0; j < layout.keep.length; j++) cols[layout.keep[j]] = k[j];
+        row.columns = cols;
+      } else row.columns = { ...k };
+    }
+    yield row;
+  }
+}
+
+/**
+ * Scores a stream in one pass on worker threads: result rows come out in input order, with
+ * backpressure (a slow consumer slows the reading) and bounded memory. Rejected rows go to `onReject`
+ * and are counted in `stats`; every input row is either a result or a reject.
+ *
+ * @example
+ * const run = batchPredict(fs.createReadStream('customers.csv'), { model, proba: true, keep: ['customer_id'] });
+ * for await (const r of run) console.log(r.row, r.columns?.customer_id, r.prediction, r.probabilities);
+ * console.log(run.stats); // { rowsIn, rowsOut, rowsRejected, ... }
+ */
+export function batchPredict(input: BatchInput, options: BatchOptions): BatchRun {
+  const stats: BatchStats = {
+    rowsIn: 0,
+    rowsOut: 0,
+    rowsRejected: 0,
+    bytesRead: 0,
+    unknownCategories: 0,
+    notices: [],
+  };
+  let used = false;
+  async function* rows(): AsyncGenerator<BatchRow, void, undefined> {
+    if (used) throw new MlinferError('MLI_INVALID_OPTION', 'a batch run can be iterated only once');
+    used = true;
+    const open = await openBatch(input, options, 'rows');
+    for await (const res of open.chunks) {
+      Object.assign(stats, open.stats);
+      yield* rowsOf(res, open.model, open.layout);
+    }
+    Object.assign(stats, open.stats);
+    checkRejects(stats, options.maxErrors);
+  }
+  return {
+    stats,
+    [Symbol.asyncIterator]: () => rows(),
+    toReadable: () => Readable.from(rows(), { objectMode: true, highWaterMark: 64 }),
+  };
+}

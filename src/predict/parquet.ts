@@ -1,0 +1,156 @@
+// Node only: Parquet input and output for batch scoring, in pure JS (hyparquet, hyparquet-writer).
+// Input is read one row group at a time (memory is bounded by the largest row group); output is written
+// one row group per scored piece and flushed to the file as it goes.
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import type { SchemaElement } from 'hyparquet';
+import { MlinferError } from '../errors.js';
+
+export interface ParquetSource {
+  /** The top-level column names, in file order. */
+  columns: string[];
+  /** Their schema elements (flat columns only), to write kept columns with the same types. */
+  elements: Map<string, SchemaElement>;
+  rowCount: number;
+  rows: AsyncGenerator<Record<string, unknown>, void, undefined>;
+}
+
+/**
+ * Opens a Parquet file as a stream of row objects, one row group at a time.
+ *
+ * @example
+ * const { columns, rows } = await readParquetRows('in.parquet');
+ * for await (const row of rows) console.log(row);
+ */
+export async function readParquetRows(path: string): Promise<ParquetSource> {
+  // Loaded on demand: both packages are ESM only, and a CommonJS require of mlinfer must not load them.
+  const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } = await import('hyparquet');
+  let file: Awaited<ReturnType<typeof asyncBufferFromFile>>;
+  let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
+  try {
+    file = await asyncBufferFromFile(path);
+    metadata = await parquetMetadataAsync(file);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ENOENT') throw new MlinferError('MLI_NOT_FOUND', `file not found: ${path}`, { cause: e });
+    throw new MlinferError(
+      'MLI_CSV_PARSE',
+      `${path} is not a readable Parquet file: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
+  }
+  const root = metadata.schema[0];
+  const elements = new Map<string, SchemaElement>();
+  const columns: string[] = [];
+  // Top-level children of the root: skip over nested groups' descendants.
+  let i = 1;
+  for (let c = 0; c < (root.num_children ?? 0); c++) {
+    const el = metadata.schema[i];
+    columns.push(el.name);
+    if (!el.num_children) elements.set(el.name, el);
+    i += 1 + countDescendants(metadata.schema, i);
+  }
+  async function* rows(): AsyncGenerator<Record<string, unknown>, void, undefined> {
+    let start = 0;
+    for (const rg of metadata.row_groups) {
+      const end = start + Number(rg.num_rows);
+      const objs = (await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end })) as Record<
+        string,
+        unknown
+      >[];
+      for (const o of objs) yield o;
+      start = end;
+    }
+  }
+  return { columns, elements, rowCount: Number(metadata.num_rows), rows: rows() };
+}
+
+function countDescendants(schema: SchemaElement[], at: number): number {
+  let n = 0;
+  let k = at + 1;
+  for (let c = 0; c < (schema[at].num_children ?? 0); c++) {
+    const d = 1 + countDescendants(schema, k);
+    n += d;
+    k += d;
+  }
+  return n;
+}
+
+export interface ParquetColumnSpec {
+  name: string;
+  /** A copied input element, or a basic kind. */
+  element?: SchemaElement;
+  kind?: 'string' | 'double';
+}
+
+/** Writes row groups to an open file as they come; `finish` writes the footer and closes the file. */
+export interface ParquetSink {
+  write(columns: unknown[][], rows: number): void;
+  finish(): void;
+}
+
+function elementOf(spec: ParquetColumnSpec): SchemaElement {
+  if (spec.element) {
+    const { type, type_length, converted_type, scale, precision, logical_type } = spec.element;
+    return {
+      name: spec.name,
+      type,
+      type_length,
+      converted_type,
+      scale,
+      precision,
+      logical_type,
+      repetition_type: 'OPTIONAL',
+    };
+  }
+  if (spec.kind === 'double') return { name: spec.name, type: 'DOUBLE', repetition_type: 'OPTIONAL' };
+  return { name: spec.name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' };
+}
+
+/**
+ * Starts a Parquet file at `path` (created or truncated) with the given columns.
+ *
+ * @example
+ * const sink = await createParquetSink('out.parquet', [{ name: 'prediction', kind: 'string' }]);
+ * sink.write([['yes', 'no']], 2);
+ * sink.finish();
+ */
+export async function createParquetSink(path: string, specs: ParquetColumnSpec[]): Promise<ParquetSink> {
+  const { ByteWriter, ParquetWriter } = await import('hyparquet-writer');
+  const fd = openSync(path, 'w');
+  const writer = new ByteWriter();
+  const flush = (): void => {
+    if (writer.index > 0) writeSync(fd, new Uint8Array(writer.buffer, 0, writer.index));
+    writer.index = 0;
+  };
+  const schema: SchemaElement[] = [
+    { name: 'root', num_children: specs.length },
+    ...specs.map((s) => elementOf(s)),
+  ];
+  const pq = new ParquetWriter({ writer, schema, createdBy: 'mlinfer' });
+  flush();
+  let closed = false;
+  return {
+    write(columns, rows) {
+      if (rows === 0) return;
+      pq.write({
+        columnData: specs.map((s, k) => ({ name: s.name, data: columns[k] })),
+        rowGroupSize: rows,
+      });
+      flush();
+    },
+    finish() {
+      pq.finish();
+      flush();
+      fsyncSync(fd);
+      closeSync(fd);
+      closed = true;
+    },
+    ...{
+      close() {
+        if (!closed) closeSync(fd);
+      },
+    },
+  };
+}
