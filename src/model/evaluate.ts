@@ -277,12 +277,17 @@ export async function evaluate(
     const cells = d.rows[i];
     // JSON Lines tables are padded to the header's width; CSV rows may be ragged (the encoder reports it)
     const ok = enc.encode(cells, X, kept * nf, issues, row) && reasons.length === 0;
-    for (const is of issues) reasons.push(is.message);
+    // reasons are listed under their row, so the row number inside a message is left out
+    const prefix = `row ${row}`;
+    for (const is of issues)
+      reasons.push(
+        is.message.startsWith(prefix) ? is.message.slice(prefix.length).replace(/^[:,]? /, '') : is.message,
+      );
     const t = cells.length === width ? encodeTarget(cells[tCol]) : Number.NaN;
-    if (cells.length === width && Number.isNaN(t)) reasons.push(`row ${row}: no target value`);
+    if (cells.length === width && Number.isNaN(t)) reasons.push('no target value');
     else if (t === -1)
       reasons.push(
-        `row ${row}: the target ${JSON.stringify(cells[tCol])} is ${schema.target.task === 'regression' ? 'not a number' : 'not a class the model knows'}`,
+        `the target ${JSON.stringify(cells[tCol])} is ${schema.target.task === 'regression' ? 'not a number' : 'not a class the model knows'}`,
       );
     if (!ok || reasons.length > 0) {
       rejectedCount++;
