@@ -183,11 +183,10 @@ if (o.only !== 'inprocess') {
       ],
     },
   ];
-  const children = servers.map((s) => {
-    const c = spawn(s.cmd, s.args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    return c;
-  });
-  const stop = () => children.forEach((c) => c.kill('SIGTERM'));
+  const children = servers.map((s) => spawn(s.cmd, s.args, { stdio: ['ignore', 'ignore', 'inherit'] }));
+  const stop = () => {
+    for (const c of children) c.kill('SIGTERM');
+  };
   process.on('exit', stop);
   try {
     await Promise.all(servers.map((s, i) => waitReady(`http://127.0.0.1:${s.port}/predict`, children[i])));

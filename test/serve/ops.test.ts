@@ -1,6 +1,6 @@
 // Auth, metrics, OpenAPI, hot reload, micro-batching and option validation.
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createPredictor, type NodePredictor } from '../../src/predict/predictor-node.js';
 import { createBearerCheck, isLoopback } from '../../src/serve/auth.js';
 import { createHandler } from '../../src/serve/handler.js';
