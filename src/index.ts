@@ -15,6 +15,14 @@ export {
   type Matrix,
   type Task,
 } from './forest/index.js';
+export {
+  type ClassificationEvaluation,
+  type EvaluateOptions,
+  type Evaluation,
+  evaluate,
+  type RegressionEvaluation,
+  type UnscoredRow,
+} from './model/evaluate.js';
 export { importMlRandomForest } from './model/import-ml-random-forest.js';
 export { DEFAULT_MODEL_FILE, loadModel, loadModelSync, saveModel } from './model/io.js';
 export {

@@ -33,7 +33,7 @@ export interface EvaluateOptions {
 }
 
 /** A row that could not be scored, and why. `row` is the 1-based data row (the line for JSON Lines). */
-export interface RejectedRow {
+export interface UnscoredRow {
   row: number;
   reasons: string[];
 }
@@ -50,7 +50,7 @@ interface EvaluationBase {
   /** Rows that could not be scored: invalid values, ragged rows, unknown class labels, no target. */
   rejectedCount: number;
   /** The first `maxListedRows` rejected rows. */
-  rejected: RejectedRow[];
+  rejected: UnscoredRow[];
   /** Category values unseen in training, routed as missing (not errors). */
   unknownCategories: number;
   /** Notices worth showing: extra columns, unknown categories. */
@@ -261,7 +261,7 @@ export async function evaluate(
   const nf = enc.nFeatures;
   const X = new Float64Array(n * nf);
   const y = new Float64Array(n);
-  const rejected: RejectedRow[] = [];
+  const rejected: UnscoredRow[] = [];
   // problems of lines that are not rows at all (bad JSON lines) are rejected rows of their own
   const rowSet = new Set(d.rowNumbers);
   const orphans = [...d.problems].filter(([row]) => !rowSet.has(row));
