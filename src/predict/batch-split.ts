@@ -86,6 +86,17 @@ export class RecordSplitter {
 
   push(chunk: Uint8Array): Piece[] {
     if (chunk.byteLength === 0) return [];
+    // A big chunk is scanned in slices, so that pieces stay near targetBytes whatever the source hands us.
+    if (chunk.byteLength > this.o.targetBytes) {
+      const out: Piece[] = [];
+      for (let i = 0; i < chunk.byteLength; i += this.o.targetBytes)
+        out.push(...this.pushOne(chunk.subarray(i, i + this.o.targetBytes)));
+      return out;
+    }
+    return this.pushOne(chunk);
+  }
+
+  private pushOne(chunk: Uint8Array): Piece[] {
     const base = this.size;
     this.parts.push(chunk);
     this.size += chunk.byteLength;

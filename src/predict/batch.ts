@@ -562,7 +562,10 @@ export function batchPredict(input: BatchInput, options: BatchOptions): BatchRun
     const open = await openBatch(input, options, 'rows');
     for await (const res of open.chunks) {
       Object.assign(stats, open.stats);
-      yield* rowsOf(res, open.model, open.layout);
+      for (const row of rowsOf(res, open.model, open.layout)) {
+        aborted(options.signal);
+        yield row;
+      }
     }
     Object.assign(stats, open.stats);
     checkRejects(stats, options.maxErrors);
