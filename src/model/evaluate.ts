@@ -14,6 +14,7 @@ import { readCsvFile, readJsonlFile } from '../data/node-io.js';
 import type { Schema } from '../data/schema.js';
 import { type Cell, type TableInput, toTable } from '../data/table.js';
 import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
+import { hashArrays } from './hash.js';
 import { accuracy, logLoss, meanAbsoluteError, r2Score, rocAuc, rootMeanSquaredError } from './metrics.js';
 import type { Model } from './model.js';
 
@@ -55,6 +56,11 @@ interface EvaluationBase {
   unknownCategories: number;
   /** Notices worth showing: extra columns, unknown categories. */
   notices: string[];
+  /**
+   * True when the scored rows are exactly the model's training data (the same data hash): the scores are
+   * then optimistic, as the trees have seen every row.
+   */
+  isTrainingData: boolean;
 }
 
 export interface ClassScores {
@@ -314,6 +320,7 @@ export async function evaluate(
     rejected,
     unknownCategories: enc.unknownCategoryTotal,
     notices: enc.notices.map((i) => i.message),
+    isTrainingData: hashArrays([Xk.data, yk]) === model.metadata.dataHash,
   };
   if (schema.target.task === 'regression') return regression(base, model.forest.predict(Xk), yk, o);
   return classification(base, model.forest.predictProba(Xk), yk, (model.classes ?? []).map(String), o);

@@ -38,6 +38,8 @@ describe('mlinfer evaluate', () => {
     );
     expect(r.stdout).toMatch(/\n {2}no +0\.\d{4} +0\.\d{4} +0\.\d{4} +\d+\n/);
     expect(r.stdout).toContain('confusion matrix (rows: actual, columns: predicted)');
+    // the training file itself: flagged, since its scores are optimistic
+    expect(r.stdout).toContain('warning: these are the rows the model was trained on');
   });
 
   it('--json holds every score and curve, consistent with each other', async () => {
@@ -103,6 +105,7 @@ describe('mlinfer evaluate', () => {
     expect(e.rowsRead).toBe(300);
     expect(e.rejectedCount).toBe(4);
     expect(e.rejected.map((x: { row: number }) => x.row)).toEqual([3, 7, 10, 12]);
+    expect(e.isTrainingData).toBe(false);
   });
 
   it('reads JSON Lines and lists bad lines as rejected', async () => {

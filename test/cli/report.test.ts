@@ -71,6 +71,7 @@ describe('the HTML report', () => {
     expect(externalRefs(html)).toEqual([]);
     expect(html).not.toMatch(/<script/i);
     expect(html).toContain("default-src 'none'");
+    expect(html).toContain('id="training-data-warning"');
     for (const id of ['chart-confusion', 'chart-roc', 'chart-pr', 'chart-calibration', 'chart-importances'])
       expect(html).toContain(`<svg id="${id}"`);
     for (const s of [

@@ -45,6 +45,10 @@ export function formatEvaluation(e: Evaluation, showRejected: number): string {
   } else {
     lines.push(`  R2 ${metric(e.r2)}   MAE ${metric(e.mae)}   RMSE ${metric(e.rmse)}`);
   }
+  if (e.isTrainingData)
+    lines.push(
+      '  warning: these are the rows the model was trained on, so the scores are optimistic; evaluate on rows held out from training',
+    );
   if (e.unknownCategories > 0)
     lines.push(`  ${e.unknownCategories} unknown category value(s) were treated as missing`);
   if (e.rejectedCount > 0) {

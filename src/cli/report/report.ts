@@ -210,6 +210,7 @@ export function buildReport(input: ReportInput): string {
 <style>${STYLE}</style></head>
 <body><header><h1>${esc(title)}</h1><p>model ${esc(m.modelVersion)} on <code>${esc(e.source)}</code>, ${e.rows} rows scored, generated ${esc(input.generatedAt ?? new Date().toISOString())}</p></header>
 <main>
+${e.isTrainingData ? '<section class="warn" id="training-data-warning"><b>These are the rows the model was trained on</b>, so the scores below are optimistic: the trees have seen every row. Evaluate on rows held out from training.</section>' : ''}
 ${body}
 ${rejectedSection(e)}
 <section id="importances"><h2>Feature importances</h2>${barChart({ id: 'chart-importances', title: 'Impurity-based importance', items: importances })}</section>
