@@ -144,8 +144,20 @@ function csvHeaderLine(columns: string[]): string {
   return `${columns.map((c) => (/[",\r\n]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c)).join(',')}\n`;
 }
 
+function textOf(v: unknown): string {
+  return typeof v === 'object' && !(v instanceof Date)
+    ? JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? String(x) : x))
+    : String(v);
+}
+
 /** Builds the Parquet columns of one scored piece (output 'rows'). */
-function parquetColumns(res: ChunkResult, model: Model, keep: string[], proba: boolean): unknown[][] {
+function parquetColumns(
+  res: ChunkResult,
+  model: Model,
+  keep: string[],
+  proba: boolean,
+  asText: boolean[],
+): unknown[][] {
   const C = model.forest.arrays.nOutputs;
   const labels = model.classes;
   const cols: unknown[][] = keep.map(() => []);
@@ -156,7 +168,8 @@ function parquetColumns(res: ChunkResult, model: Model, keep: string[], proba: b
     const k = res.kept?.[i];
     keep.forEach((name, j) => {
       const v = Array.isArray(k) ? k[j] : (k as Record<string, unknown> | undefined)?.[name];
-      cols[j].push(v === undefined ? null : v);
+      // A string column gets text whatever the input held (JSON Lines numbers, nested values).
+      cols[j].push(v === undefined || v === null ? null : asText[j] && typeof v !== 'string' ? textOf(v) : v);
     });
     const p = predictionValue(labels, res.scores!, i * C, C);
     pred.push(labels ? String(p) : p);
@@ -233,6 +246,7 @@ export async function batchPredictFile(
   let pq: (ParquetSink & { close?: () => void }) | null = null;
   let pqTemp: string | null = null;
   let rejects: AtomicText | null = null;
+  let asText: boolean[] = [];
   let stats: BatchStats | null = null;
   let failure: unknown = null;
   try {
@@ -290,13 +304,14 @@ export async function batchPredictFile(
         if (j === keepCount) return { name, kind: model.classes ? 'string' : 'double' };
         return { name, kind: 'double' };
       });
+      asText = specs.slice(0, keepCount).map((s) => s.kind === 'string');
       pq = await createParquetSink(pqTemp, specs);
     } else {
       out = atomicText(outPath);
       if (outputFormat === 'csv') await out.write(csvHeaderLine(open.columns));
     }
     for await (const res of open.chunks) {
-      if (pq) pq.write(parquetColumns(res, model, open.layout.keep, open.layout.proba), res.ok);
+      if (pq) pq.write(parquetColumns(res, model, open.layout.keep, open.layout.proba, asText), res.ok);
       else await out!.write(res.text ?? '');
       if (rejects && rejectLines.length > 0) await rejects.write(`${rejectLines.splice(0).join('\n')}\n`);
     }

@@ -164,7 +164,10 @@ export function resolveBatchOptions(o: Omit<BatchOptions, 'model'>): Resolved {
   else if (new Set(keep).size !== keep.length)
     issues.push({ path: ['keep'], message: `keep lists a column twice: ${keep.join(', ')}` });
   if (o.joinInput && keep.length > 0)
-    issues.push({ path: ['joinInput'], message: 'joinInput and keep cannot be used together' });
+    issues.push({
+      path: ['joinInput'],
+      message: 'joinInput (--join-input) and keep (--keep) cannot be used together',
+    });
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
     issues.push({ path: ['signal'], message: 'signal must be an AbortSignal' });
   throwIfIssues(issues, 'batch options');
@@ -335,7 +338,7 @@ export async function openBatch(
   if (layout.keepAll && output !== 'jsonl' && output !== 'rows')
     throw new MlinferError(
       'MLI_INVALID_OPTION',
-      'joinInput needs input with known columns (CSV or Parquet) for CSV or Parquet output; list the columns with keep instead',
+      'joinInput (--join-input) needs input with known columns (CSV or Parquet) for CSV or Parquet output; list the columns with keep instead',
     );
   const config: ChunkConfig = {
     input: rowsMode ? 'matrix' : r.format,
