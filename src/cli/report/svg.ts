@@ -141,7 +141,10 @@ export function lineChart(o: {
     parts.push(
       legend(
         o.series,
-        o.legendAt === 'bottom-left' ? M.left + 10 : M.left + PW - 110,
+        // right-aligned by the longest label (about 5.5 px per character at 10 px)
+        o.legendAt === 'bottom-left'
+          ? M.left + 10
+          : Math.max(M.left + 4, M.left + PW - 24 - 5.5 * Math.max(...o.series.map((x) => x.label.length))),
         M.top + PH - 10 - 15 * (o.series.length - 1),
       ),
     );
