@@ -282,7 +282,7 @@ describe('batchPredict', () => {
     };
     expect(await bad({ threads: -1 })).toContain('threads must be an integer >= 0');
     expect(await bad({ keep: ['a'], joinInput: true })).toContain(
-      'joinInput and keep cannot be used together',
+      'joinInput (--join-input) and keep (--keep) cannot be used together',
     );
     expect(await bad({ delimiter: '"' })).toContain('delimiter must be one ASCII character');
     expect(await bad({ format: 'xml' })).toContain('format must be csv or jsonl');
