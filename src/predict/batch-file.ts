@@ -59,7 +59,7 @@ export interface BatchReport {
 
 /** The format of a path by its extension, or null. */
 export function formatOfPath(path: string): FileFormat | null {
-  const ext = extname(path.endsWith('.gz') ? path.slice(0, -3) : path).toLowerCase();
+  const ext = extname(path).toLowerCase();
   if (ext === '.csv' || ext === '.tsv' || ext === '.txt') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
   if (ext === '.parquet' || ext === '.pq') return 'parquet';
@@ -216,8 +216,7 @@ export async function batchPredictFile(
     throw new MlinferError('MLI_INVALID_OPTION', 'Parquet output cannot go to stdout: give a file');
   if (outPath !== '-' && inPath !== '-' && outPath === inPath)
     throw new MlinferError('MLI_INVALID_OPTION', 'the output must not be the input file');
-  const delimiter =
-    options.delimiter ?? (inPath.toLowerCase().replace(/\.gz$/, '').endsWith('.tsv') ? '\t' : undefined);
+  const delimiter = options.delimiter ?? (inPath.toLowerCase().endsWith('.tsv') ? '\t' : undefined);
 
   const report: BatchReport = {
     status: 'failed',
