@@ -179,7 +179,9 @@ for (const set of sets) {
   // With --vary-seed the score differences between seeds are noise to average out, not outliers to skip.
   const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
   const score = (runs, key) =>
-    opts['vary-seed'] ? mean(runs.map((r) => r[key]).filter((v) => typeof v === 'number')) : summary(runs, key);
+    opts['vary-seed']
+      ? mean(runs.map((r) => r[key]).filter((v) => typeof v === 'number'))
+      : summary(runs, key);
   const rows = cfgs.map((cfg) => {
     const { runs } = cfg;
     const scores = runs.map((r) => r.accuracy ?? r.r2);

@@ -20,7 +20,18 @@ function step(title, args) {
   }
 }
 
-step('train', ['train', data, '--target', 'churned', '--exclude', 'customer_id', '--test-size', '0.2', '-o', model]);
+step('train', [
+  'train',
+  data,
+  '--target',
+  'churned',
+  '--exclude',
+  'customer_id',
+  '--test-size',
+  '0.2',
+  '-o',
+  model,
+]);
 step('evaluate', ['evaluate', model, data, '--report', join(out, 'report.html')]);
 step('batch', [
   'batch',
@@ -34,4 +45,6 @@ step('batch', [
   '--report',
   join(out, 'batch-report.json'),
 ]);
-process.stderr.write(`\ndemo: done. See ${join('demo-out', 'report.html')} and ${join('demo-out', 'predictions.csv')}\n`);
+process.stderr.write(
+  `\ndemo: done. See ${join('demo-out', 'report.html')} and ${join('demo-out', 'predictions.csv')}\n`,
+);

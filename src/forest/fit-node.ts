@@ -18,7 +18,8 @@ export async function fitForest(X: Matrix, y: ArrayLike<number>, options: FitOpt
   const nTrees = options?.nEstimators ?? 100;
   // Starting workers costs tens of milliseconds: small jobs finish sooner on this thread.
   const small = (X?.nRows ?? 0) * (Number.isInteger(nTrees) ? nTrees : 1) < SMALL_JOB_ROW_TREES;
-  if (nThreads <= 1 || nTrees <= 1 || !Number.isInteger(nThreads) || small) return fitForestSync(X, y, options);
+  if (nThreads <= 1 || nTrees <= 1 || !Number.isInteger(nThreads) || small)
+    return fitForestSync(X, y, options);
   const prep = prepareFit(X, y, options, true);
   const trees = await growTreesOnThreads(prep.data, prep.cfg, prep.seeds, nThreads, (done) =>
     options.onProgress?.(done, prep.seeds.length),
