@@ -328,7 +328,15 @@ export async function openBatch(
     }
     if (splitter.header !== null) {
       const text = new TextDecoder().decode(splitter.header);
-      header = parseCsvText(`${text}\n`, { delimiter: r.delimiter }).header;
+      const parsed = parseCsvText(`${text}\n`, { delimiter: r.delimiter });
+      // The splitter cuts records at LF only: with lone-CR line breaks (classic Mac OS) the whole file
+      // would pass for the header and the run would score 0 rows with exit 0. Fail loudly instead.
+      if (parsed.rows.length > 0)
+        throw new MlinferError(
+          'MLI_CSV_PARSE',
+          'the CSV input has lone CR line breaks (classic Mac OS); batch scoring reads LF or CRLF line breaks: convert the file first',
+        );
+      header = parsed.header;
       newline = splitter.headerCrlf ? '\r\n' : '\n';
       createCsvRowEncoder(model.schema, header); // fails now, on the main thread, when columns are lacking
     }
