@@ -70,10 +70,21 @@ export function modelMetadata(model: Model, name: string) {
   };
 }
 
-/** Flattens nested `data` (the protocol allows both forms) in row-major order. */
-function flatten(data: unknown[], out: unknown[] = []): unknown[] {
-  for (const v of data) {
-    if (Array.isArray(v)) flatten(v, out);
+/**
+ * Flattens nested `data` (the protocol allows both forms) in row-major order. Iterative, not recursive:
+ * a body of 100,000 nested arrays overflowed the stack here and became a 500.
+ */
+function flatten(data: unknown[]): unknown[] {
+  const out: unknown[] = [];
+  const stack: { a: unknown[]; i: number }[] = [{ a: data, i: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.i === top.a.length) {
+      stack.pop();
+      continue;
+    }
+    const v = top.a[top.i++];
+    if (Array.isArray(v)) stack.push({ a: v, i: 0 });
     else out.push(v);
   }
   return out;
