@@ -12,14 +12,7 @@ import { isMlinferError } from '../../src/errors.js';
 import { train } from '../../src/model/train.js';
 import { batchPredict } from '../../src/predict/batch.js';
 import { RecordSplitter } from '../../src/predict/batch-split.js';
-
-/** Fixed seed per run unless FC_SEED is given, so a CI failure can be replayed; numRuns keeps it fast. */
-const SEED = Number(process.env.FC_SEED ?? Date.now() % 1_000_000);
-const params = (numRuns: number): fc.Parameters<unknown> => ({
-  numRuns,
-  seed: SEED,
-  interruptAfterTimeLimit: 20_000,
-});
+import { fcParams as params, within } from './helpers.js';
 
 type Newline = '\n' | '\r\n' | '\r';
 const DELIMITERS = [',', '\t', ';', '|'] as const;
@@ -146,19 +139,6 @@ async function collect(
     problems.push(...b.problems);
   }
   return { header, rows, problems, firstRows };
-}
-
-/** Runs `fn`, failing if it takes longer than `ms` (a hang shows up as a failure, not a stuck suite). */
-async function within<T>(ms: number, fn: () => Promise<T> | T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`took longer than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([Promise.resolve().then(fn), limit]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Only an MlinferError with MLI_CSV_PARSE is an acceptable failure for bad CSV. */
