@@ -29,6 +29,8 @@ export interface BatchFileOptions extends Omit<BatchOptions, 'model' | 'format' 
   reportPath?: string;
   /** Called for each rejected row too. */
   onReject?: (r: RejectedRow) => void;
+  /** Where the model came from, for the report, when `model` is a loaded Model. */
+  modelPath?: string;
 }
 
 /** The report of a batch run: the counts reconcile (rowsIn = rowsOut + rowsRejected). */
@@ -224,7 +226,7 @@ export async function batchPredictFile(
     output: outPath,
     inputFormat,
     outputFormat,
-    model: typeof options.model === 'string' ? options.model : null,
+    model: typeof options.model === 'string' ? options.model : (options.modelPath ?? null),
     modelVersion: null,
     rowsIn: 0,
     rowsOut: 0,

@@ -103,6 +103,7 @@ export function registerBatch(program: Command): void {
         const model = await loadModel(f.model);
         const base: Omit<BatchFileOptions, 'rejectsPath' | 'reportPath'> = {
           model,
+          modelPath: f.model,
           inputFormat: f.format,
           outputFormat: f.outputFormat,
           delimiter: f.delimiter,
