@@ -31,7 +31,7 @@ interface Answer {
 async function send(url: string, body: string | Uint8Array, contentType?: string): Promise<Answer> {
   const headers: Record<string, string> = {};
   if (contentType !== undefined) headers['content-type'] = contentType;
-  const res = await fetch(url, { method: 'POST', headers, body });
+  const res = await fetch(url, { method: 'POST', headers, body: body as BodyInit });
   const text = await res.text();
   let parsed: unknown = null;
   try {

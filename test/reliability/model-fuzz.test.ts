@@ -119,7 +119,7 @@ describe('damaged model files', () => {
     const walk = (v: unknown, p: (string | number)[], depth: number) => {
       if (depth > 4) return;
       paths.push(p);
-      if (Array.isArray(v)) v.slice(0, 3).forEach((x, i) => walk(x, [...p, i], depth + 1));
+      if (Array.isArray(v)) for (let i = 0; i < Math.min(3, v.length); i++) walk(v[i], [...p, i], depth + 1);
       else if (typeof v === 'object' && v !== null)
         for (const [k, x] of Object.entries(v)) walk(x, [...p, k], depth + 1);
     };
