@@ -101,7 +101,11 @@ function atomicText(path: string): AtomicText {
   return {
     async write(s) {
       if (failed) throw ioError(path, failed);
-      await writeStream(ws, s);
+      // A write that fails while waiting for 'drain' (ENOSPC on a full disk) must be MLI_IO with the
+      // path, not an unexpected error the CLI reports as "internal error".
+      await writeStream(ws, s).catch((e: unknown) => {
+        throw ioError(path, e);
+      });
     },
     async commit() {
       try {
