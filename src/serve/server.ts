@@ -82,12 +82,21 @@ export async function startServer(
   options: ServerOptions = {},
 ): Promise<RunningServer> {
   validate(options);
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const server = createServer(
     {
       maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
-      requestTimeout: options.requestTimeoutMs ?? 30_000,
-      headersTimeout: options.headersTimeoutMs ?? 10_000,
+      requestTimeout,
+      headersTimeout,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000,
+      // Node enforces the two timeouts above only when it checks connections, every 30 s by default: a
+      // slowloris client kept its socket ~30 s whatever headersTimeout said. Check at a quarter of the
+      // shortest timeout, so a slow client is cut within 1.25x the timeout.
+      connectionsCheckingInterval: Math.max(
+        50,
+        Math.min(30_000, Math.floor(Math.min(headersTimeout, requestTimeout || headersTimeout) / 4)),
+      ),
     },
     (req, res) => handler(req, res),
   );
