@@ -33,6 +33,7 @@ export interface SplitterOptions {
   maxRecordBytes: number;
 }
 
+const BOM = [0xef, 0xbb, 0xbf];
 const LF = 10;
 const CR = 13;
 const QUOTE = 34;
@@ -71,6 +72,8 @@ export class RecordSplitter {
   private lineHasContent = false;
   private state = FIELD_START;
   private nextRow = 1;
+  private bomChecked = false;
+  private bomPending: Uint8Array | null = null;
   private readonly delim: number;
 
   constructor(private readonly o: SplitterOptions) {
@@ -84,7 +87,8 @@ export class RecordSplitter {
     this.delim = d.charCodeAt(0);
   }
 
-  push(chunk: Uint8Array): Piece[] {
+  push(input: Uint8Array): Piece[] {
+    const chunk = this.skipBom(input);
     if (chunk.byteLength === 0) return [];
     // A big chunk is scanned in slices, so that pieces stay near targetBytes whatever the source hands us.
     if (chunk.byteLength > this.o.targetBytes) {
@@ -117,6 +121,12 @@ export class RecordSplitter {
   }
 
   end(): Piece[] {
+    // Fewer than 3 bytes in all that looked like the start of a BOM: they are data after all.
+    if (this.bomPending) {
+      const rest = this.bomPending;
+      this.bomPending = null;
+      this.pushOne(rest);
+    }
     // The last record may lack a line break.
     let records = this.recordsAtBoundary;
     if (this.lineHasContent) {
@@ -134,6 +144,33 @@ export class RecordSplitter {
     const piece = { bytes, firstRow: this.nextRow, records };
     this.nextRow += records;
     return [piece];
+  }
+
+  /**
+   * Drops a UTF-8 byte order mark at the very start of the stream, so that the quote scan starts at the first
+   * field (a BOM before a quoted header name would otherwise hide the quote). The BOM may arrive split.
+   */
+  private skipBom(chunk: Uint8Array): Uint8Array {
+    if (this.bomChecked) return chunk;
+    let bytes = chunk;
+    if (this.bomPending) {
+      bytes = new Uint8Array(this.bomPending.byteLength + chunk.byteLength);
+      bytes.set(this.bomPending);
+      bytes.set(chunk, this.bomPending.byteLength);
+      this.bomPending = null;
+    }
+    const n = Math.min(3, bytes.byteLength);
+    for (let i = 0; i < n; i++)
+      if (bytes[i] !== BOM[i]) {
+        this.bomChecked = true;
+        return bytes;
+      }
+    if (bytes.byteLength < 3) {
+      this.bomPending = bytes.slice();
+      return new Uint8Array(0);
+    }
+    this.bomChecked = true;
+    return bytes.subarray(3);
   }
 
   /** Records handed out so far. */
