@@ -17,6 +17,8 @@ import {
  * reload every tree from L3 too often.
  */
 const BLOCK_BYTES = 1 << 20;
+/** Below this many rows a block is walked row by row. */
+const SMALL_BLOCK_ROWS = 32;
 
 /**
  * Scores rows with the compiled forest. Values are averaged over trees: class probabilities for
@@ -217,7 +219,16 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
       const end = Math.min(nRows, start + blockRows);
       const m = end - start;
       for (let r = 0; r < m; r++) binRow(arrays, data, (start + r) * nFeatures, blockBins, r * nFeatures);
-      for (let t = 0; t < nTrees; t++) scoreTreeBlock(treeOffsets[t], m, start, result);
+      if (m >= SMALL_BLOCK_ROWS)
+        for (let t = 0; t < nTrees; t++) scoreTreeBlock(treeOffsets[t], m, start, result);
+      // a few rows (single predictions): the partition machinery costs more than it saves
+      else
+        for (let t = 0; t < nTrees; t++)
+          for (let r = 0; r < m; r++) {
+            const leaf = walkTree(nodes, categoryCounts, treeOffsets[t], blockBins, r * nFeatures) * C;
+            const o = (start + r) * C;
+            for (let c = 0; c < C; c++) result[o + c] += leafValues[leaf + c];
+          }
     }
     for (let i = 0; i < nRows * C; i++) result[i] *= scale;
     return result;
