@@ -112,10 +112,59 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
   const blockBins = new Uint16Array(blockRows * nFeatures);
   const scale = nTrees > 0 ? 1 / nTrees : 0;
 
+  /** One step down from internal node p (word 1 = w1) for the row in rowBins. */
+  const step = (p: number, w1: number): number => {
+    const flags = w1 >>> FLAG_SHIFT;
+    const w0 = nodes[p];
+    const f = w0 & 0xffff;
+    const b = rowBins[f];
+    if ((flags & NODE_CATEGORICAL) === 0) {
+      const missingLeft = ((b + 1) >>> 16) & (flags >>> 1);
+      return ((((w0 >>> 16) - b) >>> 31) & (1 ^ missingLeft)) !== 0 ? w1 & OFFSET_MASK : p + 2;
+    }
+    const left =
+      b === MISSING_BIN
+        ? (flags & NODE_MISSING_LEFT) !== 0
+        : ((nodes[p + 2 + (b >>> 5)] >>> (b & 31)) & 1) === 1;
+    return left ? p + 2 + ((categoryCounts[f] + 31) >>> 5) : w1 & OFFSET_MASK;
+  };
+  const addLeaf = (p: number, out: Float64Array, outOffset: number): void => {
+    const leaf = (nodes[p + 1] & OFFSET_MASK) * C;
+    for (let c = 0; c < C; c++) out[outOffset + c] += leafValues[leaf + c];
+  };
+
   const scoreRow = (data: ArrayLike<number>, offset: number, out: Float64Array, outOffset: number): void => {
     binRow(arrays, data, offset, rowBins, 0);
     for (let c = 0; c < C; c++) out[outOffset + c] = 0;
-    for (let t = 0; t < nTrees; t++) {
+    // One row walks four trees at once: the walks are independent chains of loads (from L3 once the forest
+    // outgrows L2), so the CPU overlaps them. Measured on the synthetic-150k forest: p50 1.5x lower.
+    let t = 0;
+    for (; t + 4 <= nTrees; t += 4) {
+      let p0 = treeOffsets[t];
+      let p1 = treeOffsets[t + 1];
+      let p2 = treeOffsets[t + 2];
+      let p3 = treeOffsets[t + 3];
+      for (;;) {
+        const a = nodes[p0 + 1];
+        const b = nodes[p1 + 1];
+        const c = nodes[p2 + 1];
+        const d = nodes[p3 + 1];
+        const la = (a >>> FLAG_SHIFT) & NODE_LEAF;
+        const lb = (b >>> FLAG_SHIFT) & NODE_LEAF;
+        const lc = (c >>> FLAG_SHIFT) & NODE_LEAF;
+        const ld = (d >>> FLAG_SHIFT) & NODE_LEAF;
+        if ((la & lb & lc & ld) !== 0) break;
+        if (la === 0) p0 = step(p0, a);
+        if (lb === 0) p1 = step(p1, b);
+        if (lc === 0) p2 = step(p2, c);
+        if (ld === 0) p3 = step(p3, d);
+      }
+      addLeaf(p0, out, outOffset);
+      addLeaf(p1, out, outOffset);
+      addLeaf(p2, out, outOffset);
+      addLeaf(p3, out, outOffset);
+    }
+    for (; t < nTrees; t++) {
       const leaf = walkTree(nodes, categoryCounts, treeOffsets[t], rowBins, 0) * C;
       for (let c = 0; c < C; c++) out[outOffset + c] += leafValues[leaf + c];
     }
