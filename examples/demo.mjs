@@ -1,4 +1,5 @@
-// The main job on the bundled fixture, with the real CLI: train, evaluate (with the HTML report), batch.
+// The main job on the bundled fixtures, with the real CLI: train, evaluate (with the HTML report) on customers
+// the model never saw, and batch-score them.
 // Run from the repository root: npm run demo   (it builds first). Outputs go to demo-out/.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -9,6 +10,8 @@ const out = join(root, 'demo-out');
 mkdirSync(out, { recursive: true });
 const cli = join(root, 'bin', 'mlinfer.js');
 const data = join(root, 'fixtures', 'customers.csv');
+// 1,000 customers the model never saw (same generator, another seed): an honest evaluation, and the "new data"
+const fresh = join(root, 'fixtures', 'customers_new.csv');
 const model = join(out, 'customers.mlinfer');
 
 function step(title, args) {
@@ -32,10 +35,10 @@ step('train', [
   '-o',
   model,
 ]);
-step('evaluate', ['evaluate', model, data, '--report', join(out, 'report.html')]);
+step('evaluate', ['evaluate', model, fresh, '--report', join(out, 'report.html')]);
 step('batch', [
   'batch',
-  data,
+  fresh,
   join(out, 'predictions.csv'),
   '--model',
   model,
