@@ -13,7 +13,7 @@ import type { Predictor } from '../predict/predictor.js';
 import { VERSION } from '../version.js';
 import { badShape, mapIssuePaths } from './issues.js';
 
-const NUMERIC = new Set([
+const NUMERIC_DATATYPES = [
   'UINT8',
   'UINT16',
   'UINT32',
@@ -25,8 +25,11 @@ const NUMERIC = new Set([
   'FP16',
   'FP32',
   'FP64',
-]);
-const DATATYPES = new Set([...NUMERIC, 'BOOL', 'BYTES']);
+];
+/** Every tensor datatype of the V2 protocol (also listed in the OpenAPI document). */
+export const TENSOR_DATATYPES: readonly string[] = ['BOOL', ...NUMERIC_DATATYPES, 'BYTES'];
+const NUMERIC = new Set(NUMERIC_DATATYPES);
+const DATATYPES = new Set(TENSOR_DATATYPES);
 
 interface TensorMeta {
   name: string;

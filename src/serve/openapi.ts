@@ -3,7 +3,7 @@
 import type { FeatureSpec } from '../data/schema.js';
 import type { Model } from '../model/model.js';
 import { VERSION } from '../version.js';
-import { modelMetadata } from './kserve.js';
+import { modelMetadata, TENSOR_DATATYPES } from './kserve.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -312,23 +312,7 @@ export function openApiDocument(model: Model, modelName: string, options: { auth
           properties: {
             name: { type: 'string' },
             shape: { type: 'array', items: { type: 'integer', minimum: 0 } },
-            datatype: {
-              enum: [
-                'BOOL',
-                'UINT8',
-                'UINT16',
-                'UINT32',
-                'UINT64',
-                'INT8',
-                'INT16',
-                'INT32',
-                'INT64',
-                'FP16',
-                'FP32',
-                'FP64',
-                'BYTES',
-              ],
-            },
+            datatype: { enum: [...TENSOR_DATATYPES] },
             parameters: { type: 'object' },
             data: { type: 'array' },
           },
