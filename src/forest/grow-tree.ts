@@ -181,7 +181,7 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
    * missing values on the right and on the left; after the last bin, it tries "non-missing left, missing right".
    * Returns the position of the best split found in this scan (or -1), updating the best-so-far state.
    */
-  const scan = (f: number, k: number, isCat: boolean): number => {
+  const scan = (f: number, k: number, isCat: boolean, consume: boolean): number => {
     const MN = histN[hb + MISS];
     let MW = 0;
     let MS = 0;
@@ -211,6 +211,15 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
       } else {
         LW += histW[h];
         LS += histS[h];
+      }
+      // Each bin is read once here: zero it on the way (cheaper than a separate reset pass).
+      if (consume) {
+        histN[h] = 0;
+        if (isClf) for (let c = 0; c < C; c++) histW[h * C + c] = 0;
+        else {
+          histW[h] = 0;
+          histS[h] = 0;
+        }
       }
       const last = j === k - 1;
       if (last && !hasMiss) break;
@@ -353,15 +362,19 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
         touched[tb + wi] = 0;
       }
       const constant = k + (hasMissing ? 1 : 0) <= 1;
+      // a numeric scan zeroes the bins it reads, so only the missing bin is left to reset
+      let consumed = false;
       if (constant) constants++;
-      else if (featureKinds[f] !== FEATURE_CATEGORICAL) scan(f, k, false);
-      else if (!isClf || C === 2) {
+      else if (featureKinds[f] !== FEATURE_CATEGORICAL) {
+        scan(f, k, false, true);
+        consumed = true;
+      } else if (!isClf || C === 2) {
         for (let q = 0; q < k; q++) {
           const h = hb + order[q];
           stat[order[q]] = isClf ? histW[h * 2 + 1] / (histW[h * 2] + histW[h * 2 + 1]) : histS[h] / histW[h];
         }
         sortOrder(k);
-        const at = scan(f, k, true);
+        const at = scan(f, k, true, false);
         if (at >= 0) setFromOrder(at);
       } else {
         // Several classes: no ordering is optimal, so try one ordering per class (by that class's share).
@@ -373,12 +386,20 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
             stat[order[q]] = histW[h * C + c] / tot;
           }
           sortOrder(k);
-          const at = scan(f, k, true);
+          const at = scan(f, k, true, false);
           if (at >= 0) setFromOrder(at);
         }
       }
       // reset only what this node touched (all of the slot at once when most bins were)
-      if (k > 96) {
+      if (consumed) {
+        const h = hb + MISS;
+        histN[h] = 0;
+        if (isClf) for (let c = 0; c < C; c++) histW[h * C + c] = 0;
+        else {
+          histW[h] = 0;
+          histS[h] = 0;
+        }
+      } else if (k > 96) {
         histN.fill(0, hb, hb + 256);
         if (isClf) histW.fill(0, hb * C, (hb + 256) * C);
         else {
