@@ -29,9 +29,11 @@ export {
   type MetricSet,
   type Model,
   type ModelFromForestOptions,
+  type ModelFromMlRandomForestOptions,
   type ModelMetadata,
   modelFromBytes,
   modelFromForest,
+  modelFromMlRandomForest,
   modelToBytes,
   type TrainingMetrics,
 } from './model/model.js';

@@ -12,6 +12,7 @@ import type { Task } from '../forest/types.js';
 import { VERSION } from '../version.js';
 import { decodeModel, encodeModel } from './format.js';
 import { hashArrays } from './hash.js';
+import { importMlRandomForest } from './import-ml-random-forest.js';
 
 /** Scores measured at training time. */
 export interface TrainingMetrics {
@@ -225,4 +226,33 @@ export function modelFromForest(forest: FittedForest, options: ModelFromForestOp
     ...(options.source ? { source: options.source } : {}),
   };
   return createModel(metadata, forest);
+}
+
+/** What `modelFromMlRandomForest` needs besides the ml-random-forest JSON. */
+export interface ModelFromMlRandomForestOptions extends ModelFromForestOptions {
+  /** Number of features of the training data (ml-random-forest's JSON does not record it). */
+  nFeatures?: number;
+  /** 'votes' reproduces ml-random-forest's own predictions (a vote per tree); 'fractions' (default) averages leaf class fractions. */
+  leaves?: 'fractions' | 'votes';
+}
+
+/**
+ * Turns an ml-random-forest model (its `toJSON()` object or text) into an mlinfer Model that can be saved and
+ * served: the way its users move their models over.
+ *
+ * @example
+ * const model = modelFromMlRandomForest(readFileSync('rf.json', 'utf8'), { featureNames: ['a', 'b'], leaves: 'votes' });
+ * await saveModel(model, 'rf.mlinfer');
+ */
+export function modelFromMlRandomForest(json: unknown, options: ModelFromMlRandomForestOptions = {}): Model {
+  const arrays = importMlRandomForest(json, {
+    nFeatures: options.nFeatures ?? options.featureNames?.length,
+    nClasses: options.classes?.length,
+    leaves: options.leaves,
+  });
+  const params = defaultParams(arrays.task);
+  params.nEstimators = arrays.treeOffsets.length - 1;
+  // ml-random-forest stores no importances: zeros say "unknown" rather than inventing them
+  const forest = createFittedForest(arrays, params, new Float64Array(arrays.nFeatures));
+  return modelFromForest(forest, { source: 'ml-random-forest', ...options });
 }
