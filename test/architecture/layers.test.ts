@@ -1,0 +1,85 @@
+// The layering rules of DEVELOPERS.md, checked on the sources: imports point one way
+// (cli -> serve -> predict -> model -> forest and data), and the browser entry reaches no `node:` module.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = resolve(__dirname, '../../src');
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(IMPORT)].map((m) => m[1] ?? m[2]);
+}
+
+/** The folder (layer) under src/ that a relative import of `file` lands in, or the package name. */
+function target(file: string, spec: string): string {
+  if (!spec.startsWith('.')) return spec;
+  const rel = relative(SRC, resolve(dirname(file), spec));
+  return rel.includes('/') ? rel.split('/')[0] : rel.replace(/\.js$/, '');
+}
+
+const ALLOWED: Record<string, string[]> = {
+  forest: ['forest', 'errors'],
+  data: ['data', 'errors', 'forest'],
+  model: ['model', 'data', 'forest', 'errors', 'version'],
+  predict: ['predict', 'model', 'data', 'forest', 'errors', 'version'],
+  serve: ['serve', 'predict', 'model', 'data', 'forest', 'errors', 'version'],
+};
+
+describe('architecture', () => {
+  for (const [layer, allowed] of Object.entries(ALLOWED)) {
+    it(`${layer}/ imports only ${allowed.join(', ')} (and packages)`, () => {
+      const bad: string[] = [];
+      for (const file of sources(join(SRC, layer)))
+        for (const spec of importsOf(file)) {
+          if (!spec.startsWith('.')) continue;
+          const t = target(file, spec);
+          if (!allowed.includes(t)) bad.push(`${relative(SRC, file)} imports ${spec}`);
+        }
+      expect(bad).toEqual([]);
+    });
+  }
+
+  it('the browser entry reaches no node: module and no Node-only package', () => {
+    const seen = new Set<string>();
+    const bad: string[] = [];
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const spec of importsOf(file)) {
+        if (
+          spec.startsWith('node:') ||
+          ['prom-client', 'commander', 'hyparquet', 'hyparquet-writer'].includes(spec)
+        )
+          bad.push(`${relative(SRC, file)} imports ${spec}`);
+        else if (spec.startsWith('.')) visit(resolve(dirname(file), spec).replace(/\.js$/, '.ts'));
+      }
+    };
+    visit(join(SRC, 'browser.ts'));
+    expect(seen.size).toBeGreaterThan(10);
+    expect(bad).toEqual([]);
+  });
+
+  it('the forest core and the predictor core import no node: module', () => {
+    const nodeOnly = new Set(['threads.ts', 'train-worker.ts', 'worker-url.ts', 'fit-node.ts']);
+    const files = [
+      ...sources(join(SRC, 'forest')).filter((f) => !nodeOnly.has(f.split('/').pop()!)),
+      join(SRC, 'predict/predictor.ts'),
+      join(SRC, 'predict/micro-batch.ts'),
+    ];
+    const bad = files.flatMap((f) =>
+      importsOf(f)
+        .filter((s) => s.startsWith('node:'))
+        .map((s) => `${f}: ${s}`),
+    );
+    expect(bad).toEqual([]);
+  });
+});
