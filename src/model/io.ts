@@ -1,11 +1,21 @@
 // Node only: models on disk.
 import { readFileSync } from 'node:fs';
-import { MlinferError } from '../errors.js';
+import { basename } from 'node:path';
+import { isMlinferError, MlinferError } from '../errors.js';
 import { readModelFile, saveModelFile } from './file.js';
 import { type Model, modelFromBytes, modelToBytes } from './model.js';
 
 /** Default model file name used by the CLI when no path is given. */
 export const DEFAULT_MODEL_FILE = 'model.mlinfer';
+
+/** Where the default model file is missing, say how it comes about: `mlinfer train` writes it. */
+function notFound(path: string, cause: unknown): MlinferError {
+  const hint =
+    basename(path) === DEFAULT_MODEL_FILE
+      ? ` (mlinfer train <data.csv> writes ${DEFAULT_MODEL_FILE}; or give the model's path)`
+      : '';
+  return new MlinferError('MLI_NOT_FOUND', `cannot read model file ${path}: no such file${hint}`, { cause });
+}
 
 function asBytes(source: Uint8Array | ArrayBuffer): Uint8Array {
   return source instanceof Uint8Array ? source : new Uint8Array(source);
@@ -30,7 +40,12 @@ export async function saveModel(model: Model, path: string): Promise<void> {
  * const model = await loadModel('churn.mlinfer');
  */
 export async function loadModel(source: string | Uint8Array | ArrayBuffer): Promise<Model> {
-  if (typeof source === 'string') return withPath(source, () => readModelFile(source).then(modelFromBytes));
+  if (typeof source === 'string')
+    return withPath(source, () =>
+      readModelFile(source).then(modelFromBytes, (e) => {
+        throw isMlinferError(e) && e.code === 'MLI_NOT_FOUND' ? notFound(source, e) : e;
+      }),
+    );
   return modelFromBytes(asBytes(source));
 }
 
@@ -42,11 +57,10 @@ export function loadModelSync(source: string | Uint8Array | ArrayBuffer): Model 
     bytes = readFileSync(source);
   } catch (cause) {
     const code = (cause as { code?: string }).code;
-    throw new MlinferError(
-      code === 'ENOENT' ? 'MLI_NOT_FOUND' : 'MLI_IO',
-      `cannot read model file ${source}: ${code === 'ENOENT' ? 'no such file' : (cause as Error).message}`,
-      { cause },
-    );
+    if (code === 'ENOENT') throw notFound(source, cause);
+    throw new MlinferError('MLI_IO', `cannot read model file ${source}: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   return prefixed(source, () => modelFromBytes(bytes));
 }
