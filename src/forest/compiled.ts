@@ -189,6 +189,7 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
 
   // Scratch of the partition walk: row ids ping-pong between two buffers, a stack of pending nodes.
   const bufA = new Int32Array(blockRows);
+  const blockMissing = new Uint8Array(nFeatures);
   const bufB = new Int32Array(blockRows);
   let stack = new Int32Array(4 * 64);
 
@@ -245,16 +246,28 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
         }
       } else {
         const thr = w0 >>> 16;
-        for (let i = s; i < e; i++) {
-          const r = src[i];
-          const b = blockBins[col + r];
-          // 1 goes right: above the threshold, or missing (MISSING_BIN is above every threshold) unless missing goes left
-          const g = ((thr - b) >>> 31) & (1 ^ (((b + 1) >>> 16) & missingLeft));
-          dst[nl] = r;
-          dst[nr] = r;
-          nl += 1 - g;
-          nr -= g;
-        }
+        if (missingLeft === 0 || blockMissing[f] === 0) {
+          // The common case: no missing value can go left here, so one comparison decides (MISSING_BIN is
+          // above every threshold).
+          for (let i = s; i < e; i++) {
+            const r = src[i];
+            const g = (thr - blockBins[col + r]) >>> 31;
+            dst[nl] = r;
+            dst[nr] = r;
+            nl += 1 - g;
+            nr -= g;
+          }
+        } else
+          for (let i = s; i < e; i++) {
+            const r = src[i];
+            const b = blockBins[col + r];
+            // 1 goes right: above the threshold, or missing unless missing values go left
+            const g = ((thr - b) >>> 31) & (1 ^ (((b + 1) >>> 16) & missingLeft));
+            dst[nl] = r;
+            dst[nr] = r;
+            nl += 1 - g;
+            nr -= g;
+          }
       }
       if (sp + 8 > stack.length) {
         const grown = new Int32Array(stack.length * 2);
@@ -283,6 +296,15 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
       const m = end - start;
       if (m >= SMALL_BLOCK_ROWS) {
         for (let r = 0; r < m; r++) binRow(arrays, data, (start + r) * nFeatures, blockBins, r, m);
+        // which features have a missing value in this block (most often none)
+        for (let f = 0; f < nFeatures; f++) {
+          blockMissing[f] = 0;
+          for (let r = f * m, end = r + m; r < end; r++)
+            if (blockBins[r] === MISSING_BIN) {
+              blockMissing[f] = 1;
+              break;
+            }
+        }
         for (let t = 0; t < nTrees; t++) scoreTreeBlock(treeOffsets[t], m, start, result);
       } else {
         // a few rows (single predictions): the partition machinery costs more than it saves

@@ -186,6 +186,41 @@ describe('random forest', () => {
     }
   });
 
+  it('scores blocks with missing values and categories exactly as single rows', () => {
+    // missing values in a third of the rows (so some nodes send them left), and a categorical feature
+    const rng = createRng(21);
+    const n = 2000;
+    const d = 4;
+    const data = new Float64Array(n * d);
+    const yy = new Float64Array(n);
+    for (let r = 0; r < n; r++) {
+      const a = rng.float();
+      const b = rng.float();
+      const cat = rng.int(5);
+      const miss = rng.float() < 0.3;
+      data[r * d] = miss ? Number.NaN : a;
+      data[r * d + 1] = b;
+      data[r * d + 2] = cat;
+      data[r * d + 3] = rng.float() < 0.2 ? Number.NaN : rng.float();
+      yy[r] = (miss ? 1 : 0) ^ (a + b > 1 ? 1 : 0) ^ (cat === 3 ? 1 : 0);
+    }
+    const X = { data, nRows: n, nFeatures: d };
+    const forest = fitForestSync(X, yy, {
+      task: 'classification',
+      nEstimators: 12,
+      featureKinds: ['numeric', 'numeric', 'categorical', 'numeric'],
+    });
+    const flags = forest.arrays.nodes.filter((_, i) => i % 2 === 1).map((w) => w >>> 29);
+    expect(flags.some((f) => (f & 2) !== 0)).toBe(true); // some node sends missing values left
+    const scorer = createScorer(forest.arrays);
+    const all = forest.predictProba(X);
+    const out = new Float64Array(2);
+    for (let r = 0; r < n; r += 7) {
+      scorer.scoreRow(data, r * d, out, 0);
+      expect(Array.from(out)).toEqual(Array.from(all.subarray(r * 2, r * 2 + 2)));
+    }
+  });
+
   it('keeps string labels out of the engine: the seed sample trains with class indices', () => {
     const Xs = {
       data: new Float64Array([5.1, 3.5, 1.4, 4.9, 3.0, 1.4, 6.2, 3.4, 5.4]),
