@@ -145,6 +145,23 @@ export function prepareFit(
   if (issues.length > 0)
     throw new MlinferError('MLI_INVALID_DATA', issues.map((i) => i.message).join('; '), { issues });
 
+  // Counts given as integers must fit the data, as scikit-learn requires (rather than being capped silently).
+  const mf = params.maxFeatures;
+  if (typeof mf === 'number' && Number.isInteger(mf) && mf !== 1 && mf > nFeatures)
+    issues.push({
+      path: ['maxFeatures'],
+      message: `maxFeatures must be at most the number of features (${nFeatures}), got ${mf}`,
+      kind: 'invalid_option',
+    });
+  const ms = params.maxSamples;
+  if (typeof ms === 'number' && Number.isInteger(ms) && ms !== 1 && ms > nRows)
+    issues.push({
+      path: ['maxSamples'],
+      message: `maxSamples must be at most the number of rows (${nRows}), got ${ms}`,
+      kind: 'invalid_option',
+    });
+  if (issues.length > 0)
+    throw new MlinferError('MLI_INVALID_OPTION', issues.map((i) => i.message).join('; '), { issues });
   const featureKinds = kindsArray(options.featureKinds, nFeatures, issues);
   const categoryCounts = new Uint32Array(nFeatures);
   for (let f = 0; f < nFeatures; f++) {

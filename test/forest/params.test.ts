@@ -107,6 +107,20 @@ describe('forest parameters', () => {
     expect(resolveMaxFeatures(null, 7)).toBe(7);
   });
 
+  it('rejects integer maxFeatures and maxSamples larger than the data, as scikit-learn does', () => {
+    expect(messageOf(() => fitForestSync(X, y, { task: 'classification', maxFeatures: 3 }))).toContain(
+      'maxFeatures must be at most the number of features (2), got 3',
+    );
+    expect(messageOf(() => fitForestSync(X, y, { task: 'classification', maxSamples: 9 }))).toContain(
+      'maxSamples must be at most the number of rows (4), got 9',
+    );
+    // fractions and counts that fit are fine
+    expect(
+      fitForestSync(X, y, { task: 'classification', maxFeatures: 2, maxSamples: 0.5, nEstimators: 2 })
+        .nFeatures,
+    ).toBe(2);
+  });
+
   it('validates the data and the fit options', () => {
     expect(messageOf(() => fitForestSync(X, y, { task: 'clustering' as never }))).toContain('task must be');
     expect(messageOf(() => fitForestSync(X, new Float64Array(3), { task: 'classification' }))).toContain(
