@@ -177,6 +177,41 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
   };
 
   /**
+   * Scores one candidate split (left side: ln rows, lw weight, ls weighted target sum, plus L[] class weights, with
+   * the missing bin added when missing values go left) and keeps it when it beats the best so far.
+   * `mid` is the numeric threshold bin: any bin from b up to the next occupied one splits the node's rows alike,
+   * and the middle one puts the threshold halfway through the gap (in quantiles), as scikit-learn's midpoints do.
+   */
+  const consider = (
+    f: number,
+    b: number,
+    mid: number,
+    isCat: boolean,
+    missLeft: boolean,
+    hasMissing: boolean,
+    ln: number,
+    lw: number,
+    ls: number,
+    TN: number,
+  ): boolean => {
+    const rn = TN - ln;
+    if (ln < minCount || rn < minCount) return false;
+    const rw = TW - lw;
+    if (!(lw > 0 && rw > 0)) return false;
+    const p = isClf ? clfProxy(missLeft, lw, rw) : (ls * ls) / lw + ((TS - ls) * (TS - ls)) / rw;
+    if (!(p > bestProxy)) return false;
+    bestProxy = p;
+    bestF = f;
+    bestThr = isCat ? b : mid;
+    bestMissLeft = missLeft;
+    bestHasMissing = hasMissing;
+    bestLN = countRows ? ln : lw;
+    bestRN = countRows ? rn : rw;
+    bestIsCat = isCat;
+    return true;
+  };
+
+  /**
    * Scans bins in `order[0..k)` as a left-to-right sequence of split points. For each point it tries the
    * missing values on the right and on the left; after the last bin, it tries "non-missing left, missing right".
    * Returns the position of the best split found in this scan (or -1), updating the best-so-far state.
@@ -224,53 +259,14 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
       const last = j === k - 1;
       if (last && !hasMiss) break;
       // missing on the right (or, after the last bin, the split on missingness alone)
-      {
-        const ln = LN;
-        const rn = TN - LN;
-        if (ln >= minCount && rn >= minCount) {
-          const lw = LW;
-          const rw = TW - LW;
-          if (lw > 0 && rw > 0) {
-            const p = isClf ? clfProxy(false, lw, rw) : (LS * LS) / lw + ((TS - LS) * (TS - LS)) / rw;
-            if (p > bestProxy) {
-              bestProxy = p;
-              bestF = f;
-              // Any bin from b up to the next occupied one splits the node's rows alike; the middle one puts
-              // the threshold halfway through the gap (in quantiles), as scikit-learn's midpoints do.
-              bestThr = last || isCat ? b : (b + order[j + 1] - 1) >>> 1;
-              bestMissLeft = false;
-              bestHasMissing = hasMiss;
-              bestLN = countRows ? ln : lw;
-              bestRN = countRows ? rn : rw;
-              bestIsCat = isCat;
-              found = j;
-            }
-          }
-        }
-      }
-      if (hasMiss && !last) {
-        const ln = LN + MN;
-        const rn = TN - ln;
-        if (ln >= minCount && rn >= minCount) {
-          const lw = LW + MW;
-          const rw = TW - lw;
-          if (lw > 0 && rw > 0) {
-            const ls = LS + MS;
-            const p = isClf ? clfProxy(true, lw, rw) : (ls * ls) / lw + ((TS - ls) * (TS - ls)) / rw;
-            if (p > bestProxy) {
-              bestProxy = p;
-              bestF = f;
-              bestThr = isCat ? b : (b + order[j + 1] - 1) >>> 1;
-              bestMissLeft = true;
-              bestHasMissing = true;
-              bestLN = countRows ? ln : lw;
-              bestRN = countRows ? rn : rw;
-              bestIsCat = isCat;
-              found = j;
-            }
-          }
-        }
-      }
+      if (consider(f, b, last ? b : (b + order[j + 1] - 1) >>> 1, isCat, false, hasMiss, LN, LW, LS, TN))
+        found = j;
+      if (
+        hasMiss &&
+        !last &&
+        consider(f, b, (b + order[j + 1] - 1) >>> 1, isCat, true, true, LN + MN, LW + MW, LS + MS, TN)
+      )
+        found = j;
     }
     return found;
   };
