@@ -79,6 +79,10 @@ export interface BatchStats {
   notices: Issue[];
 }
 
+function emptyStats(): BatchStats {
+  return { rowsIn: 0, rowsOut: 0, rowsRejected: 0, bytesRead: 0, unknownCategories: 0, notices: [] };
+}
+
 /** One result row. */
 export interface BatchRow {
   /** 1-based record number in the input (the header and blank lines not counted). */
@@ -279,14 +283,7 @@ export async function openBatch(
   aborted(signal);
   const it = iteratorOf(input);
   const model = await toModel(options.model);
-  const stats: BatchStats = {
-    rowsIn: 0,
-    rowsOut: 0,
-    rowsRejected: 0,
-    bytesRead: 0,
-    unknownCategories: 0,
-    notices: [],
-  };
+  const stats = emptyStats();
   const first = await it.next();
   const rowsMode = !first.done && !(first.value instanceof Uint8Array) && typeof first.value !== 'string';
   let buffered: Item[] = first.done ? [] : [first.value];
@@ -558,14 +555,7 @@ function* rowsOf(
  * console.log(run.stats); // { rowsIn, rowsOut, rowsRejected, ... }
  */
 export function batchPredict(input: BatchInput, options: BatchOptions): BatchRun {
-  const stats: BatchStats = {
-    rowsIn: 0,
-    rowsOut: 0,
-    rowsRejected: 0,
-    bytesRead: 0,
-    unknownCategories: 0,
-    notices: [],
-  };
+  const stats = emptyStats();
   let used = false;
   async function* rows(): AsyncGenerator<BatchRow, void, undefined> {
     if (used) throw new MlinferError('MLI_INVALID_OPTION', 'a batch run can be iterated only once');
