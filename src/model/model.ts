@@ -90,6 +90,43 @@ export function createModel(metadata: ModelMetadata, forest: FittedForest): Mode
   });
 }
 
+/** What a model card holds besides what the forest and the schema already say. */
+export interface CardFields {
+  trainingRows: number;
+  dataHash: string;
+  metrics: TrainingMetrics;
+  notes: string[];
+  source?: string;
+  /** Bytes that, with the creation time, identify this model (its version is a hash of them). */
+  identity: ArrayBufferView[];
+}
+
+/** Builds the model card (metadata) of a fitted forest and its schema, and wraps both into a Model. */
+export function modelWithCard(forest: FittedForest, schema: Schema, card: CardFields): Model {
+  const createdAt = new Date().toISOString();
+  const featureImportances: Record<string, number> = {};
+  schema.features.forEach((f, i) => {
+    featureImportances[f.name] = forest.featureImportances[i];
+  });
+  const classes = schema.target.classes ?? null;
+  const { identity, source, ...rest } = card;
+  const metadata: ModelMetadata = {
+    format: 'mlinfer-model',
+    mlinferVersion: VERSION,
+    modelVersion: hashArrays([...identity, new TextEncoder().encode(createdAt)]).slice(0, 12),
+    createdAt,
+    task: forest.task,
+    target: schema.target.name,
+    classes: classes ? [...classes] : null,
+    schema,
+    params: { ...forest.params },
+    ...rest,
+    featureImportances,
+    ...(source ? { source } : {}),
+  };
+  return createModel(metadata, forest);
+}
+
 /**
  * The bytes of the model file for a model.
  *
@@ -200,32 +237,17 @@ export function modelFromForest(forest: FittedForest, options: ModelFromForestOp
     missingValues: ['', 'NA', 'NaN', 'null', '?'],
     excluded: [],
   };
-  const createdAt = new Date().toISOString();
-  const featureImportances: Record<string, number> = {};
-  names.forEach((n, i) => {
-    featureImportances[n] = forest.featureImportances[i];
-  });
-  const metadata: ModelMetadata = {
-    format: 'mlinfer-model',
-    mlinferVersion: VERSION,
-    modelVersion: hashArrays([forest.arrays.nodes, new TextEncoder().encode(createdAt)]).slice(0, 12),
-    createdAt,
-    task,
-    target: schema.target.name,
-    classes: classes ? [...classes] : null,
-    schema,
-    params: { ...forest.params },
+  return modelWithCard(forest, schema, {
     trainingRows: 0,
     dataHash: '',
     metrics:
       forest.oobScore === null
         ? {}
         : { oob: task === 'classification' ? { accuracy: forest.oobScore } : { r2: forest.oobScore } },
-    featureImportances,
     notes: [],
-    ...(options.source ? { source: options.source } : {}),
-  };
-  return createModel(metadata, forest);
+    source: options.source,
+    identity: [forest.arrays.nodes],
+  });
 }
 
 /** What `modelFromMlRandomForest` needs besides the ml-random-forest JSON. */

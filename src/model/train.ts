@@ -28,7 +28,7 @@ import {
   rocAucFromProba,
   rootMeanSquaredError,
 } from './metrics.js';
-import { createModel, type MetricSet, type Model, type ModelMetadata, VERSION } from './model.js';
+import { type MetricSet, type Model, type ModelMetadata, modelWithCard } from './model.js';
 
 /** Options of `train`: the data's shape, the holdout, tuning, and every forest parameter. */
 export interface TrainOptions extends Omit<ForestParamsInput, 'classWeight'> {
@@ -355,29 +355,12 @@ async function fitEncoded(
   }
   if (options.tune) metrics.tuning = tuning.tried ? { tried: tuning.tried } : undefined;
 
-  const createdAt = new Date().toISOString();
   const dataHash = hashArrays([Xall.data, yall]);
-  const featureImportances: Record<string, number> = {};
-  schema.features.forEach((f, i) => {
-    featureImportances[f.name] = forest.featureImportances[i];
-  });
-  const metadata: ModelMetadata = {
-    format: 'mlinfer-model',
-    mlinferVersion: VERSION,
-    modelVersion: hashArrays([
-      new TextEncoder().encode(dataHash + JSON.stringify(forest.params) + createdAt),
-    ]).slice(0, 12),
-    createdAt,
-    task,
-    target: schema.target.name,
-    classes: classes ? [...classes] : null,
-    schema,
-    params: { ...forest.params },
+  return modelWithCard(forest, schema, {
     trainingRows: trainSet.X.nRows,
     dataHash,
     metrics,
-    featureImportances,
     notes,
-  };
-  return createModel(metadata, forest);
+    identity: [new TextEncoder().encode(dataHash + JSON.stringify(forest.params))],
+  });
 }
