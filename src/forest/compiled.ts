@@ -1,4 +1,5 @@
 import { findBin } from './binning.js';
+import { isLeaf, nextNode, nodeFeature, nodeTarget } from './node-step.js';
 import {
   FEATURE_CATEGORICAL,
   FLAG_SHIFT,
@@ -71,34 +72,8 @@ export function walkTree(
   base: number,
 ): number {
   let p = root;
-  for (;;) {
-    const w1 = nodes[p + 1];
-    const flags = w1 >>> FLAG_SHIFT;
-    if ((flags & (NODE_LEAF | NODE_CATEGORICAL)) === 0) {
-      // A numeric node, without branches on the data: b > threshold goes right, and so does a missing value
-      // (MISSING_BIN is above every threshold) unless the node sends missing values left.
-      const w0 = nodes[p];
-      const b = rowBins[base + (w0 & 0xffff)];
-      const missingLeft = ((b + 1) >>> 16) & (flags >>> 1);
-      p = ((((w0 >>> 16) - b) >>> 31) & (1 ^ missingLeft)) !== 0 ? w1 & OFFSET_MASK : p + 2;
-      continue;
-    }
-    if (flags & NODE_LEAF) return w1 & OFFSET_MASK;
-    const w0 = nodes[p];
-    const f = w0 & 0xffff;
-    const b = rowBins[base + f];
-    if (flags & NODE_CATEGORICAL) {
-      const setWords = (categoryCounts[f] + 31) >>> 5;
-      const left =
-        b === MISSING_BIN
-          ? (flags & NODE_MISSING_LEFT) !== 0
-          : ((nodes[p + 2 + (b >>> 5)] >>> (b & 31)) & 1) === 1;
-      p = left ? p + 2 + setWords : w1 & OFFSET_MASK;
-    } else {
-      const left = b === MISSING_BIN ? (flags & NODE_MISSING_LEFT) !== 0 : b <= w0 >>> 16;
-      p = left ? p + 2 : w1 & OFFSET_MASK;
-    }
-  }
+  while (!isLeaf(nodes, p)) p = nextNode(nodes, categoryCounts, p, rowBins[base + nodeFeature(nodes, p)]);
+  return nodeTarget(nodes, p);
 }
 
 /**

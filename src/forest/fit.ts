@@ -3,6 +3,7 @@ import { binMatrix, computeBinEdges } from './binning.js';
 import { argmax, createScorer } from './compiled.js';
 import type { GrownTree, TrainingData, TreeConfig } from './grow-tree.js';
 import { growTree } from './grow-tree.js';
+import { isLeaf, nodeTarget, nodeWords, setNodeTarget } from './node-step.js';
 import {
   type ForestParams,
   type ForestParamsInput,
@@ -12,17 +13,7 @@ import {
   resolveParams,
 } from './params.js';
 import { treeSeed } from './rng.js';
-import {
-  FEATURE_CATEGORICAL,
-  FEATURE_NUMERIC,
-  FLAG_SHIFT,
-  type ForestArrays,
-  type Matrix,
-  NODE_CATEGORICAL,
-  NODE_LEAF,
-  OFFSET_MASK,
-  type Task,
-} from './types.js';
+import { FEATURE_CATEGORICAL, FEATURE_NUMERIC, type ForestArrays, type Matrix, type Task } from './types.js';
 
 /** What `fitForest` takes besides X and y: the task, the feature kinds, weights, and the forest parameters. */
 export interface FitOptions extends ForestParamsInput {
@@ -328,13 +319,8 @@ export function assembleForest(prep: PreparedFit, trees: GrownTree[]): FittedFor
     const src = trees[t].nodes;
     treeOffsets[t] = wordBase;
     nodes.set(src, wordBase);
-    for (let p = 0; p < src.length; ) {
-      const w1 = src[p + 1];
-      const flags = w1 >>> FLAG_SHIFT;
-      const rebased = (w1 & OFFSET_MASK) + (flags & NODE_LEAF ? leafBase : wordBase);
-      nodes[wordBase + p + 1] = (flags << FLAG_SHIFT) | rebased;
-      p += flags & NODE_CATEGORICAL ? 2 + ((data.categoryCounts[src[p] & 0xffff] + 31) >>> 5) : 2;
-    }
+    for (let p = 0; p < src.length; p += nodeWords(src, data.categoryCounts, p))
+      setNodeTarget(nodes, wordBase + p, nodeTarget(src, p) + (isLeaf(src, p) ? leafBase : wordBase));
     leafValues.set(trees[t].leafValues, leafBase * C);
     wordBase += src.length;
     leafBase += trees[t].leafValues.length / C;

@@ -1,11 +1,19 @@
+import {
+  categorySetWords,
+  isLeaf,
+  nextNode,
+  nodeFeature,
+  nodeTarget,
+  setNodeTarget,
+  writeLeaf,
+  writeSplit,
+} from './node-step.js';
 import { createRng } from './rng.js';
 import {
   FEATURE_CATEGORICAL,
-  FLAG_SHIFT,
+  MISSING_BIN,
   NODE_CATEGORICAL,
-  NODE_LEAF,
   NODE_MISSING_LEFT,
-  OFFSET_MASK,
   type Task,
   TRAIN_MISSING_BIN,
 } from './types.js';
@@ -425,8 +433,7 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
 
   const emitLeaf = (): void => {
     ensureNodes(2);
-    nodes[nodesLen] = 0;
-    nodes[nodesLen + 1] = (NODE_LEAF << FLAG_SHIFT) | nLeaves;
+    writeLeaf(nodes, nodesLen, nLeaves);
     nodesLen += 2;
     if ((nLeaves + 1) * C > leafValues.length) {
       const next = new Float64Array(leafValues.length * 2);
@@ -438,7 +445,7 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
     nLeaves++;
   };
 
-  // Depth-first with an explicit stack: [start, end, depth, parent feature, word to patch with our offset].
+  // Depth-first with an explicit stack: [start, end, depth, parent feature, the node whose right child we are].
   const stack: number[] = [0, nIn, 0, -1, -1];
   while (stack.length > 0) {
     const patch = stack.pop()!;
@@ -447,7 +454,7 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
     curEnd = stack.pop()!;
     curStart = stack.pop()!;
     curN = curEnd - curStart;
-    if (patch >= 0) nodes[patch] |= nodesLen;
+    if (patch >= 0) setNodeTarget(nodes, patch, nodesLen);
 
     // node totals, impurity and purity
     TW = 0;
@@ -545,17 +552,16 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
     importances[bestF] += TW * impurity;
 
     const missLeft = bestHasMissing ? bestMissLeft : bestLN >= bestRN;
-    const setWords = bestIsCat ? (categoryCounts[bestF] + 31) >>> 5 : 0;
+    const setWords = bestIsCat ? categorySetWords(categoryCounts[bestF]) : 0;
     ensureNodes(2 + setWords);
     const at = nodesLen;
-    nodes[at] = bestF | ((bestIsCat ? 0 : bestThr) << 16);
-    nodes[at + 1] =
-      ((NODE_MISSING_LEFT * (missLeft ? 1 : 0) + (bestIsCat ? NODE_CATEGORICAL : 0)) << FLAG_SHIFT) | 0;
+    const flags = (missLeft ? NODE_MISSING_LEFT : 0) | (bestIsCat ? NODE_CATEGORICAL : 0);
+    writeSplit(nodes, at, bestF, bestIsCat ? 0 : bestThr, flags);
     for (let q = 0; q < setWords; q++) nodes[at + 2 + q] = bestSet[q] | 0;
     nodesLen += 2 + setWords;
     const f = bestF;
     // right is pushed first so that the left subtree is written right after this node
-    stack.push(mid, curEnd, depth + 1, f, at + 1);
+    stack.push(mid, curEnd, depth + 1, f, at);
     stack.push(curStart, mid, depth + 1, f, -1);
   }
 
@@ -590,20 +596,9 @@ function walkTrainingBins(
   categoryCounts: Uint32Array,
 ): number {
   let p = 0;
-  for (;;) {
-    const w1 = nodes[p + 1];
-    const flags = w1 >>> FLAG_SHIFT;
-    if (flags & NODE_LEAF) return w1 & OFFSET_MASK;
-    const w0 = nodes[p];
-    const f = w0 & 0xffff;
-    const b = bins[r * nFeatures + f];
-    let left: boolean;
-    let setWords = 0;
-    if (flags & NODE_CATEGORICAL) {
-      setWords = (categoryCounts[f] + 31) >>> 5;
-      left =
-        b === MISS ? (flags & NODE_MISSING_LEFT) !== 0 : ((nodes[p + 2 + (b >>> 5)] >>> (b & 31)) & 1) === 1;
-    } else left = b === MISS ? (flags & NODE_MISSING_LEFT) !== 0 : b <= w0 >>> 16;
-    p = left ? p + 2 + setWords : w1 & OFFSET_MASK;
+  while (!isLeaf(nodes, p)) {
+    const b = bins[r * nFeatures + nodeFeature(nodes, p)];
+    p = nextNode(nodes, categoryCounts, p, b === MISS ? MISSING_BIN : b);
   }
+  return nodeTarget(nodes, p);
 }

@@ -14,15 +14,24 @@
  */
 
 import {
+  categorySetWords,
+  isLeaf,
+  nodeFeature,
+  nodeFlags,
+  nodeTarget,
+  nodeThresholdBin,
+  nodeWords,
+  setNodeTarget,
+  writeNode,
+} from '../forest/node-step.js';
+import {
   FEATURE_CATEGORICAL,
   FEATURE_NUMERIC,
-  FLAG_SHIFT,
   type ForestArrays,
   MISSING_BIN,
   NODE_CATEGORICAL,
   NODE_LEAF,
   NODE_MISSING_LEFT,
-  OFFSET_MASK,
   type Task,
 } from '../forest/types.js';
 import {
@@ -90,21 +99,18 @@ export function encodeForestSections(forest: ForestArrays): SectionInput[] {
   let monotonic = true;
   for (let p = 0; p < nodes.length; ) {
     const w0 = nodes[p];
-    const w1 = nodes[p + 1];
-    const nodeFlags = w1 >>> FLAG_SHIFT;
-    flags[nNodes++] = nodeFlags | (w0 !== 0 ? HAS_WORD0 : 0);
+    const size = nodeWords(nodes, categoryCounts, p);
+    flags[nNodes++] = nodeFlags(nodes, p) | (w0 !== 0 ? HAS_WORD0 : 0);
     if (w0 !== 0) word0[nWord0++] = w0;
-    p += 2;
-    if (nodeFlags & NODE_LEAF) {
-      const leaf = w1 & OFFSET_MASK;
+    if (isLeaf(nodes, p)) {
+      const leaf = nodeTarget(nodes, p);
       if (leaf !== nLeaves) monotonic = false;
       leafIndices[nLeaves++] = leaf;
-    } else if (nodeFlags & NODE_CATEGORICAL) {
-      const k = Math.ceil(categoryCounts[w0 & 0xffff] / 32);
-      sets.set(nodes.subarray(p, p + k), nSets);
-      nSets += k;
-      p += k;
+    } else if (size > 2) {
+      sets.set(nodes.subarray(p + 2, p + size), nSets);
+      nSets += size - 2;
     }
+    p += size;
   }
   const nOutputs = forest.nOutputs;
   const nLeafRows = forest.leafValues.length / nOutputs;
@@ -349,7 +355,7 @@ function buildNodes(s: NodeStreams): { nodes: Int32Array; treeOffsets: Uint32Arr
     if (sp === 0 && t === nTrees) throw badNode(i, p, `more nodes than the ${nTrees} trees hold`);
     if (p + 2 > nWords) throw badNode(i, p, 'more node words than declared');
     if (sp > 0 && state[sp - 1] === 1) {
-      nodes[stack[sp - 1] + 1] |= p;
+      setNodeTarget(nodes, stack[sp - 1], p);
       state[sp - 1] = 2;
     }
     let w0 = 0;
@@ -357,35 +363,34 @@ function buildNodes(s: NodeStreams): { nodes: Int32Array; treeOffsets: Uint32Arr
       if (n0 >= word0.length) throw badNode(i, p, 'node words run out');
       w0 = word0[n0++];
     }
-    nodes[p] = w0;
-    const nodeFlags = f & 7;
-    if (nodeFlags & NODE_LEAF) {
+    const bits = f & 7;
+    if (bits & NODE_LEAF) {
       let index = leaf++;
       if (leafIndices !== undefined) {
         if (index >= leafIndices.length) throw badNode(i, p, 'leaf indices run out');
         index = leafIndices[index];
       }
-      if (index >= nLeafRows || (nodeFlags & NODE_CATEGORICAL) !== 0)
+      if (index >= nLeafRows || (bits & NODE_CATEGORICAL) !== 0)
         throw badNode(i, p, `bad leaf (index ${index})`);
-      nodes[p + 1] = (nodeFlags << FLAG_SHIFT) | index;
+      writeNode(nodes, p, w0, bits, index);
       p += 2;
       while (sp > 0 && state[sp - 1] === 2) sp--;
       if (sp > 0) state[sp - 1] = 1;
       else treeOffsets[++t] = p;
     } else {
-      nodes[p + 1] = nodeFlags << FLAG_SHIFT;
-      const feature = w0 & 0xffff;
-      const bin = w0 >>> 16;
+      writeNode(nodes, p, w0, bits, 0);
+      const feature = nodeFeature(nodes, p);
+      const bin = nodeThresholdBin(nodes, p);
       if (feature >= nFeatures) throw badNode(i, p, `feature ${feature} out of range`);
       stack[sp] = p;
       state[sp] = 0;
       sp++;
       p += 2;
-      if (nodeFlags & NODE_CATEGORICAL) {
+      if (bits & NODE_CATEGORICAL) {
         if (featureKinds[feature] !== FEATURE_CATEGORICAL || categoryCounts[feature] === 0) {
           throw badNode(i, p - 2, `categorical split on feature ${feature}, which has no categories`);
         }
-        const k = Math.ceil(categoryCounts[feature] / 32);
+        const k = categorySetWords(categoryCounts[feature]);
         if (ns + k > sets.length || p + k > nWords) throw badNode(i, p, 'category sets run out');
         nodes.set(sets.subarray(ns, ns + k), p);
         ns += k;

@@ -20,8 +20,9 @@
  */
 
 import { MlinferError } from '../errors.js';
+import { setNodeTarget, writeNode, writeSplit } from '../forest/node-step.js';
 import type { ForestArrays, Task } from '../forest/types.js';
-import { FLAG_SHIFT, NODE_LEAF } from '../forest/types.js';
+import { NODE_LEAF } from '../forest/types.js';
 import { MAX_EDGES_PER_FEATURE, MAX_FEATURES } from './validate-forest.js';
 
 export interface ImportMlRandomForestOptions {
@@ -251,13 +252,13 @@ function assemble(
     tree.features.forEach((f, i) => {
       const p = start + 2 * i;
       if (f < 0) {
-        nodes[p + 1] = (NODE_LEAF << FLAG_SHIFT) | leaf;
+        writeNode(nodes, p, 0, NODE_LEAF, leaf);
         writeLeaf(leafValues, leaf * nOutputs, tree.leaves[nextLeaf++], task, leafMode);
         leaf++;
       } else {
         const bin = binOf[f].get(nextDown(tree.splits[i]))!;
-        nodes[p] = f | (bin << 16);
-        nodes[p + 1] = start + 2 * tree.rights[i];
+        writeSplit(nodes, p, f, bin, 0);
+        setNodeTarget(nodes, p, start + 2 * tree.rights[i]);
       }
     });
     treeOffsets[t + 1] = start + 2 * tree.features.length;

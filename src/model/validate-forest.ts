@@ -5,9 +5,15 @@
 
 import { type ErrorCode, type Issue, MlinferError } from '../errors.js';
 import {
+  categorySetWords,
+  nodeFeature,
+  nodeFlags,
+  nodeTarget,
+  nodeThresholdBin,
+} from '../forest/node-step.js';
+import {
   FEATURE_CATEGORICAL,
   FEATURE_NUMERIC,
-  FLAG_SHIFT,
   type ForestArrays,
   MISSING_BIN,
   NODE_CATEGORICAL,
@@ -201,13 +207,11 @@ function checkNodes(f: ForestArrays, list: IssueList): void {
         list.add(['nodes', p], `tree ${t} ends in the middle of a node at word ${p}`);
         return;
       }
-      const w0 = nodes[p];
-      const w1 = nodes[p + 1];
-      const flags = w1 >>> FLAG_SHIFT;
+      const flags = nodeFlags(nodes, p);
       if (flags & ~KNOWN_FLAGS) list.add(['nodes', p], `node at word ${p} has unknown flags ${flags}`);
       if (flags & NODE_LEAF) {
         if (flags & NODE_CATEGORICAL) list.add(['nodes', p], `leaf at word ${p} is marked categorical`);
-        const leaf = w1 & OFFSET_MASK;
+        const leaf = nodeTarget(nodes, p);
         if (leaf >= nLeafRows)
           list.add(['nodes', p], `leaf at word ${p} has index ${leaf}, only ${nLeafRows} leaves`);
         p += 2;
@@ -216,17 +220,17 @@ function checkNodes(f: ForestArrays, list: IssueList): void {
         if (sp === 0) break;
         state[sp - 1] = 1;
         const parent = stack[sp - 1];
-        if ((nodes[parent + 1] & OFFSET_MASK) !== p) {
+        if (nodeTarget(nodes, parent) !== p) {
           list.add(
             ['nodes', parent],
-            `node at word ${parent} has right child ${nodes[parent + 1] & OFFSET_MASK}, expected ${p}`,
+            `node at word ${parent} has right child ${nodeTarget(nodes, parent)}, expected ${p}`,
           );
           return;
         }
         continue;
       }
-      const feature = w0 & 0xffff;
-      const bin = w0 >>> 16;
+      const feature = nodeFeature(nodes, p);
+      const bin = nodeThresholdBin(nodes, p);
       let setWords = 0;
       if (feature >= f.nFeatures) {
         list.add(['nodes', p], `node at word ${p} uses feature ${feature}, only ${f.nFeatures} features`);
@@ -240,7 +244,7 @@ function checkNodes(f: ForestArrays, list: IssueList): void {
           );
           return;
         }
-        setWords = Math.ceil(counts[feature] / 32);
+        setWords = categorySetWords(counts[feature]);
       } else if (bin === MISSING_BIN) {
         list.add(['nodes', p], `node at word ${p} has threshold bin ${bin}, the missing bin`);
       } else if (kinds[feature] === FEATURE_NUMERIC && bin > offs[feature + 1] - offs[feature]) {
