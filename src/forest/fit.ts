@@ -430,7 +430,8 @@ export function createFittedForest(
     predict(X) {
       checkX(X);
       const out = getScorer().scoreMatrix(X);
-      if (C === 1) return out;
+      // By task, not by output width: a classifier that saw one class has one output, and predicts class 0.
+      if (arrays.task === 'regression') return out;
       const labels = new Float64Array(X.nRows);
       for (let r = 0; r < X.nRows; r++) labels[r] = argmax(out, r * C, C);
       return labels;

@@ -175,6 +175,14 @@ describe('random forest', () => {
     expect(count0(heavy.predict(test.X))).toBeGreaterThan(count0(plain.predict(test.X)));
   });
 
+  it('predicts class 0, not its probability, with a one-class classifier (the path follows the task)', () => {
+    const X = { data: Float64Array.from([0, 1, 2, 3]), nRows: 4, nFeatures: 1 };
+    const forest = fitForestSync(X, new Float64Array(4), { task: 'classification', nEstimators: 3, seed: 1 });
+    expect(forest.nClasses).toBe(1);
+    expect(Array.from(forest.predict(X))).toEqual([0, 0, 0, 0]);
+    expect(Array.from(forest.predictProba(X))).toEqual([1, 1, 1, 1]);
+  });
+
   it('scores one row exactly as the matrix path does', () => {
     const forest = fitForestSync(train.X, train.y, { task: 'classification', nEstimators: 10 });
     const scorer = createScorer(forest.arrays);
