@@ -1,6 +1,7 @@
 import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
+import { argmax } from './argmax.js';
 import { binMatrix, computeBinEdges } from './binning.js';
-import { argmax, createScorer } from './compiled.js';
+import { createScorer } from './compiled.js';
 import type { GrownTree, TrainingData, TreeConfig } from './grow-tree.js';
 import { growTree } from './grow-tree.js';
 import { isLeaf, nodeTarget, nodeWords, setNodeTarget } from './node-step.js';

@@ -1,4 +1,5 @@
-export { argmax, binRow, createScorer, type ForestScorer } from './compiled.js';
+export { argmax } from './argmax.js';
+export { binRow, createScorer, type ForestScorer } from './compiled.js';
 export { createFittedForest, type FitOptions, type FittedForest, fitForestSync } from './fit.js';
 export { defaultParams, type ForestParams, type ForestParamsInput, resolveParams } from './params.js';
 export {

@@ -14,6 +14,7 @@ import { readCsvFile, readJsonlFile } from '../data/node-io.js';
 import type { Schema } from '../data/schema.js';
 import { type Cell, type TableInput, toTable } from '../data/table.js';
 import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
+import { argmax } from '../forest/argmax.js';
 import { hashArrays } from './hash.js';
 import { accuracy, logLoss, meanAbsoluteError, r2Score, rocAuc, rootMeanSquaredError } from './metrics.js';
 import type { Model } from './model.js';
@@ -402,8 +403,7 @@ function classification(
   const pred = new Float64Array(n);
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (proba[i * k + c] > proba[i * k + best]) best = c;
+    const best = argmax(proba, i * k, k);
     pred[i] = best;
     confusion[y[i]][best]++;
   }

@@ -14,6 +14,7 @@ import {
 } from '../data/schema.js';
 import { type Table, type TableInput, toTable } from '../data/table.js';
 import { type Issue, MlinferError } from '../errors.js';
+import { argmax } from '../forest/argmax.js';
 import type { FittedForest } from '../forest/fit.js';
 import { fitForest } from '../forest/fit-node.js';
 import { type ForestParamsInput, resolveParams } from '../forest/params.js';
@@ -165,12 +166,8 @@ export function scoreOutputs(task: Task, out: Float64Array, y: Float64Array, nCl
   const proba = new Float64Array(keep.length * nClasses);
   const labels = new Float64Array(keep.length);
   keep.forEach((i, k) => {
-    let best = 0;
-    for (let c = 0; c < nClasses; c++) {
-      proba[k * nClasses + c] = out[i * nClasses + c];
-      if (out[i * nClasses + c] > out[i * nClasses + best]) best = c;
-    }
-    labels[k] = best;
+    for (let c = 0; c < nClasses; c++) proba[k * nClasses + c] = out[i * nClasses + c];
+    labels[k] = argmax(out, i * nClasses, nClasses);
   });
   const m: MetricSet = { accuracy: accuracy(labels, yy), logLoss: logLoss(proba, yy, nClasses) };
   if (nClasses >= 2) m.rocAuc = rocAucFromProba(proba, yy, nClasses);

@@ -5,6 +5,7 @@
  */
 
 import type { Issue } from '../errors.js';
+import { argmax } from '../forest/argmax.js';
 
 /** The name of the prediction column. */
 export const PREDICTION_COLUMN = 'prediction';
@@ -67,13 +68,5 @@ export function predictionValue(
   C: number,
 ): string | number {
   if (!labels) return scores[offset];
-  let best = 0;
-  let bestV = scores[offset];
-  for (let c = 1; c < C; c++) {
-    if (scores[offset + c] > bestV) {
-      bestV = scores[offset + c];
-      best = c;
-    }
-  }
-  return labels[best];
+  return labels[argmax(scores, offset, C)];
 }

@@ -5,7 +5,8 @@
  */
 import { createRowEncoder, type RowEncoder } from '../data/encode.js';
 import { type Issue, MlinferError } from '../errors.js';
-import { argmax, createScorer, type ForestScorer } from '../forest/compiled.js';
+import { argmax } from '../forest/argmax.js';
+import { createScorer, type ForestScorer } from '../forest/compiled.js';
 import { type Model, modelFromBytes } from '../model/model.js';
 import {
   createMicroBatcher,
