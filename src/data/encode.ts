@@ -10,10 +10,10 @@
  */
 
 import { type Issue, MlinferError } from '../errors.js';
-import type { Matrix } from '../forest/types.js';
 import { describeValue, IssueList, parseBoolean, parseNumber } from './cells.js';
 import type { Schema } from './schema.js';
 import { columnIndex, duplicateColumns, type TableInput, toTable } from './table.js';
+import type { Matrix } from '../types.js';
 
 const T_NUMERIC = 0;
 const T_BOOLEAN = 1;

@@ -17,8 +17,8 @@
  */
 
 import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
-import { FEATURE_CATEGORICAL, FEATURE_NUMERIC, type Task } from '../forest/types.js';
 import { describeValue, IssueList, isMissing, missingSet, parseBoolean, parseNumber } from './cells.js';
+import type { Task } from '../types.js';
 import { type Cell, columnIndex, duplicateColumns, type Table, type TableInput, toTable } from './table.js';
 
 export type FeatureType = 'numeric' | 'boolean' | 'categorical';
@@ -419,31 +419,6 @@ export function inferSchemaWithNotes(input: TableInput, options: SchemaOptions):
  */
 export function inferSchema(input: TableInput, options: SchemaOptions): Schema {
   return inferSchemaWithNotes(input, options).schema;
-}
-
-/**
- * The forest's feature kinds: numeric and boolean features are FEATURE_NUMERIC, categorical ones
- * FEATURE_CATEGORICAL.
- *
- * @example
- * featureKinds(schema); // Uint8Array [0, 0, 1]
- */
-export function featureKinds(schema: Schema): Uint8Array {
-  return Uint8Array.from(schema.features, (f) =>
-    f.type === 'categorical' ? FEATURE_CATEGORICAL : FEATURE_NUMERIC,
-  );
-}
-
-/**
- * The number of codes per feature (categories plus one for "other"); 0 for non-categorical features.
- *
- * @example
- * categoryCounts(schema); // Uint32Array [0, 0, 4]
- */
-export function categoryCounts(schema: Schema): Uint32Array {
-  return Uint32Array.from(schema.features, (f) =>
-    f.type === 'categorical' ? (f.categories?.length ?? 0) + (f.hasOther ? 1 : 0) : 0,
-  );
 }
 
 /** The feature names in schema order (the order of X's columns). */

@@ -5,13 +5,7 @@
 
 import { encodeTable } from '../data/encode.js';
 import { readCsvFile, readJsonlFile } from '../data/node-io.js';
-import {
-  categoryCounts,
-  type FeatureType,
-  featureKinds,
-  inferSchemaWithNotes,
-  type Schema,
-} from '../data/schema.js';
+import { type FeatureType, inferSchemaWithNotes, type Schema } from '../data/schema.js';
 import { type Table, type TableInput, toTable } from '../data/table.js';
 import { type Issue, MlinferError } from '../errors.js';
 import type { FittedForest } from '../forest/fit.js';
@@ -20,6 +14,7 @@ import { type ForestParamsInput, resolveParams } from '../forest/params.js';
 import { createRng } from '../forest/rng.js';
 import type { Matrix, Task } from '../forest/types.js';
 import { hashArrays } from './hash.js';
+import { categoryCounts, featureKinds } from './schema-forest.js';
 import {
   accuracy,
   logLoss,

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { readCsvFile } from '../../src/data/node-io.js';
-import {
-  categoryCounts,
-  featureKinds,
-  inferSchema,
-  inferSchemaWithNotes,
-  type Schema,
-} from '../../src/data/schema.js';
+import { inferSchema, inferSchemaWithNotes, type Schema } from '../../src/data/schema.js';
 import { parseSchema } from '../../src/data/schema-json.js';
 import { toTable } from '../../src/data/table.js';
 import { MlinferError } from '../../src/errors.js';
-import { FEATURE_CATEGORICAL, FEATURE_NUMERIC } from '../../src/forest/types.js';
+import { categoryCounts, featureKinds } from '../../src/model/schema-forest.js';
+import { FEATURE_CATEGORICAL, FEATURE_NUMERIC } from '../../src/types.js';
 
 function errorOf(fn: () => unknown): MlinferError {
   try {
