@@ -17,8 +17,8 @@
  */
 
 import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
-import { describeValue, IssueList, isMissing, missingSet, parseBoolean, parseNumber } from './cells.js';
 import type { Task } from '../types.js';
+import { describeValue, IssueList, isMissing, missingSet, parseBoolean, parseDecimal } from './cells.js';
 import { type Cell, columnIndex, duplicateColumns, type Table, type TableInput, toTable } from './table.js';
 
 export type FeatureType = 'numeric' | 'boolean' | 'categorical';
@@ -218,7 +218,7 @@ function inferType(rows: Cell[][], j: number, missing: Set<string>): { type: Fea
     else if (typeof v === 'boolean') numeric = false;
     else if (typeof v === 'string') {
       const s = v.trim();
-      if (numeric && Number.isNaN(parseNumber(s))) numeric = false;
+      if (numeric && Number.isNaN(parseDecimal(s))) numeric = false;
       if (boolean && Number.isNaN(parseBoolean(s))) boolean = false;
     }
     if (!numeric && !boolean) break;
@@ -286,10 +286,10 @@ function targetSpec(table: Table, j: number, o: ResolvedOptions, notes: Issue[])
       return;
     }
     present++;
-    const isNum = typeof v === 'number' || (typeof v === 'string' && !Number.isNaN(parseNumber(v.trim())));
+    const isNum = typeof v === 'number' || (typeof v === 'string' && !Number.isNaN(parseDecimal(v.trim())));
     if (!isNum) {
       allNumeric = false;
-      nonNumeric.add({
+      nonNumeric.push({
         path: [i + 1, name],
         kind: 'invalid_type',
         message: `row ${i + 1}: the target ${JSON.stringify(name)} must be a number for regression, got ${describeValue(v)}`,
@@ -328,7 +328,7 @@ function targetSpec(table: Table, j: number, o: ResolvedOptions, notes: Issue[])
     const set = new Set<number>();
     for (const row of table.rows) {
       const v = row[j];
-      if (!isMissing(v, o.missing)) set.add(typeof v === 'number' ? v : parseNumber((v as string).trim()));
+      if (!isMissing(v, o.missing)) set.add(typeof v === 'number' ? v : parseDecimal((v as string).trim()));
     }
     classes = [...set].sort((a, b) => a - b);
   } else {
@@ -354,7 +354,7 @@ function classLikeNote(table: Table, j: number, o: ResolvedOptions, notes: Issue
   for (const row of table.rows) {
     const v = row[j];
     if (isMissing(v, o.missing)) continue;
-    const x = typeof v === 'number' ? v : parseNumber((v as string).trim());
+    const x = typeof v === 'number' ? v : parseDecimal((v as string).trim());
     if (!Number.isInteger(x)) return;
     distinct.add(x);
     if (distinct.size > CLASS_LIKE_MAX) return;

@@ -14,7 +14,6 @@ import { type ForestParamsInput, resolveParams } from '../forest/params.js';
 import { createRng } from '../forest/rng.js';
 import type { Matrix, Task } from '../forest/types.js';
 import { hashArrays } from './hash.js';
-import { categoryCounts, featureKinds } from './schema-forest.js';
 import {
   accuracy,
   logLoss,
@@ -24,6 +23,7 @@ import {
   rootMeanSquaredError,
 } from './metrics.js';
 import { type MetricSet, type Model, type ModelMetadata, modelWithCard } from './model.js';
+import { categoryCounts, featureKinds } from './schema-forest.js';
 
 /** Options of `train`: the data's shape, the holdout, tuning, and every forest parameter. */
 export interface TrainOptions extends Omit<ForestParamsInput, 'classWeight'> {
