@@ -10,7 +10,6 @@
 
 import { createCsvRowEncoder, createTargetEncoder, INVALID_TARGET } from '../data/encode.js';
 import { readCsvFile, readJsonlFile } from '../data/node-io.js';
-import type { Schema } from '../data/schema.js';
 import { type Cell, type TableInput, toTable } from '../data/table.js';
 import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
 import { hashArrays } from './hash.js';

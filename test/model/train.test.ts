@@ -111,11 +111,16 @@ describe('train()', () => {
     expect(fromCols.metadata.task).toBe('regression');
   });
 
-  it('fails clearly without a target, with an unknown target, and on bad options before reading data', async () => {
+  it('fails clearly with an unknown target, too few columns, and on bad options before reading data', async () => {
     const csv = join(tmp, 'notarget.csv');
     writeFileSync(csv, 'a,b\n1,2\n3,4\n');
-    await expect(train(csv, { nThreads: 1 })).rejects.toThrow(/no target column given.*"a", "b"/);
+    const one = join(tmp, 'one-column.csv');
+    writeFileSync(one, 'a\n1\n2\n');
+    await expect(train(one, { nThreads: 1 })).rejects.toThrow(
+      /1 column\(s\): training needs a target column and at least one feature/,
+    );
     expect(await codeOf(train(csv, { target: 'zzz', nThreads: 1 }))).toBe('MLI_INVALID_DATA');
+    expect(await codeOf(train(csv, { keepIdColumns: 1 as never }))).toBe('MLI_INVALID_OPTION');
     expect(await codeOf(train('/no/such/file.csv', { target: 'a', maxDepth: -1 }))).toBe(
       'MLI_INVALID_OPTION',
     );
