@@ -8,7 +8,7 @@ import { saveModel } from '../../src/model/io.js';
 import { train } from '../../src/model/train.js';
 import { createPredictorFromModel } from '../../src/predict/predictor.js';
 import { cli, FIXTURES, tempDir } from '../cli/helpers.js';
-import { post, serve } from '../serve/helpers.js';
+import { post, RECORD, serve } from '../serve/helpers.js';
 
 const customers = join(FIXTURES, 'customers.csv');
 const customersNew = join(FIXTURES, 'customers_new.csv');
@@ -106,20 +106,10 @@ describe('identifier columns', () => {
       /"customer_id" is left out: .*keepIdColumns \(--keep-id-columns\)/,
     );
     const p = createPredictorFromModel(model);
-    const record = {
-      age: 39,
-      tenure_months: 2,
-      monthly_charges: 54.61,
-      contract: 'one year',
-      plan: 'Standard',
-      has_partner: 'no',
-      paperless_billing: true,
-      support_calls: 7,
-      city: 'Austin',
-    };
-    expect(['no', 'yes']).toContain(p.predict(record).prediction);
+    // RECORD has the nine features and no customer_id
+    expect(['no', 'yes']).toContain(p.predict(RECORD).prediction);
     // sent anyway, it is known (excluded), not an error
-    expect(p.validate({ ...record, customer_id: 'C1' })).toEqual({ ok: true, issues: [] });
+    expect(p.validate({ ...RECORD, customer_id: 'C1' })).toEqual({ ok: true, issues: [] });
     const kept = await train(customers, { ...fast, target: 'churned', keepIdColumns: true });
     expect(kept.featureNames[0]).toBe('customer_id');
   });
@@ -127,7 +117,7 @@ describe('identifier columns', () => {
   it('mlinfer train leaves it out and batch --keep still carries it to the output', async () => {
     const dir = tempDir();
     const model = join(dir, 'churn.mlinfer');
-    const t = await cli(
+    const trainArgs = [
       'train',
       customers,
       '-t',
@@ -139,7 +129,8 @@ describe('identifier columns', () => {
       '-q',
       '-o',
       model,
-    );
+    ];
+    const t = await cli(...trainArgs);
     expect(t.code).toBe(0);
     expect(t.stderr).toMatch(/note: column "customer_id" is left out/);
     const output = join(dir, 'out.csv');
@@ -159,20 +150,7 @@ describe('identifier columns', () => {
     expect(lines[0]).toBe('customer_id,prediction');
     expect(lines[1]).toMatch(/^C10001,(yes|no)$/);
     expect(lines).toHaveLength(1001);
-    const keep = await cli(
-      'train',
-      customers,
-      '-t',
-      'churned',
-      '--keep-id-columns',
-      '--n-estimators',
-      '5',
-      '--threads',
-      '1',
-      '-q',
-      '-o',
-      model,
-    );
+    const keep = await cli(...trainArgs, '--keep-id-columns');
     expect(keep.code).toBe(0);
     expect(keep.stdout).toMatch(/x 10 features/);
   });
