@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import pkg from '../../package.json' with { type: 'json' };
 import { MlinferError } from '../../src/errors.js';
+import { evaluate } from '../../src/model/evaluate.js';
 import { loadModel, saveModel } from '../../src/model/io.js';
 import { modelFromBytes, modelToBytes } from '../../src/model/model.js';
 import { train } from '../../src/model/train.js';
@@ -95,6 +96,15 @@ describe('train()', () => {
     const p = createPredictorFromModel(model);
     const row = model.schema.features.map(() => null);
     expect(typeof p.predict(row).prediction).toBe('number');
+  });
+
+  it('evaluate reads targets as training does: a regression target of -1 is a value, not a rejected row', async () => {
+    const rows = Array.from({ length: 60 }, (_, i) => ({ x: i % 10, t: (i % 10) * 0.5 - 1.25 }));
+    const model = await train(rows, { target: 't', nThreads: 1, nEstimators: 5 });
+    expect(model.metadata.task).toBe('regression');
+    const ev = await evaluate(model, [...rows, { x: 3, t: -1 }, { x: 4, t: '-1' }]);
+    expect(ev.rejectedCount).toBe(0);
+    expect(ev.rows).toBe(62);
   });
 
   it('trains from row objects and column tables', async () => {
