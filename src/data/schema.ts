@@ -372,13 +372,17 @@ function inferTask(scan: TargetScan, name: string, notes: Issue[]): Task {
   if (distinct > CLASS_LIKE_MAX) return 'regression';
   const quoted = JSON.stringify(name);
   if (distinct <= 2 || distinct * 2 <= scan.present) {
+    const values = [...scan.integers!].sort((a, b) => a - b);
+    const why =
+      distinct <= 2
+        ? `holds only the integers ${values.join(' and ')}`
+        : `holds ${distinct} distinct integer values (at most ${CLASS_LIKE_MAX}, each seen twice on average)`;
     notes.push({
       path: [name],
       kind: 'integer_target',
       message:
-        `the target ${quoted} holds ${distinct} distinct integer values (at most ${CLASS_LIKE_MAX}, and each seen twice ` +
-        `on average), so they are taken as class labels and the task is classification; pass task 'regression' ` +
-        `(--task regression) to predict a number`,
+        `the target ${quoted} ${why}, so they are taken as class labels and the task is classification; ` +
+        `pass task 'regression' (--task regression) to predict a number`,
     });
     return 'classification';
   }

@@ -29,7 +29,7 @@ describe('inferSchema on the fixtures', () => {
     expect(schema.target).toEqual({ name: 'target', task: 'classification', classes: [0, 1] });
     expect(notes.map((n) => n.kind)).toEqual(['integer_target']);
     expect(notes[0].message).toMatch(
-      /2 distinct integer values .*pass task 'regression' \(--task regression\)/,
+      /holds only the integers 0 and 1, .*pass task 'regression' \(--task regression\)/,
     );
     // Asked for regression, it is one.
     expect(inferSchema(t, { target: 'target', task: 'regression' }).target).toEqual({
