@@ -11,8 +11,11 @@ export const DEFAULT_MISSING_VALUES: readonly string[] = ['', 'NA', 'NaN', 'null
 /** Plain decimal numbers only: `1e3`, `-2.5`, `.5`, `5.`; not `0x1A`, `1,5`, `Infinity` or `1_000`. */
 const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
-/** Parses a trimmed string as a finite decimal number; NaN when it is not one. */
-export function parseNumber(s: string): number {
+/**
+ * Parses a trimmed cell string as a finite plain decimal number; NaN when it is not one. Stricter than
+ * `Number()` (no hex, no `Infinity`, no empty string), so that a column reads the same in every layer.
+ */
+export function parseDecimal(s: string): number {
   if (!NUMBER_RE.test(s)) return Number.NaN;
   const v = Number(s);
   // '1e400' matches the pattern but overflows: not a usable feature value.
@@ -80,13 +83,18 @@ export function missingSet(
   return { list, set: new Set(list) };
 }
 
+/** Where problems go: an `Issue[]` or an `IssueList`. */
+export interface IssueSink {
+  push(issue: Issue): unknown;
+}
+
 /** Keeps the first `cap` issues and counts them all, so that a file full of errors stays cheap to report. */
-export class IssueList {
+export class IssueList implements IssueSink {
   readonly items: Issue[] = [];
   count = 0;
   constructor(readonly cap: number) {}
 
-  add(issue: Issue): void {
+  push(issue: Issue): void {
     this.count++;
     if (this.items.length < this.cap) this.items.push(issue);
   }

@@ -10,8 +10,8 @@
  */
 
 import { type Issue, MlinferError } from '../errors.js';
-import type { Matrix } from '../forest/types.js';
-import { describeValue, IssueList, parseBoolean, parseNumber } from './cells.js';
+import type { Matrix } from '../types.js';
+import { describeValue, IssueList, type IssueSink, isMissing, parseBoolean, parseDecimal } from './cells.js';
 import type { Schema } from './schema.js';
 import { columnIndex, duplicateColumns, type TableInput, toTable } from './table.js';
 
@@ -22,7 +22,7 @@ const T_CATEGORICAL = 2;
 const INVALID = Number.NEGATIVE_INFINITY;
 const UNKNOWN = Number.POSITIVE_INFINITY;
 /** At most this many distinct extra column names are remembered and reported. */
-const MAX_EXTRA_NOTICES = 100;
+const MAX_EXTRA_NOTES = 100;
 
 interface CompiledFeature {
   name: string;
@@ -82,7 +82,7 @@ function encodeValue(f: CompiledFeature, v: unknown, missing: Set<string>): numb
     const s = v.trim();
     if (missing.has(s)) return Number.NaN;
     if (f.type === T_NUMERIC) {
-      const x = parseNumber(s);
+      const x = parseDecimal(s);
       return Number.isNaN(x) ? INVALID : x;
     }
     if (f.type === T_BOOLEAN) {
@@ -124,13 +124,13 @@ function pathOf(row: number | undefined, name: string): (string | number)[] {
   return row === undefined ? [name] : [row, name];
 }
 
-/** Counts unknown categories per feature and keeps one notice per feature (the first value seen). */
+/** Counts unknown categories per feature and keeps one note per feature (the first value seen). */
 class UnknownTracker {
   readonly counts: Uint32Array;
   total = 0;
   constructor(
     private readonly features: CompiledFeature[],
-    private readonly notices: Issue[],
+    private readonly notes: Issue[],
   ) {
     this.counts = new Uint32Array(features.length);
   }
@@ -139,7 +139,7 @@ class UnknownTracker {
     this.total++;
     if (this.counts[k]++ === 0) {
       const f = this.features[k];
-      this.notices.push({
+      this.notes.push({
         path: [f.name],
         kind: 'unknown_category',
         message: `column ${JSON.stringify(f.name)} has categories unseen in training (first: ${describeValue(v)}); they are treated as missing`,
@@ -147,6 +147,56 @@ class UnknownTracker {
       });
     }
   }
+}
+
+/**
+ * Writes feature `k`'s encoded cell at `out[at]`: the one copy of the per-cell step that training,
+ * records and CSV rows share. An unknown category becomes NaN and is counted; an invalid cell becomes NaN,
+ * is reported to `sink` and makes the result false.
+ */
+function putCell(
+  features: CompiledFeature[],
+  missing: Set<string>,
+  unknown: UnknownTracker,
+  k: number,
+  v: unknown,
+  out: Float64Array,
+  at: number,
+  sink: IssueSink,
+  row: number | undefined,
+): boolean {
+  const f = features[k];
+  const x = encodeValue(f, v, missing);
+  if (x === INVALID) {
+    out[at] = Number.NaN;
+    sink.push(invalidIssue(f, v, pathOf(row, f.name), where(row, f.name)));
+    return false;
+  }
+  if (x === UNKNOWN) {
+    out[at] = Number.NaN;
+    unknown.add(k, v);
+    return true;
+  }
+  out[at] = x;
+  return true;
+}
+
+/** Encodes the cells at `positions` (feature k reads `cells[positions[k]]`) into `out[offset ..]`; false if any is invalid. */
+function putCells(
+  features: CompiledFeature[],
+  missing: Set<string>,
+  unknown: UnknownTracker,
+  cells: readonly unknown[],
+  positions: ArrayLike<number>,
+  out: Float64Array,
+  offset: number,
+  sink: IssueSink,
+  row: number | undefined,
+): boolean {
+  let ok = true;
+  for (let k = 0; k < features.length; k++)
+    ok = putCell(features, missing, unknown, k, cells[positions[k]], out, offset + k, sink, row) && ok;
+  return ok;
 }
 
 /** Encodes records at predict time; see `createRowEncoder`. */
@@ -165,7 +215,7 @@ export interface RowEncoder {
   readonly unknownCategoryCounts: Uint32Array;
   readonly unknownCategoryTotal: number;
   /** Not errors: each extra column once (`extra_column`), each feature's first unknown category (`unknown_category`). */
-  readonly notices: Issue[];
+  readonly notes: Issue[];
 }
 
 export interface EncodedRows {
@@ -178,7 +228,7 @@ export interface EncodedRows {
 
 /**
  * Builds the predict-time encoder for a schema. A record is an object keyed by column name (extra keys
- * are ignored and reported once in `notices`; the target and excluded columns are silently ignored) or
+ * are ignored and reported once in `notes`; the target and excluded columns are silently ignored) or
  * an array of feature values in schema order. Missing values are fine (NaN); a missing key is a
  * `missing_column` issue, a value of the wrong type an `invalid_type` issue, an array of the wrong length
  * a `wrong_length` issue. Valid records are encoded without allocating.
@@ -193,45 +243,22 @@ export function createRowEncoder(schema: Schema): RowEncoder {
   const { features, missing, known } = compile(schema);
   const n = features.length;
   const index = new Map(features.map((f, k) => [f.name, k]));
-  const notices: Issue[] = [];
-  const unknown = new UnknownTracker(features, notices);
+  const identity = Int32Array.from(features, (_, k) => k);
+  const notes: Issue[] = [];
+  const unknown = new UnknownTracker(features, notes);
   const reportedExtras = new Set<string>();
 
   const noteExtras = (record: Record<string, unknown>): void => {
     for (const key in record) {
       if (index.has(key) || known.has(key) || reportedExtras.has(key)) continue;
-      if (reportedExtras.size >= MAX_EXTRA_NOTICES) return;
+      if (reportedExtras.size >= MAX_EXTRA_NOTES) return;
       reportedExtras.add(key);
-      notices.push({
+      notes.push({
         path: [key],
         kind: 'extra_column',
         message: `column ${JSON.stringify(key)} is not a feature of the model and is ignored`,
       });
     }
-  };
-
-  const put = (
-    k: number,
-    v: unknown,
-    out: Float64Array,
-    at: number,
-    issues: Issue[],
-    row?: number,
-  ): boolean => {
-    const f = features[k];
-    const x = encodeValue(f, v, missing);
-    if (x === INVALID) {
-      out[at] = Number.NaN;
-      issues.push(invalidIssue(f, v, pathOf(row, f.name), where(row, f.name)));
-      return false;
-    }
-    if (x === UNKNOWN) {
-      out[at] = Number.NaN;
-      unknown.add(k, v);
-      return true;
-    }
-    out[at] = x;
-    return true;
   };
 
   const encode = (
@@ -252,9 +279,7 @@ export function createRowEncoder(schema: Schema): RowEncoder {
         });
         return false;
       }
-      let ok = true;
-      for (let k = 0; k < n; k++) ok = put(k, record[k], out, offset + k, issues, row) && ok;
-      return ok;
+      return putCells(features, missing, unknown, record, identity, out, offset, issues, row);
     }
     if (typeof record !== 'object' || record === null) {
       issues.push({
@@ -285,7 +310,7 @@ export function createRowEncoder(schema: Schema): RowEncoder {
         continue;
       }
       present++;
-      ok = put(k, v, out, offset + k, issues, row) && ok;
+      ok = putCell(features, missing, unknown, k, v, out, offset + k, issues, row) && ok;
     }
     // Count keys first: the usual record has exactly the features, and then there is nothing to look up.
     let keys = 0;
@@ -315,7 +340,7 @@ export function createRowEncoder(schema: Schema): RowEncoder {
     get unknownCategoryTotal() {
       return unknown.total;
     },
-    notices,
+    notes,
   };
 }
 
@@ -332,7 +357,7 @@ export interface CsvRowEncoder {
   readonly unknownCategoryCounts: Uint32Array;
   readonly unknownCategoryTotal: number;
   /** Extra columns of the header (once, at creation) and each feature's first unknown category. */
-  readonly notices: Issue[];
+  readonly notes: Issue[];
 }
 
 export interface EncodedCsvRows {
@@ -345,7 +370,7 @@ export interface EncodedCsvRows {
 
 /**
  * Maps a CSV header onto the schema once, then encodes string rows fast. Throws MLI_SCHEMA_MISMATCH
- * listing every feature column the header lacks; extra columns are reported once in `notices`.
+ * listing every feature column the header lacks; extra columns are reported once in `notes`.
  * A row with a different number of fields than the header is a `ragged_row` issue.
  *
  * @example
@@ -380,17 +405,17 @@ export function createCsvRowEncoder(schema: Schema, header: readonly string[]): 
       { issues: missingCols },
     );
   }
-  const notices: Issue[] = [];
+  const notes: Issue[] = [];
   const featureSet = new Set(features.map((f) => f.name));
   for (const c of header) {
     if (featureSet.has(c) || known.has(c)) continue;
-    notices.push({
+    notes.push({
       path: [c],
       kind: 'extra_column',
       message: `column ${JSON.stringify(c)} is not a feature of the model and is ignored`,
     });
   }
-  const unknown = new UnknownTracker(features, notices);
+  const unknown = new UnknownTracker(features, notes);
   const width = header.length;
 
   const encode = (
@@ -410,21 +435,7 @@ export function createCsvRowEncoder(schema: Schema, header: readonly string[]): 
       });
       return false;
     }
-    let ok = true;
-    for (let k = 0; k < n; k++) {
-      const f = features[k];
-      const v = cells[positions[k]];
-      const x = encodeValue(f, v, missing);
-      if (x === INVALID) {
-        ok = false;
-        out[offset + k] = Number.NaN;
-        issues.push(invalidIssue(f, v, [row, f.name], where(row, f.name)));
-      } else if (x === UNKNOWN) {
-        out[offset + k] = Number.NaN;
-        unknown.add(k, v);
-      } else out[offset + k] = x;
-    }
-    return ok;
+    return putCells(features, missing, unknown, cells, positions, out, offset, issues, row);
   };
 
   return {
@@ -445,7 +456,7 @@ export function createCsvRowEncoder(schema: Schema, header: readonly string[]): 
     get unknownCategoryTotal() {
       return unknown.total;
     },
-    notices,
+    notes,
   };
 }
 
@@ -471,31 +482,47 @@ export interface EncodeTableOptions {
   maxIssues?: number;
 }
 
-function targetEncoder(schema: Schema): (v: unknown) => number {
+/** What `createTargetEncoder` returns for a target value that is not a number (regression) or not a known class. */
+export const INVALID_TARGET = Number.NEGATIVE_INFINITY;
+
+/**
+ * The one reading of target cells, for training and evaluation: a class index (classification) or the
+ * value (regression); NaN for a missing value; INVALID_TARGET (never a valid value, as non-finite numbers
+ * are rejected) for anything else. Numeric class labels compare as numbers, so `"1.0"` is the class 1.
+ *
+ * @example
+ * const encodeTarget = createTargetEncoder(schema);
+ * encodeTarget(' yes '); // 1 with classes ['no', 'yes']
+ */
+export function createTargetEncoder(schema: Schema): (v: unknown) => number {
+  const missing = new Set(schema.missingValues);
   const t = schema.target;
+  const asNumber = (v: unknown): number =>
+    typeof v === 'number'
+      ? Number.isFinite(v)
+        ? v
+        : INVALID_TARGET
+      : typeof v === 'string'
+        ? parseDecimal(v.trim())
+        : INVALID_TARGET;
   if (t.task === 'regression') {
     return (v) => {
-      if (typeof v === 'number') return Number.isFinite(v) ? v : INVALID;
-      if (typeof v === 'string') {
-        const x = parseNumber(v.trim());
-        return Number.isNaN(x) ? INVALID : x;
-      }
-      return INVALID;
+      if (isMissing(v, missing)) return Number.NaN;
+      const x = asNumber(v);
+      return Number.isNaN(x) ? INVALID_TARGET : x;
     };
   }
   const classes = t.classes ?? [];
   if (classes.length > 0 && classes.every((c) => typeof c === 'number')) {
     const idx = new Map((classes as number[]).map((c, i) => [c, i]));
-    return (v) => {
-      const x = typeof v === 'number' ? v : typeof v === 'string' ? parseNumber(v.trim()) : Number.NaN;
-      return idx.get(x) ?? INVALID;
-    };
+    return (v) => (isMissing(v, missing) ? Number.NaN : (idx.get(asNumber(v)) ?? INVALID_TARGET));
   }
   const idx = new Map(classes.map((c, i) => [String(c), i]));
   return (v) => {
-    if (typeof v === 'string') return idx.get(v.trim()) ?? INVALID;
-    if (typeof v === 'number' || typeof v === 'boolean') return idx.get(String(v)) ?? INVALID;
-    return INVALID;
+    if (isMissing(v, missing)) return Number.NaN;
+    if (typeof v === 'string') return idx.get(v.trim()) ?? INVALID_TARGET;
+    if (typeof v === 'number' || typeof v === 'boolean') return idx.get(String(v)) ?? INVALID_TARGET;
+    return INVALID_TARGET;
   };
 }
 
@@ -557,7 +584,7 @@ export function encodeTable(input: TableInput, schema: Schema, opts: EncodeTable
   const n = features.length;
   const positions = features.map((f) => index.get(f.name)!);
   const width = table.columns.length;
-  const encodeTarget = targetEncoder(schema);
+  const encodeTarget = createTargetEncoder(schema);
   const tExpected = targetExpected(schema);
   const notes: Issue[] = [];
   const unknown = new UnknownTracker(features, notes);
@@ -576,7 +603,7 @@ export function encodeTable(input: TableInput, schema: Schema, opts: EncodeTable
     const row = i + 1;
     if (cells.length !== width) {
       rejected++;
-      issues.add({
+      issues.push({
         path: [row],
         kind: 'ragged_row',
         message: `row ${row} has ${cells.length} fields, the header has ${width}`,
@@ -586,20 +613,15 @@ export function encodeTable(input: TableInput, schema: Schema, opts: EncodeTable
       continue;
     }
     const tv = cells[tCol];
-    if (
-      tv === null ||
-      (typeof tv === 'number' && Number.isNaN(tv)) ||
-      (typeof tv === 'string' && missing.has(tv.trim()))
-    ) {
+    const t = encodeTarget(tv);
+    if (Number.isNaN(t)) {
       noTarget++;
       if (noTargetRows.length < 10) noTargetRows.push(row);
       continue;
     }
-    let ok = true;
-    const t = encodeTarget(tv);
-    if (t === INVALID) {
-      ok = false;
-      issues.add({
+    let ok = t !== INVALID_TARGET;
+    if (!ok) {
+      issues.push({
         path: [row, schema.target.name],
         kind: 'invalid_target',
         message: `${where(row, schema.target.name)}: expected ${tExpected}, got ${describeValue(tv)}`,
@@ -607,19 +629,7 @@ export function encodeTable(input: TableInput, schema: Schema, opts: EncodeTable
         received: describeValue(tv),
       });
     }
-    const base = kept * n;
-    for (let k = 0; k < n; k++) {
-      const f = features[k];
-      const v = cells[positions[k]];
-      const x = encodeValue(f, v, missing);
-      if (x === INVALID) {
-        ok = false;
-        issues.add(invalidIssue(f, v, [row, f.name], where(row, f.name)));
-      } else if (x === UNKNOWN) {
-        data[base + k] = Number.NaN;
-        unknown.add(k, v);
-      } else data[base + k] = x;
-    }
+    ok = putCells(features, missing, unknown, cells, positions, data, kept * n, issues, row) && ok;
     if (!ok) {
       rejected++;
       continue;

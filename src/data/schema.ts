@@ -9,16 +9,23 @@
  * - A feature column is `numeric` when every non-missing cell is a number (JS number or a decimal string
  *   such as `1e3`, `-2.5`, ` 3 `; not `1,5`), else `boolean` when every one is a JS boolean or
  *   true/false/yes/no (any case), else `categorical`. A column with no values at all is numeric.
- * - The task is `options.task` when given; otherwise a numeric target means regression and any other
- *   target (strings, booleans) means classification. A numeric target that looks like class labels gets
- *   a note, never a silent switch.
+ * - The task is `options.task` when given. Otherwise a target with any value that is not a number
+ *   (strings, booleans) means classification, and so does a numeric target that looks like class labels:
+ *   every value an integer, at most 20 distinct values, and either at most 2 of them or at most half as
+ *   many as rows with a target (each label seen twice on average), as AutoGluon and scikit-learn's
+ *   `type_of_target` read integer targets. Any other numeric target means regression. An integer target
+ *   gets a note naming the rule and the override either way.
+ * - A column that identifies rows is left out, with a note: at least 20 rows, a value in every row and
+ *   every value different, and either strings (categorical) or integers in a column named as an id (`id`,
+ *   `house_id`, `customerId`, `ID`). `keepIdColumns`, or a type given in `types`, keeps it; the columns
+ *   left out are listed in `excluded`, so that prediction ignores them.
  * - Classes keep their type: all-numeric labels stay numbers, sorted ascending; otherwise labels are
  *   strings (trimmed; JS booleans become 'true'/'false'), sorted by code unit like numpy's unique.
  */
 
 import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
-import { FEATURE_CATEGORICAL, FEATURE_NUMERIC, type Task } from '../forest/types.js';
-import { describeValue, IssueList, isMissing, missingSet, parseBoolean, parseNumber } from './cells.js';
+import type { Task } from '../types.js';
+import { describeValue, IssueList, isMissing, missingSet, parseBoolean, parseDecimal } from './cells.js';
 import { type Cell, columnIndex, duplicateColumns, type Table, type TableInput, toTable } from './table.js';
 
 export type FeatureType = 'numeric' | 'boolean' | 'categorical';
@@ -58,9 +65,11 @@ export interface SchemaOptions {
   missingValues?: string[];
   /** Categories kept per categorical feature, default 100: the most frequent (ties: first seen); the rest share an "other" code. */
   maxCategories?: number;
+  /** Train on columns that identify rows instead of leaving them out (see the module comment); default false. */
+  keepIdColumns?: boolean;
 }
 
-/** The schema plus notes worth showing the user (`kind`: missing_target, category_cap, id_like, empty_column, numeric_target, single_class). */
+/** The schema plus notes worth showing the user (`kind`: missing_target, category_cap, id_column, empty_column, integer_target, numeric_target, single_class). */
 export interface SchemaResult {
   schema: Schema;
   notes: Issue[];
@@ -69,8 +78,10 @@ export interface SchemaResult {
 const TASKS: readonly Task[] = ['classification', 'regression'];
 const FEATURE_TYPES: readonly FeatureType[] = ['numeric', 'boolean', 'categorical'];
 const MAX_NOTE_ROWS = 10;
-/** Integer numeric targets with at most this many distinct values get a "did you mean classification" note. */
+/** An integer target with at most this many distinct values can be class labels (see the module comment). */
 const CLASS_LIKE_MAX = 20;
+/** Fewer rows than this are too few to tell an identifier from a column of distinct values. */
+const ID_MIN_ROWS = 20;
 
 function quoteList(names: readonly string[]): string {
   return names.length === 0 ? '(none)' : names.map((n) => JSON.stringify(n)).join(', ');
@@ -84,6 +95,7 @@ interface ResolvedOptions {
   missingValues: string[];
   missing: Set<string>;
   maxCategories: number;
+  keepIdColumns: boolean;
 }
 
 function validateOptions(opts: SchemaOptions): ResolvedOptions {
@@ -137,6 +149,12 @@ function validateOptions(opts: SchemaOptions): ResolvedOptions {
       message: `maxCategories must be a positive integer, got ${describeValue(maxCategories)}`,
     });
   }
+  if (opts.keepIdColumns !== undefined && typeof opts.keepIdColumns !== 'boolean') {
+    issues.push({
+      path: ['keepIdColumns'],
+      message: `keepIdColumns must be a boolean, got ${describeValue(opts.keepIdColumns)}`,
+    });
+  }
   throwIfIssues(issues, 'schema options');
   return {
     target: opts.target,
@@ -146,6 +164,7 @@ function validateOptions(opts: SchemaOptions): ResolvedOptions {
     missingValues: list,
     missing: set,
     maxCategories,
+    keepIdColumns: opts.keepIdColumns ?? false,
   };
 }
 
@@ -218,13 +237,48 @@ function inferType(rows: Cell[][], j: number, missing: Set<string>): { type: Fea
     else if (typeof v === 'boolean') numeric = false;
     else if (typeof v === 'string') {
       const s = v.trim();
-      if (numeric && Number.isNaN(parseNumber(s))) numeric = false;
+      if (numeric && Number.isNaN(parseDecimal(s))) numeric = false;
       if (boolean && Number.isNaN(parseBoolean(s))) boolean = false;
     }
     if (!numeric && !boolean) break;
   }
   if (numeric) return { type: 'numeric', present };
   return { type: boolean ? 'boolean' : 'categorical', present };
+}
+
+/** `id`, or a name ending in an `id` word: `house_id`, `order-id`, `customerId`, `userID`; not `paid` or `valid`. */
+const ID_WORD = /(?:^|[_\-\s.])id$/i;
+const ID_CAMEL = /[a-z0-9]I[dD]$/;
+
+function isIdName(name: string): boolean {
+  return ID_WORD.test(name) || ID_CAMEL.test(name);
+}
+
+/**
+ * True when column `j` identifies rows (see the module comment): every row has a value, all different,
+ * and they are strings, or integers in a column named as an id. Integers need the name because distinct
+ * numbers can still carry order (an area, a year), while distinct strings are each seen once and teach
+ * the trees nothing.
+ */
+function identifiesRows(
+  name: string,
+  rows: Cell[][],
+  j: number,
+  type: FeatureType,
+  missing: Set<string>,
+): boolean {
+  if (rows.length < ID_MIN_ROWS || type === 'boolean') return false;
+  if (type === 'numeric' && !isIdName(name)) return false;
+  const seen = new Set<string | number>();
+  for (const row of rows) {
+    const v = row[j];
+    if (isMissing(v, missing)) return false;
+    const key =
+      type === 'numeric' ? (typeof v === 'number' ? v : parseDecimal((v as string).trim())) : cellLabel(v);
+    if (seen.has(key) || (typeof key === 'number' && !Number.isInteger(key))) return false;
+    seen.add(key);
+  }
+  return true;
 }
 
 function categoricalSpec(
@@ -236,11 +290,9 @@ function categoricalSpec(
 ): FeatureSpec {
   // Map iteration order is insertion order, and sort is stable: ties keep their first-seen order.
   const counts = new Map<string, number>();
-  let present = 0;
   for (const row of rows) {
     const v = row[j];
     if (isMissing(v, o.missing)) continue;
-    present++;
     const key = cellLabel(v);
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
@@ -257,13 +309,6 @@ function categoricalSpec(
         `kept and the other ${sorted.length - o.maxCategories} (${otherRows} rows) share one "other" code`,
     });
   }
-  if (present >= CLASS_LIKE_MAX && counts.size === present) {
-    notes.push({
-      path: [name],
-      kind: 'id_like',
-      message: `column ${JSON.stringify(name)} has a different value in every row, so it looks like an identifier; consider excluding it`,
-    });
-  }
   return { name, type: 'categorical', categories: kept.map((e) => e[0]), hasOther };
 }
 
@@ -271,56 +316,112 @@ function compareLabels(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function targetSpec(table: Table, j: number, o: ResolvedOptions, notes: Issue[]): TargetSpec {
+/** What one pass over the target column finds. */
+interface TargetScan {
+  present: number;
+  missingCount: number;
+  missingRows: number[];
+  /** Values that are not numbers (all counted, the first 1000 kept). */
+  nonNumeric: IssueList;
+  /** The distinct values when every present value is an integer, up to CLASS_LIKE_MAX + 1 of them; else null. */
+  integers: Set<number> | null;
+}
+
+function scanTarget(table: Table, j: number, o: ResolvedOptions): TargetScan {
   const name = o.target;
-  let allNumeric = true;
-  let present = 0;
-  const missingRows: number[] = [];
-  let missingCount = 0;
-  const nonNumeric = new IssueList(1000);
+  const scan: TargetScan = {
+    present: 0,
+    missingCount: 0,
+    missingRows: [],
+    nonNumeric: new IssueList(1000),
+    integers: new Set(),
+  };
   table.rows.forEach((row, i) => {
     const v = row[j];
     if (isMissing(v, o.missing)) {
-      missingCount++;
-      if (missingRows.length < MAX_NOTE_ROWS) missingRows.push(i + 1);
+      scan.missingCount++;
+      if (scan.missingRows.length < MAX_NOTE_ROWS) scan.missingRows.push(i + 1);
       return;
     }
-    present++;
-    const isNum = typeof v === 'number' || (typeof v === 'string' && !Number.isNaN(parseNumber(v.trim())));
-    if (!isNum) {
-      allNumeric = false;
-      nonNumeric.add({
+    scan.present++;
+    const x = typeof v === 'number' ? v : typeof v === 'string' ? parseDecimal(v.trim()) : Number.NaN;
+    if (Number.isNaN(x)) {
+      scan.integers = null;
+      scan.nonNumeric.push({
         path: [i + 1, name],
         kind: 'invalid_type',
         message: `row ${i + 1}: the target ${JSON.stringify(name)} must be a number for regression, got ${describeValue(v)}`,
         expected: 'number',
         received: describeValue(v),
       });
+    } else if (scan.integers !== null) {
+      if (!Number.isInteger(x)) scan.integers = null;
+      else if (scan.integers.size <= CLASS_LIKE_MAX) scan.integers.add(x);
     }
   });
-  if (present === 0) {
+  return scan;
+}
+
+/**
+ * The task of a target when none is given; see the module comment for the rule. Integer targets get a note
+ * either way when the rule could have gone the other way, naming the override.
+ */
+function inferTask(scan: TargetScan, name: string, notes: Issue[]): Task {
+  if (scan.nonNumeric.count > 0) return 'classification';
+  const distinct = scan.integers?.size ?? Number.POSITIVE_INFINITY;
+  if (distinct > CLASS_LIKE_MAX) return 'regression';
+  const quoted = JSON.stringify(name);
+  if (distinct <= 2 || distinct * 2 <= scan.present) {
+    const values = [...scan.integers!].sort((a, b) => a - b);
+    const why =
+      distinct <= 2
+        ? `holds only the integers ${values.join(' and ')}`
+        : `holds ${distinct} distinct integer values (at most ${CLASS_LIKE_MAX}, each seen twice on average)`;
+    notes.push({
+      path: [name],
+      kind: 'integer_target',
+      message:
+        `the target ${quoted} ${why}, so they are taken as class labels and the task is classification; ` +
+        `pass task 'regression' (--task regression) to predict a number`,
+    });
+    return 'classification';
+  }
+  notes.push({
+    path: [name],
+    kind: 'numeric_target',
+    message:
+      `the target ${quoted} holds ${distinct} distinct integer values in ${scan.present} rows, too many for class ` +
+      `labels, so the task is regression; pass task 'classification' (--task classification) if they are labels`,
+  });
+  return 'regression';
+}
+
+function targetSpec(table: Table, j: number, o: ResolvedOptions, notes: Issue[]): TargetSpec {
+  const name = o.target;
+  const scan = scanTarget(table, j, o);
+  if (scan.present === 0) {
     throw new MlinferError('MLI_INVALID_DATA', `the target column ${JSON.stringify(name)} has no values`);
   }
-  if (missingCount > 0) {
-    const more = missingCount > missingRows.length ? ', ...' : '';
+  if (scan.missingCount > 0) {
+    const more = scan.missingCount > scan.missingRows.length ? ', ...' : '';
     notes.push({
       path: [name],
       kind: 'missing_target',
       message:
-        `${missingCount} rows have no target value and are left out of training ` +
-        `(rows ${missingRows.join(', ')}${more})`,
+        `${scan.missingCount} rows have no target value and are left out of training ` +
+        `(rows ${scan.missingRows.join(', ')}${more})`,
     });
   }
-  const task = o.task ?? (allNumeric ? 'regression' : 'classification');
+  const allNumeric = scan.nonNumeric.count === 0;
+  const task = o.task ?? inferTask(scan, name, notes);
   if (task === 'regression') {
     if (!allNumeric) {
       throw new MlinferError(
         'MLI_INVALID_DATA',
-        `the target ${JSON.stringify(name)} must be numeric for regression: ${nonNumeric.count} values are not numbers`,
-        { issues: nonNumeric.items },
+        `the target ${JSON.stringify(name)} must be numeric for regression: ${scan.nonNumeric.count} values are not numbers`,
+        { issues: scan.nonNumeric.items },
       );
     }
-    if (o.task === undefined) classLikeNote(table, j, o, notes);
     return { name, task };
   }
   let classes: (string | number)[];
@@ -328,7 +429,7 @@ function targetSpec(table: Table, j: number, o: ResolvedOptions, notes: Issue[])
     const set = new Set<number>();
     for (const row of table.rows) {
       const v = row[j];
-      if (!isMissing(v, o.missing)) set.add(typeof v === 'number' ? v : parseNumber((v as string).trim()));
+      if (!isMissing(v, o.missing)) set.add(typeof v === 'number' ? v : parseDecimal((v as string).trim()));
     }
     classes = [...set].sort((a, b) => a - b);
   } else {
@@ -349,25 +450,6 @@ function targetSpec(table: Table, j: number, o: ResolvedOptions, notes: Issue[])
   return { name, task, classes };
 }
 
-function classLikeNote(table: Table, j: number, o: ResolvedOptions, notes: Issue[]): void {
-  const distinct = new Set<number>();
-  for (const row of table.rows) {
-    const v = row[j];
-    if (isMissing(v, o.missing)) continue;
-    const x = typeof v === 'number' ? v : parseNumber((v as string).trim());
-    if (!Number.isInteger(x)) return;
-    distinct.add(x);
-    if (distinct.size > CLASS_LIKE_MAX) return;
-  }
-  notes.push({
-    path: [o.target],
-    kind: 'numeric_target',
-    message:
-      `the target ${JSON.stringify(o.target)} is numeric, so the task is regression; it has only ${distinct.size} ` +
-      `distinct integer values: pass task 'classification' if these are class labels`,
-  });
-}
-
 /**
  * Infers the schema and returns it with notes for the user (rows without a target, capped categories,
  * identifier-like columns, ...). See the module comment for the rules.
@@ -386,10 +468,15 @@ export function inferSchemaWithNotes(input: TableInput, options: SchemaOptions):
   const target = targetSpec(table, index.get(o.target)!, o, notes);
   const excluded = new Set(o.exclude);
   const features: FeatureSpec[] = [];
+  const idColumns: string[] = [];
   table.columns.forEach((name, j) => {
     if (name === o.target || excluded.has(name)) return;
     const given = o.types[name];
     const inferred = given === undefined ? inferType(table.rows, j, o.missing) : null;
+    if (inferred && !o.keepIdColumns && identifiesRows(name, table.rows, j, inferred.type, o.missing)) {
+      idColumns.push(name);
+      return;
+    }
     if (inferred && inferred.present === 0) {
       notes.push({
         path: [name],
@@ -400,12 +487,21 @@ export function inferSchemaWithNotes(input: TableInput, options: SchemaOptions):
     const type = given ?? inferred!.type;
     features.push(type === 'categorical' ? categoricalSpec(name, table.rows, j, o, notes) : { name, type });
   });
+  for (const name of idColumns) {
+    notes.push({
+      path: [name],
+      kind: 'id_column',
+      message:
+        `column ${JSON.stringify(name)} is left out: a different value in every row identifies rows rather than ` +
+        `describing them; pass keepIdColumns (--keep-id-columns), or give it a type (--categorical), to train on it`,
+    });
+  }
   const schema: Schema = {
     version: 1,
     features,
     target,
     missingValues: o.missingValues,
-    excluded: o.exclude,
+    excluded: [...o.exclude, ...idColumns],
   };
   return { schema, notes };
 }
@@ -419,31 +515,6 @@ export function inferSchemaWithNotes(input: TableInput, options: SchemaOptions):
  */
 export function inferSchema(input: TableInput, options: SchemaOptions): Schema {
   return inferSchemaWithNotes(input, options).schema;
-}
-
-/**
- * The forest's feature kinds: numeric and boolean features are FEATURE_NUMERIC, categorical ones
- * FEATURE_CATEGORICAL.
- *
- * @example
- * featureKinds(schema); // Uint8Array [0, 0, 1]
- */
-export function featureKinds(schema: Schema): Uint8Array {
-  return Uint8Array.from(schema.features, (f) =>
-    f.type === 'categorical' ? FEATURE_CATEGORICAL : FEATURE_NUMERIC,
-  );
-}
-
-/**
- * The number of codes per feature (categories plus one for "other"); 0 for non-categorical features.
- *
- * @example
- * categoryCounts(schema); // Uint32Array [0, 0, 4]
- */
-export function categoryCounts(schema: Schema): Uint32Array {
-  return Uint32Array.from(schema.features, (f) =>
-    f.type === 'categorical' ? (f.categories?.length ?? 0) + (f.hasOther ? 1 : 0) : 0,
-  );
 }
 
 /** The feature names in schema order (the order of X's columns). */

@@ -45,7 +45,7 @@ function fromRecords(records: unknown[]): Table {
   // First pass: the union of keys in first-seen order, so every row gets the same width.
   records.forEach((r, i) => {
     if (typeof r !== 'object' || r === null || Array.isArray(r)) {
-      issues.add({
+      issues.push({
         path: [i + 1],
         kind: 'not_an_object',
         message: `row ${i + 1} must be an object, got ${describeValue(r)}`,
@@ -68,7 +68,7 @@ function fromRecords(records: unknown[]): Table {
       const v = r[k];
       if (v === undefined) continue;
       if (!isCell(v)) {
-        issues.add({
+        issues.push({
           path: [i + 1, k],
           kind: 'invalid_type',
           message: `row ${i + 1}, column ${JSON.stringify(k)}: expected a string, number, boolean or null, got ${describeValue(v)}`,
@@ -93,7 +93,7 @@ function fromColumns(obj: Record<string, unknown>): Table {
     const col = obj[c];
     const arrayLike = Array.isArray(col) || ArrayBuffer.isView(col);
     if (!arrayLike) {
-      issues.add({
+      issues.push({
         path: [c],
         kind: 'invalid_type',
         message: `column ${JSON.stringify(c)} must be an array, got ${describeValue(col)}`,
@@ -103,7 +103,7 @@ function fromColumns(obj: Record<string, unknown>): Table {
     const len = (col as ArrayLike<unknown>).length;
     if (nRows === -1) nRows = len;
     else if (len !== nRows) {
-      issues.add({
+      issues.push({
         path: [c],
         kind: 'length_mismatch',
         message: `column ${JSON.stringify(c)} has ${len} values, column ${JSON.stringify(columns[0])} has ${nRows}`,
@@ -124,7 +124,7 @@ function fromColumns(obj: Record<string, unknown>): Table {
       else if (isCell(v)) rows[i][j] = v;
       else {
         rows[i][j] = null;
-        issues.add({
+        issues.push({
           path: [i + 1, c],
           kind: 'invalid_type',
           message: `row ${i + 1}, column ${JSON.stringify(c)}: expected a string, number, boolean or null, got ${describeValue(v)}`,

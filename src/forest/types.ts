@@ -2,18 +2,10 @@
  * Shared shapes of the forest engine. The forest knows typed arrays only: no CSV, no HTTP, no `node:`.
  */
 
-export type Task = 'classification' | 'regression';
+// The shared vocabulary lives in src/types.ts (neutral ground for every layer); the engine re-exports it.
+import type { Task } from '../types.js';
 
-/** Feature kinds as stored in typed arrays: 0 numeric (also booleans as 0/1), 1 categorical (codes 0..k-1). */
-export const FEATURE_NUMERIC = 0;
-export const FEATURE_CATEGORICAL = 1;
-
-/** A dense row-major matrix of float64 values. NaN means missing. Categorical features hold integer codes. */
-export interface Matrix {
-  data: Float64Array;
-  nRows: number;
-  nFeatures: number;
-}
+export { FEATURE_CATEGORICAL, FEATURE_NUMERIC, type Matrix, type Task } from '../types.js';
 
 /**
  * The compiled, typed-array form of a fitted forest: what predicts, and what the model file stores.

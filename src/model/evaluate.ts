@@ -8,10 +8,8 @@
  * label) or has no target is counted and listed with its reasons.
  */
 
-import { parseNumber } from '../data/cells.js';
-import { createCsvRowEncoder } from '../data/encode.js';
+import { createCsvRowEncoder, createTargetEncoder, INVALID_TARGET } from '../data/encode.js';
 import { readCsvFile, readJsonlFile } from '../data/node-io.js';
-import type { Schema } from '../data/schema.js';
 import { type Cell, type TableInput, toTable } from '../data/table.js';
 import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
 import { argmax } from '../forest/argmax.js';
@@ -55,8 +53,8 @@ interface EvaluationBase {
   rejected: UnscoredRow[];
   /** Category values unseen in training, routed as missing (not errors). */
   unknownCategories: number;
-  /** Notices worth showing: extra columns, unknown categories. */
-  notices: string[];
+  /** Notes worth showing: extra columns, unknown categories. */
+  notes: string[];
   /**
    * True when the scored rows are exactly the model's training data (the same data hash): the scores are
    * then optimistic, as the trees have seen every row.
@@ -207,35 +205,6 @@ async function readData(data: string | TableInput, delimiter?: string): Promise<
   return { header: r.header, rows: r.rows, rowNumbers: r.rows.map((_, i) => i + 1), problems, source: data };
 }
 
-/** Encodes a target cell: a class index or a number; NaN when missing, -1 when invalid. */
-function targetEncoder(schema: Schema): (v: Cell) => number {
-  const missing = new Set(schema.missingValues);
-  const isMissing = (v: Cell) =>
-    v === null ||
-    (typeof v === 'number' && Number.isNaN(v)) ||
-    (typeof v === 'string' && missing.has(v.trim()));
-  if (schema.target.task === 'regression')
-    return (v) => {
-      if (isMissing(v)) return Number.NaN;
-      const x = typeof v === 'number' ? v : typeof v === 'string' ? parseNumber(v.trim()) : Number.NaN;
-      return Number.isFinite(x) ? x : -1;
-    };
-  const classes = schema.target.classes ?? [];
-  const numeric = classes.every((c) => typeof c === 'number');
-  const index = new Map(classes.map((c, i) => [String(c), i]));
-  return (v) => {
-    if (isMissing(v)) return Number.NaN;
-    // numeric labels compare as numbers, so that "1.0" is the class 1
-    const key =
-      numeric && typeof v === 'string'
-        ? String(parseNumber(v.trim()))
-        : typeof v === 'string'
-          ? v.trim()
-          : String(v);
-    return index.get(key) ?? -1;
-  };
-}
-
 /**
  * Scores a model on a labelled CSV or JSON Lines file (or a table). The data needs the model's feature
  * columns and its target column; rows that cannot be scored are counted and listed in `rejected`.
@@ -263,7 +232,7 @@ export async function evaluate(
       { issues: [{ path: [schema.target.name], kind: 'missing_column', message: 'no target column' }] },
     );
   const enc = createCsvRowEncoder(schema, d.header);
-  const encodeTarget = targetEncoder(schema);
+  const encodeTarget = createTargetEncoder(schema);
   const n = d.rows.length;
   const nf = enc.nFeatures;
   const X = new Float64Array(n * nf);
@@ -292,7 +261,7 @@ export async function evaluate(
       );
     const t = cells.length === width ? encodeTarget(cells[tCol]) : Number.NaN;
     if (cells.length === width && Number.isNaN(t)) reasons.push('no target value');
-    else if (t === -1)
+    else if (t === INVALID_TARGET)
       reasons.push(
         `the target ${JSON.stringify(cells[tCol])} is ${schema.target.task === 'regression' ? 'not a number' : 'not a class the model knows'}`,
       );
@@ -320,7 +289,7 @@ export async function evaluate(
     rejectedCount,
     rejected,
     unknownCategories: enc.unknownCategoryTotal,
-    notices: enc.notices.map((i) => i.message),
+    notes: enc.notes.map((i) => i.message),
     isTrainingData: hashArrays([Xk.data, yk]) === model.metadata.dataHash,
   };
   if (schema.target.task === 'regression') return regression(base, model.forest.predict(Xk), yk, o);

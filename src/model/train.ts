@@ -5,13 +5,7 @@
 
 import { encodeTable } from '../data/encode.js';
 import { readCsvFile, readJsonlFile } from '../data/node-io.js';
-import {
-  categoryCounts,
-  type FeatureType,
-  featureKinds,
-  inferSchemaWithNotes,
-  type Schema,
-} from '../data/schema.js';
+import { type FeatureType, inferSchemaWithNotes, type Schema } from '../data/schema.js';
 import { type Table, type TableInput, toTable } from '../data/table.js';
 import { type Issue, MlinferError } from '../errors.js';
 import { argmax } from '../forest/argmax.js';
@@ -30,15 +24,21 @@ import {
   rootMeanSquaredError,
 } from './metrics.js';
 import { type MetricSet, type Model, type ModelMetadata, modelWithCard } from './model.js';
+import { categoryCounts, featureKinds } from './schema-forest.js';
 
 /** Options of `train`: the data's shape, the holdout, tuning, and every forest parameter. */
 export interface TrainOptions extends Omit<ForestParamsInput, 'classWeight'> {
-  /** The target column; default: a column named `target`, `label` or `y`. */
+  /** The target column; default: a column named `target`, `label` or `y`, else the last column. */
   target?: string;
-  /** Default: regression for a numeric target, classification otherwise. */
+  /**
+   * Default: classification for a target of strings or booleans, or of integers with at most 20 distinct
+   * values (few for the rows); regression for other numbers.
+   */
   task?: Task;
   /** Columns to leave out (ids, timestamps, leaks). */
   exclude?: string[];
+  /** Train on columns that identify rows (distinct strings, increasing integer keys), which are left out by default. */
+  keepIdColumns?: boolean;
   /** Per-column type overrides. */
   types?: Record<string, FeatureType>;
   /** Strings read as missing; default `''`, `NA`, `NaN`, `null`, `?`. */
@@ -65,6 +65,7 @@ const OWN_KEYS = [
   'target',
   'task',
   'exclude',
+  'keepIdColumns',
   'types',
   'missingValues',
   'maxCategories',
@@ -97,32 +98,28 @@ export async function readTableFile(path: string, delimiter?: string): Promise<T
   return header ? toTable({ header, rows }) : toTable(rows as Record<string, unknown>[]);
 }
 
-function isZeroOne(table: Table, target: string): boolean {
-  const col = table.columns.indexOf(target);
-  let seen = false;
-  for (const row of table.rows) {
-    const v = row[col];
-    if (v === null || v === '' || v === undefined) continue;
-    const x = typeof v === 'number' ? v : Number(String(v).trim());
-    if (x !== 0 && x !== 1) return false;
-    seen = true;
-  }
-  return seen;
-}
-
-function pickTarget(columns: readonly string[], given: string | undefined): string {
+/**
+ * The target when none is given: a column named target, label or y (any case), else the last column, as
+ * Weka and BigML do (most published CSVs put the label last); the last-column choice gets a note.
+ */
+function pickTarget(columns: readonly string[], given: string | undefined, notes: Issue[]): string {
   if (given !== undefined) return given;
   for (const guess of TARGET_GUESSES) {
     const hit = columns.find((c) => c.toLowerCase() === guess);
     if (hit) return hit;
   }
-  throw new MlinferError(
-    'MLI_INVALID_OPTION',
-    `no target column given and none is named ${TARGET_GUESSES.join(', ')}: pass target (--target) with one of ${columns
-      .map((c) => JSON.stringify(c))
-      .join(', ')}`,
-    { issues: [{ path: ['target'], message: 'target is required', kind: 'missing_option' }] },
-  );
+  if (columns.length < 2)
+    throw new MlinferError(
+      'MLI_INVALID_DATA',
+      `the data has ${columns.length} column(s): training needs a target column and at least one feature`,
+    );
+  const last = columns[columns.length - 1];
+  notes.push({
+    path: [last],
+    kind: 'default_target',
+    message: `no target given and no column named ${TARGET_GUESSES.join(', ')}: the last column ${JSON.stringify(last)} is the target; pass target (--target) to choose another`,
+  });
+  return last;
 }
 
 function checkOwnOptions(o: TrainOptions): void {
@@ -136,6 +133,8 @@ function checkOwnOptions(o: TrainOptions): void {
   if (o.tune !== undefined && typeof o.tune !== 'boolean') bad('tune', 'a boolean', o.tune);
   if (o.skipInvalidRows !== undefined && typeof o.skipInvalidRows !== 'boolean')
     bad('skipInvalidRows', 'a boolean', o.skipInvalidRows);
+  if (o.keepIdColumns !== undefined && typeof o.keepIdColumns !== 'boolean')
+    bad('keepIdColumns', 'a boolean', o.keepIdColumns);
   if (issues.length)
     throw new MlinferError('MLI_INVALID_OPTION', issues.map((i) => i.message).join('; '), { issues });
 }
@@ -198,28 +197,21 @@ export async function train(data: string | TableInput, options: TrainOptions = {
   ) as Record<string, unknown>;
   resolveParams(early, options.task ?? 'classification');
   const table = typeof data === 'string' ? await readTableFile(data, options.delimiter) : toTable(data);
-  const target = pickTarget(table.columns, options.target);
-  const schemaOptions = {
+  const targetNotes: Issue[] = [];
+  const target = pickTarget(table.columns, options.target, targetNotes);
+  const { schema, notes } = inferSchemaWithNotes(table, {
     target,
     task: options.task,
     exclude: options.exclude,
+    keepIdColumns: options.keepIdColumns,
     types: options.types,
     missingValues: options.missingValues,
     maxCategories: options.maxCategories,
-  };
-  let { schema, notes } = inferSchemaWithNotes(table, schemaOptions);
-  // A numeric target holding only 0 and 1 is a binary label (fraud, churn) far more often than a quantity.
-  if (options.task === undefined && schema.target.task === 'regression' && isZeroOne(table, target)) {
-    ({ schema, notes } = inferSchemaWithNotes(table, { ...schemaOptions, task: 'classification' }));
-    notes = notes.filter((n) => n.kind !== 'numeric_target');
-    notes.push({
-      path: [target],
-      kind: 'binary_target',
-      message: `the target "${target}" holds only 0 and 1, so the task is classification; pass task 'regression' to predict it as a number`,
-    });
-  }
+  });
   const enc = encodeTable(table, schema);
-  const noteLines = [...notes, ...enc.notes].map((n) => n.message);
+  // The schema has already noted the rows without a target; encoding notes them again.
+  const encNotes = enc.notes.filter((n) => n.kind !== 'missing_target');
+  const noteLines = [...targetNotes, ...notes, ...encNotes].map((n) => n.message);
   if (enc.issueCount > 0) {
     if (!options.skipInvalidRows)
       throw new MlinferError(

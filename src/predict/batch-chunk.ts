@@ -53,8 +53,8 @@ export interface ChunkResult {
   /** output 'rows': the kept values of each record (objects with keepAll). */
   kept?: (unknown[] | Record<string, unknown>)[];
   unknownCategories: number;
-  /** Notices raised while encoding (unknown categories, extra columns), each once per worker. */
-  notices: Issue[];
+  /** Notes raised while encoding (unknown categories, extra columns), each once per worker. */
+  notes: Issue[];
 }
 
 export type ChunkProcessor = (task: ChunkTask) => ChunkResult;
@@ -175,7 +175,7 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
   const formatter = createFormatter(cfg, labels, C);
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const width = header.length;
-  let noticesSent = 0;
+  let notesSent = 0;
 
   const parseCsv = (text: string, firstRow: number): Parsed => {
     const res = Papa.parse<string[]>(text, {
@@ -252,17 +252,17 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
     return { records, rejects };
   };
 
-  const newNotices = (): Issue[] => {
-    const all = (csvEncoder ?? rowEncoder)?.notices ?? [];
-    const fresh = all.slice(noticesSent);
-    noticesSent = all.length;
+  const newNotes = (): Issue[] => {
+    const all = (csvEncoder ?? rowEncoder)?.notes ?? [];
+    const fresh = all.slice(notesSent);
+    notesSent = all.length;
     return fresh;
   };
 
   return (task) => {
     if (task.kind === 'matrix') {
       const scores = scorer.scoreMatrix({ data: task.data, nRows: task.nRows, nFeatures: d });
-      return { records: task.nRows, ok: task.nRows, rejects: [], scores, unknownCategories: 0, notices: [] };
+      return { records: task.nRows, ok: task.nRows, rejects: [], scores, unknownCategories: 0, notes: [] };
     }
     let text: string;
     try {
@@ -309,7 +309,7 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
       ok: nOk,
       rejects: allRejects,
       unknownCategories: (csvEncoder ?? rowEncoder)!.unknownCategoryTotal - before,
-      notices: newNotices(),
+      notes: newNotes(),
     };
     if (cfg.output !== 'rows') result.text = formatter.format(recs, scores, valid);
     else {

@@ -48,7 +48,7 @@ export interface BatchReport {
   reconciled: boolean;
   maxErrors: number | null;
   unknownCategories: number;
-  notices: string[];
+  notes: string[];
   columns: string[];
   threads: number | null;
   bytesRead: number;
@@ -238,7 +238,7 @@ export async function batchPredictFile(
     reconciled: false,
     maxErrors: options.maxErrors ?? null,
     unknownCategories: 0,
-    notices: [],
+    notes: [],
     columns: [],
     threads: options.threads ?? null,
     bytesRead: 0,
@@ -355,7 +355,7 @@ export async function batchPredictFile(
     report.rowsOut = stats.rowsOut;
     report.rowsRejected = stats.rowsRejected;
     report.unknownCategories = stats.unknownCategories;
-    report.notices = stats.notices.map((n) => n.message);
+    report.notes = stats.notes.map((n) => n.message);
     report.bytesRead = stats.bytesRead;
   }
   report.reconciled = report.rowsIn === report.rowsOut + report.rowsRejected;

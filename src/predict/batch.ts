@@ -75,12 +75,12 @@ export interface BatchStats {
   rowsRejected: number;
   bytesRead: number;
   unknownCategories: number;
-  /** Notices about the input (extra columns, unseen categories), each once. */
-  notices: Issue[];
+  /** Notes about the input (extra columns, unseen categories), each once. */
+  notes: Issue[];
 }
 
 function emptyStats(): BatchStats {
-  return { rowsIn: 0, rowsOut: 0, rowsRejected: 0, bytesRead: 0, unknownCategories: 0, notices: [] };
+  return { rowsIn: 0, rowsOut: 0, rowsRejected: 0, bytesRead: 0, unknownCategories: 0, notes: [] };
 }
 
 /** One result row. */
@@ -377,7 +377,7 @@ export async function openBatch(
     const okIndex: number[] = [];
     const rejects: RejectedRow[] = [];
     const before = rowEncoder!.unknownCategoryTotal;
-    const seenNotices = rowEncoder!.notices.length;
+    const seenNotes = rowEncoder!.notes.length;
     for (let i = 0; i < rows.length; i++) {
       const issues: Issue[] = [];
       const row = firstRow + i;
@@ -388,7 +388,7 @@ export async function openBatch(
     }
     const recs = rows.map((x, i) => (valid[i] ? (x as Record<string, unknown>) : null));
     const unknownCategories = rowEncoder!.unknownCategoryTotal - before;
-    const notices = rowEncoder!.notices.slice(seenNotices);
+    const notes = rowEncoder!.notes.slice(seenNotes);
     return runner
       .run({ kind: 'matrix', data: X.subarray(0, okIndex.length * d).slice(), nRows: okIndex.length })
       .then((res) => {
@@ -400,7 +400,7 @@ export async function openBatch(
           ok: okIndex.length,
           rejects,
           unknownCategories,
-          notices,
+          notes,
           firstRow,
         };
         if (output === 'rows') {
@@ -449,7 +449,7 @@ export async function openBatch(
     const queue: Submitted[] = [];
     const source = produce();
     let sourceDone = false;
-    const seenNotices = new Set<string>();
+    const seenNotes = new Set<string>();
     try {
       for (;;) {
         while (!sourceDone && queue.length < r.maxInFlight) {
@@ -467,11 +467,11 @@ export async function openBatch(
         stats.rowsOut += res.ok;
         stats.rowsRejected += res.rejects.length;
         stats.unknownCategories += res.unknownCategories;
-        for (const n of res.notices) {
+        for (const n of res.notes) {
           const key = `${n.kind}:${n.path.join('.')}`;
-          if (!seenNotices.has(key)) {
-            seenNotices.add(key);
-            stats.notices.push(n);
+          if (!seenNotes.has(key)) {
+            seenNotes.add(key);
+            stats.notes.push(n);
           }
         }
         if (options.onReject) for (const rej of res.rejects) options.onReject(rej);

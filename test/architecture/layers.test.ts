@@ -1,5 +1,6 @@
-// The layering rules of DEVELOPERS.md, checked on the sources: imports point one way
-// (cli -> serve -> predict -> model -> forest and data), and the browser entry reaches no `node:` module.
+// The layering rule, checked on the sources: imports point one way, cli -> serve -> predict -> model -> forest
+// and data, and data and forest do not know each other (what both need, they take from the neutral
+// src/types.ts). The browser entry reaches no `node:` module.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,14 +28,18 @@ function target(file: string, spec: string): string {
 }
 
 const ALLOWED: Record<string, string[]> = {
-  forest: ['forest', 'errors'],
-  data: ['data', 'errors', 'forest'],
-  model: ['model', 'data', 'forest', 'errors', 'version'],
-  predict: ['predict', 'model', 'data', 'forest', 'errors', 'version'],
-  serve: ['serve', 'predict', 'model', 'data', 'forest', 'errors', 'version'],
+  forest: ['forest', 'errors', 'types'],
+  data: ['data', 'errors', 'types'],
+  model: ['model', 'data', 'forest', 'errors', 'types', 'version'],
+  predict: ['predict', 'model', 'data', 'forest', 'errors', 'types', 'version'],
+  serve: ['serve', 'predict', 'model', 'data', 'forest', 'errors', 'types', 'version'],
 };
 
 describe('architecture', () => {
+  it('src/types.ts, the shared vocabulary, imports nothing', () => {
+    expect(importsOf(join(SRC, 'types.ts'))).toEqual([]);
+  });
+
   for (const [layer, allowed] of Object.entries(ALLOWED)) {
     it(`${layer}/ imports only ${allowed.join(', ')} (and packages)`, () => {
       const bad: string[] = [];

@@ -70,11 +70,13 @@ describe('CLI errors', () => {
     expect(r.stderr).toMatch(/customers\.csv: .*\[MLI_MODEL_(FOREIGN|CORRUPT)\]/);
   });
 
-  it('a missing target: none given and none guessable, or a name that is not a column', async () => {
+  it('no column left for a target, or a target that is not a column', async () => {
+    const single = join(dir, 'single-column.csv');
+    writeFileSync(single, 'a\n1\n2\n');
     oneLine(
-      await cli('train', customers),
-      'MLI_INVALID_OPTION',
-      /no target column given and none is named target, label, y: pass target \(--target\) with one of "customer_id"/,
+      await cli('train', single),
+      'MLI_INVALID_DATA',
+      /the data has 1 column\(s\): training needs a target column and at least one feature/,
     );
     oneLine(
       await cli('train', customers, '-t', 'churn'),
@@ -170,10 +172,10 @@ describe('CLI errors', () => {
   });
 
   it('--verbose adds the issues and the stack', async () => {
-    const r = await cli('train', customers, '--verbose');
+    const r = await cli('train', customers, '-t', 'churned', '--exclude', 'nope', '--verbose');
     expect(r.code).toBe(EXIT.USAGE);
-    expect(r.stderr).toMatch(/^mlinfer: error: no target column given/);
-    expect(r.stderr).toMatch(/ {2}- target: target is required/);
+    expect(r.stderr).toMatch(/^mlinfer: error: invalid schema options: exclude names "nope"/);
+    expect(r.stderr).toMatch(/ {2}- exclude\.nope: exclude names "nope", which is not a column/);
     expect(r.stderr).toMatch(/\n\s+at /);
   });
 

@@ -12,7 +12,9 @@ describe.skipIf(!distAvailable())('the built CLI', () => {
     // the card's two commands, as written: no --target, no -o, no --model
     const t = spawnCli(['train', 'data.csv', '--n-estimators', '10'], dir);
     expect(t.code, t.stderr).toBe(0);
-    expect(t.stderr).toMatch(/note: the target "target" holds only 0 and 1, so the task is classification/);
+    expect(t.stderr).toMatch(
+      /note: the target "target" holds only the integers 0 and 1, so they are taken as class labels and the task is classification; pass task 'regression' \(--task regression\)/,
+    );
     expect(t.stdout).toMatch(/wrote model\.mlinfer/);
     expect(existsSync(join(dir, 'model.mlinfer'))).toBe(true);
     const b = spawnCli(['batch', 'data.csv', 'out.csv'], dir);

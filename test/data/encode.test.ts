@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createCsvRowEncoder, createRowEncoder, encodeTable } from '../../src/data/encode.js';
+import {
+  createCsvRowEncoder,
+  createRowEncoder,
+  createTargetEncoder,
+  encodeTable,
+  INVALID_TARGET,
+} from '../../src/data/encode.js';
 import { readCsvFile } from '../../src/data/node-io.js';
 import { inferSchema, type Schema } from '../../src/data/schema.js';
 import { toTable } from '../../src/data/table.js';
@@ -64,7 +70,7 @@ describe('createRowEncoder', () => {
     expect(issues.map((i) => i.path[0])).toEqual(['age', 'member']);
   });
 
-  it('routes unknown categories to NaN and counts them, with one notice per feature', () => {
+  it('routes unknown categories to NaN and counts them, with one note per feature', () => {
     const enc = createRowEncoder(schema);
     const out = new Float64Array(4);
     const issues: Issue[] = [];
@@ -74,7 +80,7 @@ describe('createRowEncoder', () => {
     expect(issues).toEqual([]);
     expect(enc.unknownCategoryTotal).toBe(2);
     expect(Array.from(enc.unknownCategoryCounts)).toEqual([0, 0, 2, 0]);
-    expect(enc.notices.map((n) => [n.kind, n.path, n.received])).toEqual([
+    expect(enc.notes.map((n) => [n.kind, n.path, n.received])).toEqual([
       ['unknown_category', ['plan'], '"gold"'],
     ]);
   });
@@ -85,7 +91,7 @@ describe('createRowEncoder', () => {
     const rec = { id: 7, churned: 'no', age: 3, member: 'no', plan: 'pro', city: 'Rome', color: 'red' };
     for (let i = 0; i < 3; i++) expect(enc.encode(rec, out, 0, [])).toBe(true);
     expect(enc.encode({ ...rec, size: 2 }, out, 0, [])).toBe(true);
-    expect(enc.notices.map((n) => [n.kind, n.path[0]])).toEqual([
+    expect(enc.notes.map((n) => [n.kind, n.path[0]])).toEqual([
       ['extra_column', 'color'],
       ['extra_column', 'size'],
     ]);
@@ -133,7 +139,7 @@ describe('createRowEncoder', () => {
 describe('createCsvRowEncoder', () => {
   it('maps the header once and encodes string rows', () => {
     const enc = createCsvRowEncoder(schema, ['city', 'id', 'plan', 'age', 'member', 'note']);
-    expect(enc.notices.map((n) => [n.kind, n.path[0]])).toEqual([['extra_column', 'note']]);
+    expect(enc.notes.map((n) => [n.kind, n.path[0]])).toEqual([['extra_column', 'note']]);
     const r = enc.encodeRows(
       [
         ['Rome', '1', 'pro', '30', 'no', 'x'],
@@ -251,5 +257,32 @@ describe('encodeTable', () => {
     const err = errorOf(() => encodeTable(toTable({ y: [1] }), schema));
     expect(err.code).toBe('MLI_SCHEMA_MISMATCH');
     expect(err.issues.map((i) => i.path[0])).toEqual(['age', 'member', 'plan', 'city']);
+  });
+});
+
+describe('createTargetEncoder (training and evaluation read targets alike)', () => {
+  const base = { version: 1 as const, features: [], missingValues: ['', 'NA'], excluded: [] };
+
+  it('regression: a number, NaN for missing, INVALID_TARGET otherwise; -1 is a value like any other', () => {
+    const enc = createTargetEncoder({ ...base, target: { name: 'y', task: 'regression' } });
+    expect([-1, ' -1 ', '2.5', 'NA', null, Number.NaN].map(enc)).toEqual([-1, -1, 2.5, NaN, NaN, NaN]);
+    expect(['abc', Number.POSITIVE_INFINITY, true].map(enc)).toEqual([
+      INVALID_TARGET,
+      INVALID_TARGET,
+      INVALID_TARGET,
+    ]);
+  });
+
+  it('numeric classes compare as numbers; string classes by trimmed text', () => {
+    const num = createTargetEncoder({
+      ...base,
+      target: { name: 'y', task: 'classification', classes: [1, 7] },
+    });
+    expect([7, '1.0', ' 7 ', '', 3, 'x'].map(num)).toEqual([1, 0, 1, NaN, INVALID_TARGET, INVALID_TARGET]);
+    const str = createTargetEncoder({
+      ...base,
+      target: { name: 'y', task: 'classification', classes: ['no', 'yes'] },
+    });
+    expect([' yes', 'no', 'NA', 'maybe'].map(str)).toEqual([1, 0, NaN, INVALID_TARGET]);
   });
 });

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { readCsvFile } from '../../src/data/node-io.js';
-import {
-  categoryCounts,
-  featureKinds,
-  inferSchema,
-  inferSchemaWithNotes,
-  type Schema,
-} from '../../src/data/schema.js';
+import { inferSchema, inferSchemaWithNotes, type Schema } from '../../src/data/schema.js';
 import { parseSchema } from '../../src/data/schema-json.js';
 import { toTable } from '../../src/data/table.js';
 import { MlinferError } from '../../src/errors.js';
-import { FEATURE_CATEGORICAL, FEATURE_NUMERIC } from '../../src/forest/types.js';
+import { categoryCounts, featureKinds } from '../../src/model/schema-forest.js';
+import { FEATURE_CATEGORICAL, FEATURE_NUMERIC } from '../../src/types.js';
 
 function errorOf(fn: () => unknown): MlinferError {
   try {
@@ -23,7 +18,7 @@ function errorOf(fn: () => unknown): MlinferError {
 }
 
 describe('inferSchema on the fixtures', () => {
-  it('seed sample: numeric features, numeric target is regression with a class-like note', async () => {
+  it('seed sample: numeric features, a 0/1 target is classification with numeric labels and a note', async () => {
     const t = toTable(await readCsvFile('fixtures/sample_input.csv'));
     const { schema, notes } = inferSchemaWithNotes(t, { target: 'target' });
     expect(schema.features).toEqual([
@@ -31,11 +26,16 @@ describe('inferSchema on the fixtures', () => {
       { name: 'feature2', type: 'numeric' },
       { name: 'feature3', type: 'numeric' },
     ]);
-    expect(schema.target).toEqual({ name: 'target', task: 'regression' });
-    expect(notes.map((n) => n.kind)).toEqual(['numeric_target']);
-    expect(notes[0].message).toMatch(/only 2 distinct integer values/);
-    // Asked for classification, numeric labels stay numbers.
-    expect(inferSchema(t, { target: 'target', task: 'classification' }).target.classes).toEqual([0, 1]);
+    expect(schema.target).toEqual({ name: 'target', task: 'classification', classes: [0, 1] });
+    expect(notes.map((n) => n.kind)).toEqual(['integer_target']);
+    expect(notes[0].message).toMatch(
+      /holds only the integers 0 and 1, .*pass task 'regression' \(--task regression\)/,
+    );
+    // Asked for regression, it is one.
+    expect(inferSchema(t, { target: 'target', task: 'regression' }).target).toEqual({
+      name: 'target',
+      task: 'regression',
+    });
   });
 
   it('customers: types, categories, boolean target as classification, id excluded', async () => {
@@ -66,15 +66,28 @@ describe('inferSchema on the fixtures', () => {
     expect(JSON.parse(JSON.stringify(schema))).toEqual(schema);
   });
 
-  it('customers without exclude: the id column is flagged as identifier-like', async () => {
+  it('customers without exclude: the id column is left out with a note, and kept when asked', async () => {
     const t = toTable(await readCsvFile('fixtures/customers.csv'));
-    const { notes } = inferSchemaWithNotes(t, { target: 'churned' });
-    expect(notes.filter((n) => n.kind === 'id_like').map((n) => n.path)).toEqual([['customer_id']]);
+    const { schema, notes } = inferSchemaWithNotes(t, { target: 'churned' });
+    expect(schema.features.map((f) => f.name)).not.toContain('customer_id');
+    expect(schema.features).toHaveLength(9);
+    expect(schema.excluded).toEqual(['customer_id']);
+    expect(notes.map((n) => [n.kind, n.path])).toEqual([['id_column', ['customer_id']]]);
+    expect(notes[0].message).toMatch(/"customer_id" is left out.*keepIdColumns \(--keep-id-columns\)/);
+    const kept = inferSchema(t, { target: 'churned', keepIdColumns: true });
+    expect(kept.features[0]).toMatchObject({ name: 'customer_id', type: 'categorical' });
+    expect(kept.excluded).toEqual([]);
+    // A type given for the column keeps it too.
+    const typed = inferSchema(t, { target: 'churned', types: { customer_id: 'categorical' } });
+    expect(typed.features[0].name).toBe('customer_id');
   });
 
   it('housing: regression target, numeric and categorical features with missing values', async () => {
     const t = toTable(await readCsvFile('fixtures/housing.csv'));
-    const schema = inferSchema(t, { target: 'price', exclude: ['house_id'] });
+    const { schema, notes } = inferSchemaWithNotes(t, { target: 'price' });
+    // house_id (1, 2, 3, ...) holds distinct integers and is named as an id: left out without being named
+    expect(schema.excluded).toEqual(['house_id']);
+    expect(notes.filter((n) => n.kind === 'id_column').map((n) => n.path)).toEqual([['house_id']]);
     expect(schema.target).toEqual({ name: 'price', task: 'regression' });
     expect(schema.features.map((f) => [f.name, f.type])).toEqual([
       ['sqft', 'numeric'],
@@ -89,6 +102,98 @@ describe('inferSchema on the fixtures', () => {
     expect(hood.categories).not.toContain('?');
     expect(Array.from(featureKinds(schema))).toEqual([0, 0, 0, 0, FEATURE_CATEGORICAL, FEATURE_NUMERIC]);
     expect(Array.from(categoryCounts(schema))).toEqual([0, 0, 0, 0, 8, 0]);
+  });
+});
+
+/** n rows cycling through `values` as the target, with one numeric feature. */
+function targetTable(values: (number | string)[], n: number) {
+  return toTable({
+    x: Array.from({ length: n }, (_, i) => i % 7),
+    y: Array.from({ length: n }, (_, i) => values[i % values.length]),
+  });
+}
+
+describe('the task of a numeric target (integer class labels)', () => {
+  const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+
+  it('digits 0-9 and cover types 1-7 are classes, with a note naming the override', () => {
+    const digits = inferSchemaWithNotes(targetTable(range(0, 9), 200), { target: 'y' });
+    expect(digits.schema.target).toEqual({ name: 'y', task: 'classification', classes: range(0, 9) });
+    expect(digits.notes.map((n) => n.kind)).toEqual(['integer_target']);
+    expect(digits.notes[0].message).toMatch(
+      /10 distinct integer values .*task 'regression' \(--task regression\)/,
+    );
+    const cover = inferSchema(targetTable(range(1, 7).map(String), 100), { target: 'y' });
+    expect(cover.target).toEqual({ name: 'y', task: 'classification', classes: range(1, 7) });
+    // 1.0 written as a decimal is still the integer 1
+    expect(inferSchema(targetTable(['1.0', '2', '3'], 30), { target: 'y' }).target.classes).toEqual([
+      1, 2, 3,
+    ]);
+  });
+
+  it('integer prices and counts with many distinct values stay regression', () => {
+    const prices = inferSchemaWithNotes(targetTable(range(100, 400), 600), { target: 'y' });
+    expect(prices.schema.target).toEqual({ name: 'y', task: 'regression' });
+    expect(prices.notes).toEqual([]);
+    // 15 distinct counts in 20 rows: too many for labels (under 2 rows each); the note names the override
+    const counts = inferSchemaWithNotes(targetTable(range(0, 14), 20), { target: 'y' });
+    expect(counts.schema.target.task).toBe('regression');
+    expect(counts.notes.map((n) => n.kind)).toEqual(['numeric_target']);
+    expect(counts.notes[0].message).toMatch(/task 'classification' \(--task classification\)/);
+    // 21 distinct integers is past the limit however many rows there are
+    expect(inferSchema(targetTable(range(0, 20), 2100), { target: 'y' }).target.task).toBe('regression');
+    // non-integers are quantities
+    expect(inferSchema(targetTable([0.5, 1.5], 100), { target: 'y' }).target.task).toBe('regression');
+  });
+
+  it('task overrides the rule both ways', () => {
+    const digits = targetTable(range(0, 9), 200);
+    const r = inferSchemaWithNotes(digits, { target: 'y', task: 'regression' });
+    expect(r.schema.target).toEqual({ name: 'y', task: 'regression' });
+    expect(r.notes).toEqual([]);
+    const prices = targetTable(range(100, 400), 600);
+    expect(inferSchema(prices, { target: 'y', task: 'classification' }).target.classes).toHaveLength(301);
+  });
+});
+
+describe('columns that identify rows', () => {
+  const n = 40;
+  const ids = (f: (i: number) => string | number) => Array.from({ length: n }, (_, i) => f(i));
+  const base = { y: ids((i) => (i % 2 ? 'a' : 'b')), x: ids((i) => i % 5) };
+
+  it('leaves out distinct strings, and distinct integers in a column named as an id', () => {
+    const t = toTable({
+      sku: ids((i) => `S-${i * 7}`),
+      row_id: ids((i) => i + 1),
+      orderId: ids((i) => String(5000 - i * 3)),
+      ...base,
+    });
+    const { schema, notes } = inferSchemaWithNotes(t, { target: 'y' });
+    expect(schema.features.map((f) => f.name)).toEqual(['x']);
+    expect(schema.excluded).toEqual(['sku', 'row_id', 'orderId']);
+    expect(notes.map((n) => n.path[0])).toEqual(['sku', 'row_id', 'orderId']);
+  });
+
+  it('keeps distinct integers not named as an id, and columns with a repeat, a gap or fractions', () => {
+    const t = toTable({
+      area: ids((i) => ((i * 37) % 101) + 50), // distinct integers: a measurement
+      paid: ids((i) => i), // ends in "id" but is not an id word
+      grid_id: ids((i) => 10.5 + i), // named as an id but not integers
+      name: ids((i) => (i === 3 ? 'n0' : `n${i}`)), // one repeat
+      code: ids((i) => (i === 5 ? '' : `c${i}`)), // one missing
+      ...base,
+    });
+    const { schema, notes } = inferSchemaWithNotes(t, { target: 'y' });
+    expect(schema.features.map((f) => f.name)).toEqual(['area', 'paid', 'grid_id', 'name', 'code', 'x']);
+    expect(notes.filter((n) => n.kind === 'id_column')).toEqual([]);
+  });
+
+  it('needs 20 rows to call a column an identifier, and rejects a keepIdColumns that is not a boolean', () => {
+    const small = toTable({ name: ['a', 'b', 'c'], y: ['p', 'q', 'p'] });
+    expect(inferSchema(small, { target: 'y' }).features.map((f) => f.name)).toEqual(['name']);
+    const e = errorOf(() => inferSchema(small, { target: 'y', keepIdColumns: 'yes' as never }));
+    expect(e.code).toBe('MLI_INVALID_OPTION');
+    expect(e.message).toMatch(/keepIdColumns must be a boolean, got "yes"/);
   });
 });
 

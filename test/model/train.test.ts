@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import pkg from '../../package.json' with { type: 'json' };
 import { MlinferError } from '../../src/errors.js';
+import { evaluate } from '../../src/model/evaluate.js';
 import { loadModel, saveModel } from '../../src/model/io.js';
 import { modelFromBytes, modelToBytes } from '../../src/model/model.js';
 import { train } from '../../src/model/train.js';
@@ -97,6 +98,15 @@ describe('train()', () => {
     expect(typeof p.predict(row).prediction).toBe('number');
   });
 
+  it('evaluate reads targets as training does: a regression target of -1 is a value, not a rejected row', async () => {
+    const rows = Array.from({ length: 60 }, (_, i) => ({ x: i % 10, t: (i % 10) * 0.5 - 1.25 }));
+    const model = await train(rows, { target: 't', nThreads: 1, nEstimators: 5 });
+    expect(model.metadata.task).toBe('regression');
+    const ev = await evaluate(model, [...rows, { x: 3, t: -1 }, { x: 4, t: '-1' }]);
+    expect(ev.rejectedCount).toBe(0);
+    expect(ev.rows).toBe(62);
+  });
+
   it('trains from row objects and column tables', async () => {
     const rows = Array.from({ length: 60 }, (_, i) => ({
       x: i,
@@ -111,11 +121,16 @@ describe('train()', () => {
     expect(fromCols.metadata.task).toBe('regression');
   });
 
-  it('fails clearly without a target, with an unknown target, and on bad options before reading data', async () => {
+  it('fails clearly with an unknown target, too few columns, and on bad options before reading data', async () => {
     const csv = join(tmp, 'notarget.csv');
     writeFileSync(csv, 'a,b\n1,2\n3,4\n');
-    await expect(train(csv, { nThreads: 1 })).rejects.toThrow(/no target column given.*"a", "b"/);
+    const one = join(tmp, 'one-column.csv');
+    writeFileSync(one, 'a\n1\n2\n');
+    await expect(train(one, { nThreads: 1 })).rejects.toThrow(
+      /1 column\(s\): training needs a target column and at least one feature/,
+    );
     expect(await codeOf(train(csv, { target: 'zzz', nThreads: 1 }))).toBe('MLI_INVALID_DATA');
+    expect(await codeOf(train(csv, { keepIdColumns: 1 as never }))).toBe('MLI_INVALID_OPTION');
     expect(await codeOf(train('/no/such/file.csv', { target: 'a', maxDepth: -1 }))).toBe(
       'MLI_INVALID_OPTION',
     );

@@ -11,6 +11,7 @@ interface TrainFlags {
   output: string;
   task?: 'classification' | 'regression';
   exclude: string[];
+  keepIdColumns: boolean;
   numeric: string[];
   categorical: string[];
   boolean: string[];
@@ -69,15 +70,23 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description('train a random forest on a CSV or JSON Lines file and write one model file')
     .argument('<data>', 'training data: a .csv or .jsonl file')
-    .option('-t, --target <column>', 'the column to predict (default: a column named target, label or y)')
+    .option(
+      '-t, --target <column>',
+      'the column to predict (default: a column named target, label or y, else the last column)',
+    )
     .option('-o, --output <file>', 'where to write the model', DEFAULT_MODEL_FILE)
     .addOption(
       new Option(
         '--task <task>',
-        'what to predict (default: classification for text, boolean or 0/1 targets, regression for other numbers)',
+        'what to predict (default: classification for text, boolean, or integer targets with at most 20 distinct values; regression for other numbers)',
       ).choices(['classification', 'regression']),
     )
     .option('--exclude <columns>', 'columns to leave out, comma-separated (ids, timestamps)', parseList, [])
+    .option(
+      '--keep-id-columns',
+      'train on columns that identify rows (distinct strings, increasing integer keys), left out by default',
+      false,
+    )
     .option('--numeric <columns>', 'force these columns to numeric', parseList, [])
     .option('--categorical <columns>', 'force these columns to categorical', parseList, [])
     .option('--boolean <columns>', 'force these columns to boolean', parseList, [])
@@ -165,6 +174,7 @@ export function registerTrain(program: Command): void {
         target: f.target,
         task: f.task,
         exclude: f.exclude,
+        keepIdColumns: f.keepIdColumns,
         types,
         testSize: f.testSize,
         seed: f.seed,

@@ -119,16 +119,16 @@ function regressionSections(e: RegressionEvaluation): string {
 }
 
 function rejectedSection(e: Evaluation): string {
-  if (e.rejectedCount === 0 && e.notices.length === 0) return '';
+  if (e.rejectedCount === 0 && e.notes.length === 0) return '';
   const rows = e.rejected.map((r) => [String(r.row), esc(r.reasons.join('; '))]);
   const more =
     e.rejectedCount > e.rejected.length
       ? `<p class="muted">${e.rejectedCount - e.rejected.length} more rejected rows are not listed.</p>`
       : '';
-  const notices = e.notices.length ? `<ul>${e.notices.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '';
+  const notes = e.notes.length ? `<ul>${e.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '';
   return `<section id="rejected"><h2>Rows not scored: ${e.rejectedCount}</h2>${
     rows.length ? table(['row', 'reasons'], rows) : ''
-  }${more}${notices}</section>`;
+  }${more}${notes}</section>`;
 }
 
 function modelCard(input: ReportInput): string {
