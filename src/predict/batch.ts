@@ -14,7 +14,7 @@ import { parseCsvText } from '../data/csv.js';
 import { createCsvRowEncoder, createRowEncoder } from '../data/encode.js';
 import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
 import { loadModel } from '../model/io.js';
-import { type Model, modelFromBytes, modelToBytes } from '../model/model.js';
+import { type Model, modelFromBytes } from '../model/model.js';
 import type { ChunkConfig, ChunkResult } from './batch-chunk.js';
 import { createFormatter } from './batch-chunk.js';
 import {
@@ -25,7 +25,7 @@ import {
   predictionValue,
   type RejectedRow,
 } from './batch-format.js';
-import { type ChunkRunner, createInlineRunner, createWorkerPool } from './batch-pool.js';
+import { type ChunkRunner, createRunner } from './batch-pool.js';
 import { RecordSplitter } from './batch-split.js';
 
 export type { RejectedRow } from './batch-format.js';
@@ -354,10 +354,7 @@ export async function openBatch(
     output,
   };
   const columns = outputColumns(layout);
-  const runner: ChunkRunner =
-    r.threads === 0
-      ? createInlineRunner(model, config)
-      : createWorkerPool(modelToBytes(model), config, r.threads);
+  const runner: ChunkRunner = createRunner(model, config, r.threads);
 
   type Submitted = Promise<ChunkResult & { firstRow: number }>;
   const submitText = (p: { bytes: Uint8Array; firstRow: number; records: number }): Submitted =>
