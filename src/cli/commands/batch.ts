@@ -12,7 +12,7 @@ import {
   type FileFormat,
   formatOfPath,
 } from '../../predict/batch-file.js';
-import { expandInputs, parseShard, shardFiles } from '../../predict/shard.js';
+import { expandInputs, parseShard, shardFiles } from '../shard.js';
 import { parseInteger, parseList } from '../options.js';
 import { createProgress } from '../progress.js';
 
