@@ -9,9 +9,11 @@ import { fileChunks } from '../data/node-io.js';
 import { isMlinferError, MlinferError } from '../errors.js';
 import { loadModel } from '../model/io.js';
 import { type Model, modelFromBytes } from '../model/model.js';
-import { type BatchInput, type BatchOptions, type BatchStats, checkRejects, openBatch } from './batch.js';
+import { type BatchStats, checkRejects, openBatch } from './batch.js';
 import type { ChunkResult } from './batch-chunk.js';
 import { predictionValue, type RejectedRow } from './batch-format.js';
+import type { BatchInput } from './batch-input.js';
+import type { BatchOptions } from './batch-options.js';
 import { createParquetSink, type ParquetColumnSpec, type ParquetSink, readParquetRows } from './parquet.js';
 
 export type FileFormat = 'csv' | 'jsonl' | 'parquet';
@@ -316,7 +318,8 @@ export async function batchPredictFile(
       if (outputFormat === 'csv') await out.write(csvHeaderLine(open.columns));
     }
     for await (const res of open.chunks) {
-      if (pq) pq.write(parquetColumns(res, model, open.layout.keep, open.layout.proba, asText), res.ok);
+      if (pq)
+        pq.write(parquetColumns(res, model, open.layout.keep, open.layout.proba, asText), res.predicted);
       else await out!.write(res.text ?? '');
       if (rejects && rejectLines.length > 0) await rejects.write(`${rejectLines.splice(0).join('\n')}\n`);
     }
