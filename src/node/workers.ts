@@ -188,14 +188,16 @@ export function workerExecArgv(
  * const w = startWorker(entry, { workerData: { modelBytes } });
  */
 export function startWorker(entry: WorkerEntry, options: WorkerOptions): Worker {
-  const where = entry.kind === 'file' ? entry.url : entry.code;
-  const base = { ...options, eval: entry.kind === 'eval' };
-  if (options.execArgv) return new Worker(where, base);
+  const start = (execArgv: string[] | undefined): Worker =>
+    entry.kind === 'file'
+      ? new Worker(entry.url, { execArgv, ...options })
+      : new Worker(entry.code, { execArgv, ...options, eval: true });
+  if (options.execArgv) return start(options.execArgv);
   try {
-    return new Worker(where, { ...base, execArgv: workerExecArgv() });
+    return start(workerExecArgv());
   } catch (e) {
     if ((e as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
-    return new Worker(where, { ...base, execArgv: workerExecArgv(process.execArgv, true) });
+    return start(workerExecArgv(process.execArgv, true));
   }
 }
 

@@ -8,6 +8,7 @@
  */
 
 import Papa from 'papaparse';
+import { quoteCsvField } from '../data/csv.js';
 import { createCsvRowEncoder, createRowEncoder } from '../data/encode.js';
 import { type Issue, MlinferError } from '../errors.js';
 import { createScorer } from '../forest/compiled.js';
@@ -66,9 +67,7 @@ interface Parsed {
 }
 
 function csvRaw(cells: string[], delimiter: string): string {
-  return cells
-    .map((c) => (c.includes(delimiter) || /["\r\n]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c))
-    .join(delimiter);
+  return cells.map((c) => quoteCsvField(c, delimiter)).join(delimiter);
 }
 
 export interface Formatter {
