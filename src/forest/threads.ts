@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { MlinferError } from '../errors.js';
-import { findWorker, noticeNoWorkers, startWorker, type WorkerEntry } from '../node/workers.js';
+import { findWorker, startWorker, type WorkerEntry, warnNoWorkers } from '../node/workers.js';
 import type { GrownTree, TrainingData, TreeConfig } from './grow-tree.js';
 
 export function defaultThreadCount(): number {
@@ -12,12 +12,12 @@ export function defaultThreadCount(): number {
 }
 
 /**
- * The training worker's script, or null (with a one-time notice) when the package was bundled without it:
+ * The training worker's script, or null (with a one-time warning) when the package was bundled without it:
  * training then stays on the calling thread.
  */
 export function trainingWorker(): WorkerEntry | null {
   const entry = findWorker(import.meta.url, 'forest-worker', 'train-worker.ts');
-  if (!entry) noticeNoWorkers();
+  if (!entry) warnNoWorkers();
   return entry;
 }
 

@@ -201,15 +201,15 @@ export function startWorker(entry: WorkerEntry, options: WorkerOptions): Worker 
   }
 }
 
-let noticed = false;
+let warned = false;
 
 /**
  * Says once per process (a Node warning, code MLINFER_NO_WORKERS) that training and batch scoring run on the
  * calling thread because the worker files are missing: the package was bundled into one file.
  */
-export function noticeNoWorkers(): void {
-  if (noticed) return;
-  noticed = true;
+export function warnNoWorkers(): void {
+  if (warned) return;
+  warned = true;
   process.emitWarning(
     'mlinfer: the worker files (forest-worker.js, batch-worker.js) are not found next to the code, so training and batch scoring run on the calling thread (was the package bundled into one file?). Keep mlinfer out of the bundle (esbuild --external:mlinfer, webpack externals) to use every core.',
     { code: 'MLINFER_NO_WORKERS' },

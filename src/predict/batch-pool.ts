@@ -5,7 +5,7 @@ import type { Worker } from 'node:worker_threads';
 import { type ErrorCode, MlinferError } from '../errors.js';
 
 import { type Model, modelToBytes } from '../model/model.js';
-import { findWorker, noticeNoWorkers, startWorker, type WorkerEntry } from '../node/workers.js';
+import { findWorker, startWorker, type WorkerEntry, warnNoWorkers } from '../node/workers.js';
 import { type ChunkConfig, type ChunkResult, type ChunkTask, createChunkProcessor } from './batch-chunk.js';
 
 export interface ChunkRunner {
@@ -31,14 +31,14 @@ interface Pending {
 
 /**
  * The runner of a run: `threads` workers, or the calling thread with `threads: 0` or when the package was
- * bundled without its worker file (then with a one-time notice).
+ * bundled without its worker file (then with a one-time warning).
  *
  * @example
  * const runner = createRunner(model, config, 2);
  */
 export function createRunner(model: Model, config: ChunkConfig, threads: number): ChunkRunner {
   const entry = threads === 0 ? null : findWorker(import.meta.url, 'batch-worker', 'batch-worker.ts');
-  if (threads > 0 && !entry) noticeNoWorkers();
+  if (threads > 0 && !entry) warnNoWorkers();
   return entry
     ? createWorkerPool(entry, modelToBytes(model), config, threads)
     : createInlineRunner(model, config);
