@@ -353,3 +353,16 @@ export async function* csvBatches(
     yield reader.take(o.batchRows);
   }
 }
+
+/**
+ * One CSV field as RFC 4180 writes it: quoted (with quotes doubled) when it holds the delimiter, a quote,
+ * CR or LF, or starts or ends with white space (which readers that trim would lose); else as it is.
+ *
+ * @example
+ * quoteCsvField('a,b'); // '"a,b"'
+ * quoteCsvField('say "hi"', ';'); // '"say ""hi"""'
+ */
+export function quoteCsvField(s: string, delimiter = ','): string {
+  if (s.includes(delimiter) || /["\r\n]|^\s|\s$/.test(s)) return `"${s.replaceAll('"', '""')}"`;
+  return s;
+}

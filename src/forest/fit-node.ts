@@ -1,6 +1,6 @@
 // Node entry of training: the same forest as fitForestSync, grown on worker threads.
 import { assembleForest, type FitOptions, type FittedForest, fitForestSync, prepareFit } from './fit.js';
-import { defaultThreadCount, growTreesOnThreads } from './threads.js';
+import { defaultThreadCount, growTreesOnThreads, trainingWorker } from './threads.js';
 import type { Matrix } from './types.js';
 
 /** Below this many rows x trees, training stays on the calling thread (measured: digits, 1,437 x 100). */
@@ -18,10 +18,11 @@ export async function fitForest(X: Matrix, y: ArrayLike<number>, options: FitOpt
   const nTrees = options?.nEstimators ?? 100;
   // Starting workers costs tens of milliseconds: small jobs finish sooner on this thread.
   const small = (X?.nRows ?? 0) * (Number.isInteger(nTrees) ? nTrees : 1) < SMALL_JOB_ROW_TREES;
-  if (nThreads <= 1 || nTrees <= 1 || !Number.isInteger(nThreads) || small)
-    return fitForestSync(X, y, options);
+  const entry =
+    nThreads <= 1 || nTrees <= 1 || !Number.isInteger(nThreads) || small ? null : trainingWorker();
+  if (!entry) return fitForestSync(X, y, options);
   const prep = prepareFit(X, y, options, true);
-  const trees = await growTreesOnThreads(prep.data, prep.cfg, prep.seeds, nThreads, (done) =>
+  const trees = await growTreesOnThreads(entry, prep.data, prep.cfg, prep.seeds, nThreads, (done) =>
     options.onProgress?.(done, prep.seeds.length),
   );
   return assembleForest(prep, trees);

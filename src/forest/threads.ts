@@ -4,14 +4,25 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { MlinferError } from '../errors.js';
+import { findWorker, startWorker, type WorkerEntry, warnNoWorkers } from '../node/workers.js';
 import type { GrownTree, TrainingData, TreeConfig } from './grow-tree.js';
-import { startWorker } from './worker-url.js';
 
 export function defaultThreadCount(): number {
   return Math.max(1, availableParallelism());
 }
 
+/**
+ * The training worker's script, or null (with a one-time warning) when the package was bundled without it:
+ * training then stays on the calling thread.
+ */
+export function trainingWorker(): WorkerEntry | null {
+  const entry = findWorker(import.meta.url, 'forest-worker', 'train-worker.ts');
+  if (!entry) warnNoWorkers();
+  return entry;
+}
+
 export async function growTreesOnThreads(
+  entry: WorkerEntry,
   data: TrainingData,
   cfg: TreeConfig,
   seeds: number[],
@@ -32,9 +43,7 @@ export async function growTreesOnThreads(
         reject(e);
       };
       for (let i = 0; i < nWorkers; i++) {
-        const worker = startWorker(import.meta.url, 'forest-worker', 'train-worker.ts', {
-          workerData: { data, cfg },
-        });
+        const worker = startWorker(entry, { workerData: { data, cfg } });
         workers.push(worker);
         const feed = (): void => {
           if (next < seeds.length) {

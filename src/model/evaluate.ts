@@ -9,6 +9,7 @@
  */
 
 import { createCsvRowEncoder, createTargetEncoder, INVALID_TARGET } from '../data/encode.js';
+import { delimiterOfPath, tableFormatOfPath } from '../data/file-format.js';
 import { readCsvFile, readJsonlFile } from '../data/node-io.js';
 import { type Cell, type TableInput, toTable } from '../data/table.js';
 import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
@@ -193,14 +194,15 @@ async function readData(data: string | TableInput, delimiter?: string): Promise<
       source: '(table)',
     };
   }
-  if (/\.(jsonl|ndjson)$/i.test(data)) {
+  if (tableFormatOfPath(data) === 'jsonl') {
     const r = await readJsonlFile(data);
     // Bad lines are not rows at all: they are listed under their line number.
     for (const p of r.problems) add(Number(p.path[0]), p.message);
     const t = toTable(r.rows as Record<string, unknown>[]);
     return { header: t.columns, rows: t.rows, rowNumbers: r.lines, problems, source: data };
   }
-  const r = await readCsvFile(data, delimiter ? { delimiter } : {});
+  const sep = delimiter || delimiterOfPath(data);
+  const r = await readCsvFile(data, sep ? { delimiter: sep } : {});
   for (const p of r.problems) if (p.kind !== 'ragged_row') add(Number(p.path[0]), p.message);
   return { header: r.header, rows: r.rows, rowNumbers: r.rows.map((_, i) => i + 1), problems, source: data };
 }

@@ -3,12 +3,11 @@
  * server watching the file) sees either the old model or the new one, never half of one.
  */
 
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { MlinferError } from '../errors.js';
+import { writeFileAtomic } from '../node/atomic-file.js';
 
-function ioError(action: string, path: string, cause: unknown): MlinferError {
+function readError(action: string, path: string, cause: unknown): MlinferError {
   const code = (cause as { code?: unknown })?.code;
   const reason = cause instanceof Error ? cause.message : String(cause);
   if (code === 'ENOENT')
@@ -25,15 +24,7 @@ function ioError(action: string, path: string, cause: unknown): MlinferError {
  * await saveModelFile('models/churn.mlinfer', encodeModel({ metadata, forest }));
  */
 export async function saveModelFile(path: string, bytes: Uint8Array): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    // flush: the data reaches the disk before the rename makes it visible, so a crash leaves no empty model.
-    await writeFile(temp, bytes, { flush: true });
-    await rename(temp, path);
-  } catch (cause) {
-    await rm(temp, { force: true }).catch(() => {});
-    throw ioError('write model file', path, cause);
-  }
+  await writeFileAtomic(path, bytes, 'model file');
 }
 
 /**
@@ -48,6 +39,6 @@ export async function readModelFile(path: string): Promise<Uint8Array> {
     const buffer = await readFile(path);
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   } catch (cause) {
-    throw ioError('read model file', path, cause);
+    throw readError('read model file', path, cause);
   }
 }

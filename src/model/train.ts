@@ -4,6 +4,7 @@
  */
 
 import { encodeTable } from '../data/encode.js';
+import { delimiterOfPath, tableFormatOfPath } from '../data/file-format.js';
 import { readCsvFile, readJsonlFile } from '../data/node-io.js';
 import { type FeatureType, inferSchemaWithNotes, type Schema } from '../data/schema.js';
 import { type Table, type TableInput, toTable } from '../data/table.js';
@@ -82,10 +83,11 @@ const TARGET_GUESSES = ['target', 'label', 'y'];
 
 /** Reads a CSV or JSON Lines path into a table; problems (ragged rows, bad lines) fail with every one listed. */
 export async function readTableFile(path: string, delimiter?: string): Promise<Table> {
-  const isJsonl = /\.(jsonl|ndjson)$/i.test(path);
+  const isJsonl = tableFormatOfPath(path) === 'jsonl';
+  const sep = delimiter || delimiterOfPath(path);
   const { header, rows, problems } = isJsonl
     ? await readJsonlFile(path).then((r) => ({ header: null, rows: r.rows, problems: r.problems }))
-    : await readCsvFile(path, delimiter ? { delimiter } : {});
+    : await readCsvFile(path, sep ? { delimiter: sep } : {});
   if (problems.length > 0)
     throw new MlinferError(
       'MLI_CSV_PARSE',

@@ -8,6 +8,7 @@
  */
 
 import Papa from 'papaparse';
+import { quoteCsvField } from '../data/csv.js';
 import { createCsvRowEncoder, createRowEncoder } from '../data/encode.js';
 import { type Issue, MlinferError } from '../errors.js';
 import { createScorer } from '../forest/compiled.js';
@@ -42,7 +43,7 @@ export interface ChunkResult {
   /** Records parsed (text) or rows scored (matrix). */
   records: number;
   /** Records predicted: `records - rejects.length`. */
-  ok: number;
+  predicted: number;
   rejects: RejectedRow[];
   /** output 'csv' / 'jsonl': the formatted lines of the predicted rows, in order. */
   text?: string;
@@ -66,9 +67,7 @@ interface Parsed {
 }
 
 function csvRaw(cells: string[], delimiter: string): string {
-  return cells
-    .map((c) => (c.includes(delimiter) || /["\r\n]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c))
-    .join(delimiter);
+  return cells.map((c) => quoteCsvField(c, delimiter)).join(delimiter);
 }
 
 export interface Formatter {
@@ -155,6 +154,86 @@ export function createFormatter(
     format: (recs, scores, valid) =>
       cfg.output === 'jsonl' ? formatJsonl(recs, scores, valid) : formatCsv(recs, scores, valid),
   };
+}
+
+type Rec = string[] | Record<string, unknown>;
+
+/** Records encoded into a dense matrix of the valid ones, with where each valid one came from. */
+export interface EncodedRecords {
+  /** The valid records' features, row-major, `okIndex.length` rows. */
+  X: Float64Array;
+  /** The position of each encoded row among the records. */
+  okIndex: number[];
+  /** 1 for each record encoded. */
+  valid: Uint8Array;
+  /** The records the encoder refused, in row order. */
+  rejects: RejectedRow[];
+}
+
+/**
+ * Encodes records (null for one already rejected while parsing) into a dense matrix of the valid ones:
+ * scoring then runs on valid rows only, and `spreadScores` puts the scores back at record positions. Used
+ * by the workers (text records) and by the main thread (row objects) alike.
+ *
+ * @example
+ * const enc = encodeRecords(rows, (r, X, o, issues, row) => enc.encode(r, X, o, issues, row), d, 1, JSON.stringify);
+ */
+export function encodeRecords<R extends Rec>(
+  recs: readonly (R | null)[],
+  encode: (rec: R, X: Float64Array, offset: number, issues: Issue[], row: number) => boolean,
+  d: number,
+  firstRow: number,
+  raw: (rec: R) => string,
+): EncodedRecords {
+  const X = new Float64Array(recs.length * d);
+  const valid = new Uint8Array(recs.length);
+  const okIndex: number[] = [];
+  const rejects: RejectedRow[] = [];
+  for (let i = 0; i < recs.length; i++) {
+    const rec = recs[i];
+    if (rec === null) continue;
+    const issues: Issue[] = [];
+    const row = firstRow + i;
+    if (encode(rec, X, okIndex.length * d, issues, row)) {
+      valid[i] = 1;
+      okIndex.push(i);
+    } else rejects.push({ row, raw: raw(rec), reasons: issues });
+  }
+  return { X: X.subarray(0, okIndex.length * d), okIndex, valid, rejects };
+}
+
+/** The scores of the valid rows (`dense`) spread back to their records; NaN for the others. */
+export function spreadScores(
+  dense: Float64Array,
+  okIndex: readonly number[],
+  nRecords: number,
+  C: number,
+): Float64Array {
+  const scores = new Float64Array(nRecords * C).fill(Number.NaN);
+  for (let k = 0; k < okIndex.length; k++) scores.set(dense.subarray(k * C, (k + 1) * C), okIndex[k] * C);
+  return scores;
+}
+
+/** A piece's result in the run's output form: formatted text, or scores and kept values for the main thread. */
+export function shapeResult(
+  cfg: ChunkConfig,
+  formatter: Formatter,
+  recs: readonly (Rec | null)[],
+  scores: Float64Array,
+  valid: Uint8Array,
+  found: Pick<ChunkResult, 'rejects' | 'unknownCategories' | 'notes'>,
+): ChunkResult {
+  let predicted = 0;
+  for (let i = 0; i < valid.length; i++) predicted += valid[i];
+  const result: ChunkResult = { records: recs.length, predicted, ...found };
+  if (cfg.output !== 'rows') result.text = formatter.format(recs, scores, valid);
+  else {
+    result.scores = scores;
+    result.valid = valid;
+    if (cfg.layout.keep.length > 0 || cfg.layout.keepAll)
+      result.kept = recs.map((r, i) => (r === null || !valid[i] ? [] : formatter.keptOf(r)));
+  }
+  return result;
 }
 
 /**
@@ -262,7 +341,14 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
   return (task) => {
     if (task.kind === 'matrix') {
       const scores = scorer.scoreMatrix({ data: task.data, nRows: task.nRows, nFeatures: d });
-      return { records: task.nRows, ok: task.nRows, rejects: [], scores, unknownCategories: 0, notes: [] };
+      return {
+        records: task.nRows,
+        predicted: task.nRows,
+        rejects: [],
+        scores,
+        unknownCategories: 0,
+        notes: [],
+      };
     }
     let text: string;
     try {
@@ -274,50 +360,28 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
     }
     const parsed = cfg.input === 'csv' ? parseCsv(text, task.firstRow) : parseJsonl(text, task.firstRow);
     const recs = parsed.records;
-    const rejects = parsed.rejects;
-    const X = new Float64Array(recs.length * d);
-    const valid = new Uint8Array(recs.length);
-    const before = (csvEncoder ?? rowEncoder)!.unknownCategoryTotal;
-    // Encode into a dense matrix of the valid rows only, then spread the scores back to record positions.
-    let nOk = 0;
-    const okIndex = new Int32Array(recs.length);
-    const rejectAt: RejectedRow[] = [];
-    for (let i = 0; i < recs.length; i++) {
-      const rec = recs[i];
-      if (rec === null) continue;
-      const issues: Issue[] = [];
-      const row = task.firstRow + i;
-      const ok = csvEncoder
-        ? csvEncoder.encode(rec as string[], X, nOk * d, issues, row)
-        : rowEncoder!.encode(rec, X, nOk * d, issues, row);
-      if (ok) {
-        valid[i] = 1;
-        okIndex[nOk++] = i;
-      } else {
-        const raw = Array.isArray(rec) ? csvRaw(rec, cfg.delimiter) : JSON.stringify(rec);
-        rejectAt.push({ row, raw, reasons: issues });
-      }
-    }
-    const dense = scorer.scoreMatrix({ data: X.subarray(0, nOk * d), nRows: nOk, nFeatures: d });
-    const scores = new Float64Array(recs.length * C).fill(Number.NaN);
-    for (let k = 0; k < nOk; k++) scores.set(dense.subarray(k * C, (k + 1) * C), okIndex[k] * C);
+    const encoder = (csvEncoder ?? rowEncoder)!;
+    const before = encoder.unknownCategoryTotal;
+    const enc = encodeRecords(
+      recs,
+      (rec, X, offset, issues, row) =>
+        csvEncoder
+          ? csvEncoder.encode(rec as string[], X, offset, issues, row)
+          : rowEncoder!.encode(rec, X, offset, issues, row),
+      d,
+      task.firstRow,
+      (rec) => (Array.isArray(rec) ? csvRaw(rec, cfg.delimiter) : JSON.stringify(rec)),
+    );
+    const dense = scorer.scoreMatrix({ data: enc.X, nRows: enc.okIndex.length, nFeatures: d });
     // Rejects in row order, whether found by the parser or the encoder.
-    const allRejects =
-      rejectAt.length === 0 ? rejects : [...rejects, ...rejectAt].sort((a, b) => a.row - b.row);
-    const result: ChunkResult = {
-      records: recs.length,
-      ok: nOk,
-      rejects: allRejects,
-      unknownCategories: (csvEncoder ?? rowEncoder)!.unknownCategoryTotal - before,
+    const rejects =
+      enc.rejects.length === 0
+        ? parsed.rejects
+        : [...parsed.rejects, ...enc.rejects].sort((a, b) => a.row - b.row);
+    return shapeResult(cfg, formatter, recs, spreadScores(dense, enc.okIndex, recs.length, C), enc.valid, {
+      rejects,
+      unknownCategories: encoder.unknownCategoryTotal - before,
       notes: newNotes(),
-    };
-    if (cfg.output !== 'rows') result.text = formatter.format(recs, scores, valid);
-    else {
-      result.scores = scores;
-      result.valid = valid;
-      if (cfg.layout.keep.length > 0 || cfg.layout.keepAll)
-        result.kept = recs.map((r) => (r === null ? [] : formatter.keptOf(r)));
-    }
-    return result;
+    });
   };
 }

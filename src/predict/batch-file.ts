@@ -1,20 +1,28 @@
 // Node only: file-to-file batch scoring, as `mlinfer batch` runs it. Output, rejects and report are each
 // written to a temporary file next to their destination and renamed at the end, so a failed or killed
 // run leaves nothing half-written where a downstream job would look.
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { quoteCsvField } from '../data/csv.js';
+import { delimiterOfPath, type FileFormat, formatOfPath } from '../data/file-format.js';
 import { fileChunks } from '../data/node-io.js';
 import { isMlinferError, MlinferError } from '../errors.js';
 import { loadModel } from '../model/io.js';
 import { type Model, modelFromBytes } from '../model/model.js';
-import { type BatchInput, type BatchOptions, type BatchStats, checkRejects, openBatch } from './batch.js';
+import {
+  type AtomicFile,
+  createAtomicFile,
+  tempPathFor,
+  writeError,
+  writeStream,
+} from '../node/atomic-file.js';
+import { type BatchStats, checkRejects, openBatch } from './batch.js';
 import type { ChunkResult } from './batch-chunk.js';
 import { predictionValue, type RejectedRow } from './batch-format.js';
+import type { BatchInput } from './batch-input.js';
+import type { BatchOptions } from './batch-options.js';
 import { createParquetSink, type ParquetColumnSpec, type ParquetSink, readParquetRows } from './parquet.js';
 
-export type FileFormat = 'csv' | 'jsonl' | 'parquet';
+export type { FileFormat } from '../data/file-format.js';
 
 export interface BatchFileOptions extends Omit<BatchOptions, 'model' | 'format' | 'onReject'> {
   /** A Model, model bytes, or a path; default `model.mlinfer`. */
@@ -59,95 +67,15 @@ export interface BatchReport {
   error?: { code: string; message: string };
 }
 
-/** The format of a path by its extension, or null. */
-export function formatOfPath(path: string): FileFormat | null {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.csv' || ext === '.tsv' || ext === '.txt') return 'csv';
-  if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
-  if (ext === '.parquet' || ext === '.pq') return 'parquet';
-  return null;
-}
-
-function tempPath(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-}
-
-/** A text file written through a temp file; `commit` renames it into place, `discard` removes it. */
-interface AtomicText {
-  write(s: string): Promise<void>;
-  commit(): Promise<void>;
-  discard(): Promise<void>;
-}
-
-function atomicText(path: string): AtomicText {
-  if (path === '-') {
-    return {
-      write: (s) => writeStream(process.stdout, s),
-      commit: async () => {},
-      discard: async () => {},
-    };
-  }
-  const temp = tempPath(path);
-  const ws = createWriteStream(temp, { flags: 'wx' });
-  let failed: Error | null = null;
-  ws.on('error', (e) => {
-    failed = e;
-  });
-  const closeStream = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      if (ws.closed) return resolve();
-      ws.end((e?: Error | null) => (e ? reject(e) : resolve()));
-    });
-  return {
-    async write(s) {
-      if (failed) throw ioError(path, failed);
-      // A write that fails while waiting for 'drain' (ENOSPC on a full disk) must be MLI_IO with the
-      // path, not an unexpected error the CLI reports as "internal error".
-      await writeStream(ws, s).catch((e: unknown) => {
-        throw ioError(path, e);
-      });
-    },
-    async commit() {
-      try {
-        await closeStream();
-        if (failed) throw failed;
-        await rename(temp, path);
-      } catch (e) {
-        await rm(temp, { force: true });
-        throw ioError(path, e);
-      }
-    },
-    async discard() {
-      ws.destroy();
-      await rm(temp, { force: true });
-    },
-  };
-}
-
-function writeStream(ws: WriteStream | NodeJS.WriteStream, s: string): Promise<void> {
-  if (s.length === 0) return Promise.resolve();
-  // Wait for 'drain' when the buffer is full: the writer's backpressure reaches the reader.
-  if (ws.write(s)) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onErr = (e: Error): void => reject(e);
-    ws.once('error', onErr);
-    ws.once('drain', () => {
-      ws.off('error', onErr);
-      resolve();
-    });
-  });
-}
-
-function ioError(path: string, e: unknown): MlinferError {
-  if (isMlinferError(e)) return e;
-  const code = (e as { code?: string }).code;
-  if (code === 'ENOENT')
-    return new MlinferError('MLI_NOT_FOUND', `cannot write ${path}: the folder does not exist`, { cause: e });
-  return new MlinferError('MLI_IO', `cannot write ${path}: ${(e as Error).message}`, { cause: e });
+/** A text output: an atomic file, or stdout for `-`. */
+function atomicText(path: string): AtomicFile {
+  if (path === '-')
+    return { write: (s) => writeStream(process.stdout, s), commit: async () => {}, discard: async () => {} };
+  return createAtomicFile(path);
 }
 
 function csvHeaderLine(columns: string[]): string {
-  return `${columns.map((c) => (/[",\r\n]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c)).join(',')}\n`;
+  return `${columns.map((c) => quoteCsvField(c)).join(',')}\n`;
 }
 
 function textOf(v: unknown): string {
@@ -222,7 +150,7 @@ export async function batchPredictFile(
     throw new MlinferError('MLI_INVALID_OPTION', 'Parquet output cannot go to stdout: give a file');
   if (outPath !== '-' && inPath !== '-' && outPath === inPath)
     throw new MlinferError('MLI_INVALID_OPTION', 'the output must not be the input file');
-  const delimiter = options.delimiter ?? (inPath.toLowerCase().endsWith('.tsv') ? '\t' : undefined);
+  const delimiter = options.delimiter ?? delimiterOfPath(inPath);
 
   const report: BatchReport = {
     status: 'failed',
@@ -247,10 +175,10 @@ export async function batchPredictFile(
     durationsMs: { loadModel: 0, score: 0, total: 0 },
     rowsPerSecond: 0,
   };
-  let out: AtomicText | null = null;
+  let out: AtomicFile | null = null;
   let pq: (ParquetSink & { close?: () => void }) | null = null;
   let pqTemp: string | null = null;
-  let rejects: AtomicText | null = null;
+  let rejects: AtomicFile | null = null;
   let asText: boolean[] = [];
   let stats: BatchStats | null = null;
   let failure: unknown = null;
@@ -299,7 +227,7 @@ export async function batchPredictFile(
     report.modelVersion = model.metadata.modelVersion;
     report.columns = open.columns;
     if (outputFormat === 'parquet') {
-      pqTemp = tempPath(outPath);
+      pqTemp = tempPathFor(outPath);
       const keepCount = open.layout.keep.length;
       const specs: ParquetColumnSpec[] = open.columns.map((name, j) => {
         if (j < keepCount) {
@@ -316,7 +244,8 @@ export async function batchPredictFile(
       if (outputFormat === 'csv') await out.write(csvHeaderLine(open.columns));
     }
     for await (const res of open.chunks) {
-      if (pq) pq.write(parquetColumns(res, model, open.layout.keep, open.layout.proba, asText), res.ok);
+      if (pq)
+        pq.write(parquetColumns(res, model, open.layout.keep, open.layout.proba, asText), res.predicted);
       else await out!.write(res.text ?? '');
       if (rejects && rejectLines.length > 0) await rejects.write(`${rejectLines.splice(0).join('\n')}\n`);
     }
@@ -325,7 +254,7 @@ export async function batchPredictFile(
       pq.finish();
       pq = null;
       await rename(pqTemp!, outPath).catch((e) => {
-        throw ioError(outPath, e);
+        throw writeError(outPath, e);
       });
       pqTemp = null;
     } else await out!.commit();

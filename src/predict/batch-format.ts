@@ -4,6 +4,7 @@
  * shortest text that reads back as the same double, and the same bytes on every run and every thread count.
  */
 
+import { quoteCsvField } from '../data/csv.js';
 import type { Issue } from '../errors.js';
 import { argmax } from '../forest/argmax.js';
 
@@ -39,8 +40,7 @@ export function csvCell(v: unknown): string {
   else if (typeof v === 'bigint' || typeof v === 'boolean') return String(v);
   else if (v instanceof Date) return v.toISOString();
   else s = JSON.stringify(v);
-  if (/[",\r\n]/.test(s) || s.trimEnd() !== s || s.trimStart() !== s) return `"${s.replaceAll('"', '""')}"`;
-  return s;
+  return quoteCsvField(s);
 }
 
 /** A value as JSON, for JSON Lines output; bigints as numbers when safe, else strings. */

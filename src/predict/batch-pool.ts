@@ -3,8 +3,9 @@
 // job (it awaits results in submission order); the pool only bounds nothing and queues.
 import type { Worker } from 'node:worker_threads';
 import { type ErrorCode, MlinferError } from '../errors.js';
-import { startWorker } from '../forest/worker-url.js';
-import type { Model } from '../model/model.js';
+
+import { type Model, modelToBytes } from '../model/model.js';
+import { findWorker, startWorker, type WorkerEntry, warnNoWorkers } from '../node/workers.js';
 import { type ChunkConfig, type ChunkResult, type ChunkTask, createChunkProcessor } from './batch-chunk.js';
 
 export interface ChunkRunner {
@@ -29,14 +30,34 @@ interface Pending {
 }
 
 /**
+ * The runner of a run: `threads` workers, or the calling thread with `threads: 0` or when the package was
+ * bundled without its worker file (then with a one-time warning).
+ *
+ * @example
+ * const runner = createRunner(model, config, 2);
+ */
+export function createRunner(model: Model, config: ChunkConfig, threads: number): ChunkRunner {
+  const entry = threads === 0 ? null : findWorker(import.meta.url, 'batch-worker', 'batch-worker.ts');
+  if (threads > 0 && !entry) warnNoWorkers();
+  return entry
+    ? createWorkerPool(entry, modelToBytes(model), config, threads)
+    : createInlineRunner(model, config);
+}
+
+/**
  * Starts `n` workers that score pieces with the model in `modelBytes`.
  *
  * @example
- * const pool = createWorkerPool(modelToBytes(model), config, 2);
+ * const pool = createWorkerPool(entry, modelToBytes(model), config, 2);
  * const result = await pool.run({ kind: 'text', bytes, firstRow: 1, records: 100 });
  * await pool.close();
  */
-export function createWorkerPool(modelBytes: Uint8Array, config: ChunkConfig, n: number): ChunkRunner {
+export function createWorkerPool(
+  entry: WorkerEntry,
+  modelBytes: Uint8Array,
+  config: ChunkConfig,
+  n: number,
+): ChunkRunner {
   const workers: Worker[] = [];
   const idle: Worker[] = [];
   const busy = new Map<Worker, Pending>();
@@ -65,7 +86,7 @@ export function createWorkerPool(modelBytes: Uint8Array, config: ChunkConfig, n:
   };
 
   for (let i = 0; i < n; i++) {
-    const w = startWorker(import.meta.url, 'batch-worker', 'batch-worker.ts', {
+    const w = startWorker(entry, {
       workerData: { modelBytes, config },
       // A small young generation: each piece's garbage is short-lived, and V8's default lets every worker
       // grow tens of MB of semi-space, which is most of the peak RSS. Measured: no slower.

@@ -1,72 +1,33 @@
 /**
- * Batch scoring of a stream, in one pass, on every core, with bounded memory (Node only).
+ * Batch scoring of a stream, in one pass, on every core, with bounded memory (Node only): the pipeline.
  *
- * The main thread reads bytes and cuts them at record boundaries (batch-split.ts); worker threads parse,
- * encode, score and format each piece (batch-chunk.ts). At most `maxInFlight` pieces exist at any time,
- * counting the finished ones that the consumer has not taken yet, so a slow consumer stops the reading
- * and memory stays flat however large the input is. Results are taken in submission order, so the output
- * keeps the input order whatever the thread count.
+ * The input is read and cut into pieces (batch-input.ts); worker threads parse, encode, score and format
+ * each piece (batch-chunk.ts). At most `maxInFlight` pieces exist at any time, counting the finished ones
+ * that the consumer has not taken yet, so a slow consumer stops the reading and memory stays flat however
+ * large the input is. Results are taken in submission order, so the output keeps the input order whatever
+ * the thread count. The options are in batch-options.ts.
  */
 
-import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
-import { parseCsvText } from '../data/csv.js';
 import { createCsvRowEncoder, createRowEncoder } from '../data/encode.js';
-import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
-import { loadModel } from '../model/io.js';
-import { type Model, modelFromBytes, modelToBytes } from '../model/model.js';
-import type { ChunkConfig, ChunkResult } from './batch-chunk.js';
-import { createFormatter } from './batch-chunk.js';
+import { type Issue, MlinferError } from '../errors.js';
+import type { Model } from '../model/model.js';
 import {
-  type OutputLayout,
-  outputColumns,
-  PREDICTION_COLUMN,
-  PROBA_PREFIX,
-  predictionValue,
-  type RejectedRow,
-} from './batch-format.js';
-import { type ChunkRunner, createInlineRunner, createWorkerPool } from './batch-pool.js';
-import { RecordSplitter } from './batch-split.js';
+  type ChunkConfig,
+  type ChunkResult,
+  createFormatter,
+  encodeRecords,
+  shapeResult,
+  spreadScores,
+} from './batch-chunk.js';
+import { type OutputLayout, outputColumns, predictionValue } from './batch-format.js';
+import { type BatchInput, type InputPiece, inputSource, openInput } from './batch-input.js';
+import { type BatchOptions, makeLayout, resolveBatchOptions, toModel } from './batch-options.js';
+import { type ChunkRunner, createRunner } from './batch-pool.js';
 
 export type { RejectedRow } from './batch-format.js';
-
-/** Byte chunks (CSV or JSON Lines text) or row objects. */
-export type BatchInput =
-  | AsyncIterable<Uint8Array | string | Record<string, unknown>>
-  | Iterable<Uint8Array | string | Record<string, unknown>>
-  | ReadableStream<Uint8Array | string | Record<string, unknown>>;
-
-export interface BatchOptions {
-  /** The model, the bytes of a model file, or a path to one. */
-  model: Model | Uint8Array | string;
-  /** The format of byte input, default `csv`. Ignored for row objects. */
-  format?: 'csv' | 'jsonl';
-  /** CSV delimiter, one ASCII character, default `,`. */
-  delimiter?: string;
-  /** Add class probabilities (classification). */
-  proba?: boolean;
-  /** Input columns carried into each result. */
-  keep?: string[];
-  /** Carry every input column. */
-  joinInput?: boolean;
-  /** Worker threads, default: the available cores; 0 scores on the calling thread. */
-  threads?: number;
-  /** Bytes per piece of text input, default 1 MiB. */
-  chunkBytes?: number;
-  /** Rows per piece of row-object input, default 8192. */
-  batchRows?: number;
-  /** Pieces in flight (read but not yet consumed), default 2 per thread, at least 2. Bounds memory. */
-  maxInFlight?: number;
-  /** A record longer than this many bytes fails the run (a quote left open), default 64 MiB. */
-  maxRecordBytes?: number;
-  /** More rejected rows than this fails the run with MLI_TOO_MANY_REJECTS once the input is read; default: no limit. */
-  maxErrors?: number;
-  /** Called for every rejected row, in row order. */
-  onReject?: (reject: RejectedRow) => void;
-  /** Called after each piece with the running counts. */
-  onProgress?: (stats: BatchStats) => void;
-  signal?: AbortSignal;
-}
+export type { BatchInput } from './batch-input.js';
+export type { BatchOptions } from './batch-options.js';
 
 /** Running counts of a batch run. rowsIn = rowsOut + rowsRejected once it is done. */
 export interface BatchStats {
@@ -114,156 +75,8 @@ export interface OpenBatch {
   chunks: AsyncGenerator<ChunkResult & { firstRow: number }, void, undefined>;
 }
 
-interface Resolved {
-  format: 'csv' | 'jsonl';
-  delimiter: string;
-  proba: boolean;
-  keep: string[];
-  joinInput: boolean;
-  threads: number;
-  chunkBytes: number;
-  batchRows: number;
-  maxInFlight: number;
-  maxRecordBytes: number;
-  maxErrors: number;
-}
-
-function positiveInt(issues: Issue[], name: string, v: unknown, min: number): void {
-  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < min))
-    issues.push({ path: [name], message: `${name} must be an integer >= ${min}, got ${JSON.stringify(v)}` });
-}
-
-/** Checks every option up front and fills in the defaults. */
-export function resolveBatchOptions(o: Omit<BatchOptions, 'model'>): Resolved {
-  const issues: Issue[] = [];
-  if (o.format !== undefined && o.format !== 'csv' && o.format !== 'jsonl')
-    issues.push({
-      path: ['format'],
-      message: `format must be csv or jsonl, got ${JSON.stringify(o.format)}`,
-    });
-  const delimiter = o.delimiter ?? ',';
-  if (
-    typeof delimiter !== 'string' ||
-    delimiter.length !== 1 ||
-    /["\r\n]/.test(delimiter) ||
-    delimiter > '\x7f'
-  )
-    issues.push({
-      path: ['delimiter'],
-      message: `delimiter must be one ASCII character other than a quote or a line break, got ${JSON.stringify(delimiter)}`,
-    });
-  positiveInt(issues, 'threads', o.threads, 0);
-  positiveInt(issues, 'chunkBytes', o.chunkBytes, 1);
-  positiveInt(issues, 'batchRows', o.batchRows, 1);
-  positiveInt(issues, 'maxInFlight', o.maxInFlight, 1);
-  positiveInt(issues, 'maxRecordBytes', o.maxRecordBytes, 1);
-  if (o.maxErrors !== undefined && !(Number.isInteger(o.maxErrors) && o.maxErrors >= 0))
-    issues.push({
-      path: ['maxErrors'],
-      message: `maxErrors must be an integer >= 0, got ${JSON.stringify(o.maxErrors)}`,
-    });
-  const keep = o.keep ?? [];
-  if (!Array.isArray(keep) || keep.some((k) => typeof k !== 'string' || k.length === 0))
-    issues.push({ path: ['keep'], message: 'keep must be a list of column names' });
-  else if (new Set(keep).size !== keep.length)
-    issues.push({ path: ['keep'], message: `keep lists a column twice: ${keep.join(', ')}` });
-  if (o.joinInput && keep.length > 0)
-    issues.push({
-      path: ['joinInput'],
-      message: 'joinInput (--join-input) and keep (--keep) cannot be used together',
-    });
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
-    issues.push({ path: ['signal'], message: 'signal must be an AbortSignal' });
-  throwIfIssues(issues, 'batch options');
-  const threads = o.threads ?? Math.max(1, availableParallelism());
-  return {
-    format: o.format ?? 'csv',
-    delimiter,
-    proba: o.proba ?? false,
-    keep: [...keep],
-    joinInput: o.joinInput ?? false,
-    threads,
-    chunkBytes: o.chunkBytes ?? 1 << 20,
-    batchRows: o.batchRows ?? 8192,
-    maxInFlight: o.maxInFlight ?? Math.max(2, threads * 2),
-    maxRecordBytes: o.maxRecordBytes ?? 64 << 20,
-    maxErrors: o.maxErrors ?? Number.POSITIVE_INFINITY,
-  };
-}
-
-async function toModel(m: BatchOptions['model']): Promise<Model> {
-  if (typeof m === 'string') return loadModel(m);
-  if (m instanceof Uint8Array) return modelFromBytes(m);
-  if (typeof m === 'object' && m !== null && 'forest' in m && 'schema' in m) return m;
-  throw new MlinferError('MLI_INVALID_OPTION', 'model must be a Model, the bytes of a model file, or a path');
-}
-
-type Item = Uint8Array | string | Record<string, unknown>;
-
-async function* fromWeb(stream: ReadableStream<Item>): AsyncGenerator<Item> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
-}
-
-function iteratorOf(input: BatchInput): AsyncIterator<Item> | Iterator<Item> {
-  if (input && typeof (input as ReadableStream).getReader === 'function' && !(Symbol.asyncIterator in input))
-    return fromWeb(input as ReadableStream<Item>)[Symbol.asyncIterator]();
-  if (input && Symbol.asyncIterator in (input as object))
-    return (input as AsyncIterable<Item>)[Symbol.asyncIterator]();
-  if (input && Symbol.iterator in (input as object) && typeof input !== 'string')
-    return (input as Iterable<Item>)[Symbol.iterator]();
-  throw new MlinferError(
-    'MLI_INVALID_OPTION',
-    'batch input must be a Node Readable, a web ReadableStream, or an (async) iterable of byte chunks or row objects',
-  );
-}
-
-const encoder = new TextEncoder();
-
-function aborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new MlinferError('MLI_ABORTED', 'the batch run was aborted');
-}
-
-function makeLayout(model: Model, r: Resolved, inputColumns: string[] | null): OutputLayout {
-  const labels = model.classes ? model.classes.map(String) : null;
-  if (r.proba && !labels)
-    throw new MlinferError(
-      'MLI_INVALID_OPTION',
-      '--proba needs a classification model; this one is regression',
-    );
-  const keep = r.joinInput && inputColumns ? [...inputColumns] : r.keep;
-  if (inputColumns) {
-    const have = new Set(inputColumns);
-    const lacking = r.keep.filter((k) => !have.has(k));
-    if (lacking.length > 0)
-      throw new MlinferError(
-        'MLI_INVALID_OPTION',
-        `keep names column(s) the input lacks: ${lacking.map((k) => JSON.stringify(k)).join(', ')}`,
-      );
-  }
-  const layout: OutputLayout = {
-    keep,
-    keepAll: r.joinInput && !inputColumns,
-    labels,
-    proba: r.proba,
-  };
-  const own = [PREDICTION_COLUMN, ...(r.proba && labels ? labels.map((l) => PROBA_PREFIX + l) : [])];
-  const clash = keep.filter((k) => own.includes(k));
-  if (clash.length > 0)
-    throw new MlinferError(
-      'MLI_INVALID_OPTION',
-      `kept input column(s) ${clash.map((k) => JSON.stringify(k)).join(', ')} clash with the output column(s) of the same name`,
-    );
-  return layout;
-}
+/** A piece's result with the number of its first record. */
+type Numbered = ChunkResult & { firstRow: number };
 
 /**
  * Opens a run: reads up to the header (CSV), checks it against the model, starts the workers, and returns
@@ -279,65 +92,13 @@ export async function openBatch(
   if (typeof options !== 'object' || options === null)
     throw new MlinferError('MLI_INVALID_OPTION', 'batch options must be an object with a model');
   const r = resolveBatchOptions(options);
-  const signal = options.signal;
-  aborted(signal);
-  const it = iteratorOf(input);
-  const model = await toModel(options.model);
+  aborted(options.signal);
   const stats = emptyStats();
-  const first = await it.next();
-  const rowsMode = !first.done && !(first.value instanceof Uint8Array) && typeof first.value !== 'string';
-  let buffered: Item[] = first.done ? [] : [first.value];
-
-  let header: string[] | null = null;
-  let newline: '\n' | '\r\n' = '\n';
-  let splitter: RecordSplitter | null = null;
-  const asBytes = (v: Item): Uint8Array => {
-    if (v instanceof Uint8Array) return v;
-    if (typeof v === 'string') return encoder.encode(v);
-    throw new MlinferError('MLI_INVALID_OPTION', 'byte input mixes row objects with byte chunks');
-  };
-  let ended = first.done === true;
-  const earlyPieces: ReturnType<RecordSplitter['push']> = [];
-  if (!rowsMode) {
-    splitter = new RecordSplitter({
-      format: r.format,
-      delimiter: r.delimiter,
-      header: r.format === 'csv',
-      targetBytes: r.chunkBytes,
-      maxRecordBytes: r.maxRecordBytes,
-    });
-    // Read until the header is complete, so that it can be checked before any worker starts.
-    for (;;) {
-      for (const v of buffered) {
-        const b = asBytes(v);
-        stats.bytesRead += b.byteLength;
-        earlyPieces.push(...splitter.push(b));
-      }
-      buffered = [];
-      if (r.format !== 'csv' || splitter.header !== null || ended) break;
-      const n = await it.next();
-      if (n.done) {
-        ended = true;
-        earlyPieces.push(...splitter.end());
-        break;
-      }
-      buffered.push(n.value);
-    }
-    if (splitter.header !== null) {
-      const text = new TextDecoder().decode(splitter.header);
-      const parsed = parseCsvText(`${text}\n`, { delimiter: r.delimiter });
-      // The splitter cuts records at LF only: with lone-CR line breaks (classic Mac OS) the whole file
-      // would pass for the header and the run would score 0 rows with exit 0. Fail loudly instead.
-      if (parsed.rows.length > 0)
-        throw new MlinferError(
-          'MLI_CSV_PARSE',
-          'the CSV input has lone CR line breaks (classic Mac OS); batch scoring reads LF or CRLF line breaks: convert the file first',
-        );
-      header = parsed.header;
-      newline = splitter.headerCrlf ? '\r\n' : '\n';
-      createCsvRowEncoder(model.schema, header); // fails now, on the main thread, when columns are lacking
-    }
-  }
+  const source = inputSource(input);
+  const model = await toModel(options.model);
+  const opened = await openInput(source, r, stats);
+  const { header, rowsMode } = opened;
+  if (header) createCsvRowEncoder(model.schema, header); // fails now, on the main thread, when columns are lacking
   const inputColumns = header ?? hints.inputColumns ?? null;
   const layout = makeLayout(model, r, inputColumns);
   if (layout.keepAll && output !== 'jsonl' && output !== 'rows')
@@ -349,143 +110,111 @@ export async function openBatch(
     input: rowsMode ? 'matrix' : r.format,
     header,
     delimiter: r.delimiter,
-    newline,
+    newline: opened.newline,
     layout,
     output,
   };
-  const columns = outputColumns(layout);
-  const runner: ChunkRunner =
-    r.threads === 0
-      ? createInlineRunner(model, config)
-      : createWorkerPool(modelToBytes(model), config, r.threads);
+  const runner = createRunner(model, config, r.threads);
+  const submitRows = rowsMode ? rowSubmitter(model, config, runner) : null;
+  const submit = (p: InputPiece): Promise<Numbered> =>
+    p.kind === 'rows' ? submitRows!(p.rows) : runner.run(p).then((res) => ({ ...res, firstRow: p.firstRow }));
+  const chunks = ordered(opened.pieces, submit, r.maxInFlight, stats, options, async () => {
+    await runner.close();
+    await opened.close();
+  });
+  return { model, layout, columns: outputColumns(layout), inputColumns, stats, chunks };
+}
 
-  type Submitted = Promise<ChunkResult & { firstRow: number }>;
-  const submitText = (p: { bytes: Uint8Array; firstRow: number; records: number }): Submitted =>
-    runner.run({ kind: 'text', ...p }).then((res) => ({ ...res, firstRow: p.firstRow }));
-
-  // Row objects: encoded here (cloning objects to a worker costs more than encoding them), scored there.
-  const rowEncoder = rowsMode ? createRowEncoder(model.schema) : null;
-  const rowFormatter = rowsMode ? createFormatter(config, model.classes, model.forest.arrays.nOutputs) : null;
+/**
+ * Row objects are encoded on the main thread (cloning objects to a worker costs more than encoding them)
+ * and scored there as a matrix.
+ */
+function rowSubmitter(
+  model: Model,
+  config: ChunkConfig,
+  runner: ChunkRunner,
+): (rows: Record<string, unknown>[]) => Promise<Numbered> {
+  const rowEncoder = createRowEncoder(model.schema);
+  const C = model.forest.arrays.nOutputs;
+  const d = model.forest.nFeatures;
+  const formatter = createFormatter(config, model.classes, C);
   let nextRow = 1;
-  const submitRows = (rows: Item[]): Submitted => {
-    const d = model.forest.nFeatures;
-    const C = model.forest.arrays.nOutputs;
+  return (rows) => {
     const firstRow = nextRow;
     nextRow += rows.length;
-    const X = new Float64Array(rows.length * d);
-    const valid = new Uint8Array(rows.length);
-    const okIndex: number[] = [];
-    const rejects: RejectedRow[] = [];
-    const before = rowEncoder!.unknownCategoryTotal;
-    const seenNotes = rowEncoder!.notes.length;
-    for (let i = 0; i < rows.length; i++) {
-      const issues: Issue[] = [];
-      const row = firstRow + i;
-      if (rowEncoder!.encode(rows[i], X, okIndex.length * d, issues, row)) {
-        valid[i] = 1;
-        okIndex.push(i);
-      } else rejects.push({ row, raw: safeJson(rows[i]), reasons: issues });
-    }
-    const recs = rows.map((x, i) => (valid[i] ? (x as Record<string, unknown>) : null));
-    const unknownCategories = rowEncoder!.unknownCategoryTotal - before;
-    const notes = rowEncoder!.notes.slice(seenNotes);
-    return runner
-      .run({ kind: 'matrix', data: X.subarray(0, okIndex.length * d).slice(), nRows: okIndex.length })
-      .then((res) => {
-        const scores = new Float64Array(rows.length * C).fill(Number.NaN);
-        for (let k = 0; k < okIndex.length; k++)
-          scores.set(res.scores!.subarray(k * C, (k + 1) * C), okIndex[k] * C);
-        const out: ChunkResult & { firstRow: number } = {
-          records: rows.length,
-          ok: okIndex.length,
-          rejects,
-          unknownCategories,
-          notes,
-          firstRow,
-        };
-        if (output === 'rows') {
-          out.scores = scores;
-          out.valid = valid;
-          if (layout.keep.length > 0 || layout.keepAll)
-            out.kept = recs.map((x) => (x === null ? [] : rowFormatter!.keptOf(x)));
-        } else out.text = rowFormatter!.format(recs, scores, valid);
-        return out;
-      });
+    const before = rowEncoder.unknownCategoryTotal;
+    const seenNotes = rowEncoder.notes.length;
+    const enc = encodeRecords(
+      rows,
+      (row, X, offset, issues, n) => rowEncoder.encode(row, X, offset, issues, n),
+      d,
+      firstRow,
+      safeJson,
+    );
+    const found = {
+      rejects: enc.rejects,
+      unknownCategories: rowEncoder.unknownCategoryTotal - before,
+      notes: rowEncoder.notes.slice(seenNotes),
+    };
+    return runner.run({ kind: 'matrix', data: enc.X.slice(), nRows: enc.okIndex.length }).then((res) => {
+      const scores = spreadScores(res.scores!, enc.okIndex, rows.length, C);
+      return { ...shapeResult(config, formatter, rows, scores, enc.valid, found), firstRow };
+    });
   };
+}
 
-  // Wrapped in an object: an async generator would await a yielded promise, and serialise the pieces.
-  async function* produce(): AsyncGenerator<{ p: Submitted }> {
-    for (const p of earlyPieces) yield { p: submitText(p) };
-    if (rowsMode) {
-      let batch: Item[] = buffered;
-      for (;;) {
-        if (batch.length >= r.batchRows) {
-          yield { p: submitRows(batch.slice(0, r.batchRows)) };
-          batch = batch.slice(r.batchRows);
-          continue;
+/**
+ * The run's results in input order, with at most `maxInFlight` pieces submitted and not yet taken; counts
+ * them into `stats` and calls `onReject` and `onProgress` as they are taken. `close` runs however it ends.
+ */
+async function* ordered(
+  pieces: AsyncGenerator<InputPiece, void, undefined>,
+  submit: (p: InputPiece) => Promise<Numbered>,
+  maxInFlight: number,
+  stats: BatchStats,
+  options: BatchOptions,
+  close: () => Promise<void>,
+): AsyncGenerator<Numbered, void, undefined> {
+  const queue: Promise<Numbered>[] = [];
+  let sourceDone = false;
+  const seenNotes = new Set<string>();
+  try {
+    for (;;) {
+      while (!sourceDone && queue.length < maxInFlight) {
+        aborted(options.signal);
+        const n = await pieces.next();
+        if (n.done) sourceDone = true;
+        else {
+          const p = submit(n.value);
+          p.catch(() => {}); // awaited below, in order; this only silences an early rejection
+          queue.push(p);
         }
-        if (ended) break;
-        const n = await it.next();
-        if (n.done) ended = true;
-        else batch.push(n.value);
       }
-      if (batch.length > 0) yield { p: submitRows(batch) };
-      return;
-    }
-    while (!ended) {
-      const n = await it.next();
-      if (n.done) {
-        ended = true;
-        for (const p of splitter!.end()) yield { p: submitText(p) };
-        break;
+      if (queue.length === 0) break;
+      const res = await withAbort(queue.shift()!, options.signal);
+      stats.rowsIn += res.records;
+      stats.rowsOut += res.predicted;
+      stats.rowsRejected += res.rejects.length;
+      stats.unknownCategories += res.unknownCategories;
+      for (const n of res.notes) {
+        const key = `${n.kind}:${n.path.join('.')}`;
+        if (!seenNotes.has(key)) {
+          seenNotes.add(key);
+          stats.notes.push(n);
+        }
       }
-      const b = asBytes(n.value);
-      stats.bytesRead += b.byteLength;
-      for (const p of splitter!.push(b)) yield { p: submitText(p) };
+      if (options.onReject) for (const rej of res.rejects) options.onReject(rej);
+      options.onProgress?.(stats);
+      yield res;
     }
+  } finally {
+    await pieces.return(undefined);
+    await close();
   }
+}
 
-  async function* ordered(): AsyncGenerator<ChunkResult & { firstRow: number }, void, undefined> {
-    const queue: Submitted[] = [];
-    const source = produce();
-    let sourceDone = false;
-    const seenNotes = new Set<string>();
-    try {
-      for (;;) {
-        while (!sourceDone && queue.length < r.maxInFlight) {
-          aborted(signal);
-          const n = await source.next();
-          if (n.done) sourceDone = true;
-          else {
-            n.value.p.catch(() => {}); // awaited below, in order; this only silences an early rejection
-            queue.push(n.value.p);
-          }
-        }
-        if (queue.length === 0) break;
-        const res = await withAbort(queue.shift()!, signal);
-        stats.rowsIn += res.records;
-        stats.rowsOut += res.ok;
-        stats.rowsRejected += res.rejects.length;
-        stats.unknownCategories += res.unknownCategories;
-        for (const n of res.notes) {
-          const key = `${n.kind}:${n.path.join('.')}`;
-          if (!seenNotes.has(key)) {
-            seenNotes.add(key);
-            stats.notes.push(n);
-          }
-        }
-        if (options.onReject) for (const rej of res.rejects) options.onReject(rej);
-        options.onProgress?.(stats);
-        yield res;
-      }
-    } finally {
-      await source.return(undefined);
-      await runner.close();
-      if (!ended) await (it as AsyncIterator<Item>).return?.();
-    }
-  }
-
-  return { model, layout, columns, inputColumns, stats, chunks: ordered() };
+function aborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new MlinferError('MLI_ABORTED', 'the batch run was aborted');
 }
 
 function safeJson(v: unknown): string {

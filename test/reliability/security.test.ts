@@ -62,12 +62,17 @@ describe('nothing evaluates text', () => {
       });
     }
     expect(hits).toEqual([]);
-    // worker-url.ts boots a worker from a fixed string (tsx + the .ts worker file) when the sources run
+    // node/workers.ts boots a worker from a fixed string (tsx + the .ts worker file) when the sources run
     // directly (tests); the built package takes the other branch. Nothing from a request or a file gets there.
-    expect(workerEval).toEqual(['src/forest/worker-url.ts']);
-    const workerUrl = readFileSync(join(ROOT, 'src/forest/worker-url.ts'), 'utf8');
-    expect(workerUrl).toMatch(
-      /if \(callerUrl\.endsWith\('\.ts'\)\) \{[\s\S]*eval: true[\s\S]*\}\s*\/\/ Built:/,
+    expect(workerEval).toEqual(['src/node/workers.ts']);
+    const workers = readFileSync(join(ROOT, 'src/node/workers.ts'), 'utf8');
+    expect(workers).toMatch(
+      /if \(callerUrl\.endsWith\('\.ts'\)\) return sourceEntry\(callerUrl, sourceName\);/,
+    );
+    // the only eval entry is the tsx boot built in sourceEntry
+    expect(workers.match(/kind: 'eval', code/g)).toHaveLength(1);
+    expect(workers).toMatch(
+      /function sourceEntry\([\s\S]*const code = `import\(\$\{JSON\.stringify\(tsxApi\)\}\)[\s\S]*return \{ kind: 'eval', code \};\n\}/,
     );
   });
 

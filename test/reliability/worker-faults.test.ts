@@ -11,8 +11,8 @@ import { customersModel } from '../serve/helpers.js';
 import { ROOT, within } from './helpers.js';
 
 const started = vi.hoisted(() => [] as Worker[]);
-vi.mock('../../src/forest/worker-url.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../src/forest/worker-url.js')>();
+vi.mock('../../src/node/workers.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/node/workers.js')>();
   return {
     ...real,
     startWorker: (...args: Parameters<typeof real.startWorker>) => {

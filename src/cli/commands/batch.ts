@@ -3,18 +3,13 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
+import { type FileFormat, formatOfPath } from '../../data/file-format.js';
 import { MlinferError } from '../../errors.js';
 import { DEFAULT_MODEL_FILE, loadModel } from '../../model/io.js';
-import {
-  type BatchFileOptions,
-  type BatchReport,
-  batchPredictFile,
-  type FileFormat,
-  formatOfPath,
-} from '../../predict/batch-file.js';
-import { expandInputs, parseShard, shardFiles } from '../../predict/shard.js';
+import { type BatchFileOptions, type BatchReport, batchPredictFile } from '../../predict/batch-file.js';
 import { parseInteger, parseList } from '../options.js';
 import { createProgress } from '../progress.js';
+import { expandInputs, parseShard, shardFiles } from '../shard.js';
 
 interface BatchFlags {
   model: string;

@@ -1,6 +1,7 @@
-// Node only: splitting a list of input files among n independent workers, with no coordination. File k of
-// the sorted list belongs to shard k mod n, so every shard computes the same assignment from the same
-// listing, each file is scored exactly once, and the union of the shards' outputs is the whole data set.
+// Node only, for `mlinfer batch --shard`: splitting a list of input files among n independent workers,
+// with no coordination. File k of the sorted list belongs to shard k mod n, so every shard computes the
+// same assignment from the same listing, each file is scored exactly once, and the union of the shards'
+// outputs is the whole data set.
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { MlinferError } from '../errors.js';

@@ -1,0 +1,170 @@
+/**
+ * The options of batch scoring: what each means, their checks and defaults (resolved once per run), and the
+ * output layout they give with a model and the input's columns.
+ */
+
+import { availableParallelism } from 'node:os';
+import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
+import { loadModel } from '../model/io.js';
+import { type Model, modelFromBytes } from '../model/model.js';
+import type { BatchStats } from './batch.js';
+import { type OutputLayout, PREDICTION_COLUMN, PROBA_PREFIX, type RejectedRow } from './batch-format.js';
+
+export interface BatchOptions {
+  /** The model, the bytes of a model file, or a path to one. */
+  model: Model | Uint8Array | string;
+  /** The format of byte input, default `csv`. Ignored for row objects. */
+  format?: 'csv' | 'jsonl';
+  /** CSV delimiter, one ASCII character, default `,`. */
+  delimiter?: string;
+  /** Add class probabilities (classification). */
+  proba?: boolean;
+  /** Input columns carried into each result. */
+  keep?: string[];
+  /** Carry every input column. */
+  joinInput?: boolean;
+  /** Worker threads, default: the available cores; 0 scores on the calling thread. */
+  threads?: number;
+  /** Bytes per piece of text input, default 1 MiB. */
+  chunkBytes?: number;
+  /** Rows per piece of row-object input, default 8192. */
+  batchRows?: number;
+  /** Pieces in flight (read but not yet consumed), default 2 per thread, at least 2. Bounds memory. */
+  maxInFlight?: number;
+  /** A record longer than this many bytes fails the run (a quote left open), default 64 MiB. */
+  maxRecordBytes?: number;
+  /** More rejected rows than this fails the run with MLI_TOO_MANY_REJECTS once the input is read; default: no limit. */
+  maxErrors?: number;
+  /** Called for every rejected row, in row order. */
+  onReject?: (reject: RejectedRow) => void;
+  /** Called after each piece with the running counts. */
+  onProgress?: (stats: BatchStats) => void;
+  signal?: AbortSignal;
+}
+
+/** The options checked, with their defaults filled in. */
+export interface ResolvedBatchOptions {
+  format: 'csv' | 'jsonl';
+  delimiter: string;
+  proba: boolean;
+  keep: string[];
+  joinInput: boolean;
+  threads: number;
+  chunkBytes: number;
+  batchRows: number;
+  maxInFlight: number;
+  maxRecordBytes: number;
+  maxErrors: number;
+}
+
+function positiveInt(issues: Issue[], name: string, v: unknown, min: number): void {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < min))
+    issues.push({ path: [name], message: `${name} must be an integer >= ${min}, got ${JSON.stringify(v)}` });
+}
+
+/** Checks every option up front and fills in the defaults. */
+export function resolveBatchOptions(o: Omit<BatchOptions, 'model'>): ResolvedBatchOptions {
+  const issues: Issue[] = [];
+  if (o.format !== undefined && o.format !== 'csv' && o.format !== 'jsonl')
+    issues.push({
+      path: ['format'],
+      message: `format must be csv or jsonl, got ${JSON.stringify(o.format)}`,
+    });
+  const delimiter = o.delimiter ?? ',';
+  if (
+    typeof delimiter !== 'string' ||
+    delimiter.length !== 1 ||
+    /["\r\n]/.test(delimiter) ||
+    delimiter > '\x7f'
+  )
+    issues.push({
+      path: ['delimiter'],
+      message: `delimiter must be one ASCII character other than a quote or a line break, got ${JSON.stringify(delimiter)}`,
+    });
+  positiveInt(issues, 'threads', o.threads, 0);
+  positiveInt(issues, 'chunkBytes', o.chunkBytes, 1);
+  positiveInt(issues, 'batchRows', o.batchRows, 1);
+  positiveInt(issues, 'maxInFlight', o.maxInFlight, 1);
+  positiveInt(issues, 'maxRecordBytes', o.maxRecordBytes, 1);
+  if (o.maxErrors !== undefined && !(Number.isInteger(o.maxErrors) && o.maxErrors >= 0))
+    issues.push({
+      path: ['maxErrors'],
+      message: `maxErrors must be an integer >= 0, got ${JSON.stringify(o.maxErrors)}`,
+    });
+  const keep = o.keep ?? [];
+  if (!Array.isArray(keep) || keep.some((k) => typeof k !== 'string' || k.length === 0))
+    issues.push({ path: ['keep'], message: 'keep must be a list of column names' });
+  else if (new Set(keep).size !== keep.length)
+    issues.push({ path: ['keep'], message: `keep lists a column twice: ${keep.join(', ')}` });
+  if (o.joinInput && keep.length > 0)
+    issues.push({
+      path: ['joinInput'],
+      message: 'joinInput (--join-input) and keep (--keep) cannot be used together',
+    });
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
+    issues.push({ path: ['signal'], message: 'signal must be an AbortSignal' });
+  throwIfIssues(issues, 'batch options');
+  const threads = o.threads ?? Math.max(1, availableParallelism());
+  return {
+    format: o.format ?? 'csv',
+    delimiter,
+    proba: o.proba ?? false,
+    keep: [...keep],
+    joinInput: o.joinInput ?? false,
+    threads,
+    chunkBytes: o.chunkBytes ?? 1 << 20,
+    batchRows: o.batchRows ?? 8192,
+    maxInFlight: o.maxInFlight ?? Math.max(2, threads * 2),
+    maxRecordBytes: o.maxRecordBytes ?? 64 << 20,
+    maxErrors: o.maxErrors ?? Number.POSITIVE_INFINITY,
+  };
+}
+
+/** The model of a run, from a Model, the bytes of a model file, or a path. */
+export async function toModel(m: BatchOptions['model']): Promise<Model> {
+  if (typeof m === 'string') return loadModel(m);
+  if (m instanceof Uint8Array) return modelFromBytes(m);
+  if (typeof m === 'object' && m !== null && 'forest' in m && 'schema' in m) return m;
+  throw new MlinferError('MLI_INVALID_OPTION', 'model must be a Model, the bytes of a model file, or a path');
+}
+
+/**
+ * What each output row holds: the kept columns (checked against the input's columns when known) and the
+ * prediction, with the class probabilities when asked.
+ */
+export function makeLayout(
+  model: Model,
+  r: ResolvedBatchOptions,
+  inputColumns: string[] | null,
+): OutputLayout {
+  const labels = model.classes ? model.classes.map(String) : null;
+  if (r.proba && !labels)
+    throw new MlinferError(
+      'MLI_INVALID_OPTION',
+      '--proba needs a classification model; this one is regression',
+    );
+  const keep = r.joinInput && inputColumns ? [...inputColumns] : r.keep;
+  if (inputColumns) {
+    const have = new Set(inputColumns);
+    const lacking = r.keep.filter((k) => !have.has(k));
+    if (lacking.length > 0)
+      throw new MlinferError(
+        'MLI_INVALID_OPTION',
+        `keep names column(s) the input lacks: ${lacking.map((k) => JSON.stringify(k)).join(', ')}`,
+      );
+  }
+  const layout: OutputLayout = {
+    keep,
+    keepAll: r.joinInput && !inputColumns,
+    labels,
+    proba: r.proba,
+  };
+  const own = [PREDICTION_COLUMN, ...(r.proba && labels ? labels.map((l) => PROBA_PREFIX + l) : [])];
+  const clash = keep.filter((k) => own.includes(k));
+  if (clash.length > 0)
+    throw new MlinferError(
+      'MLI_INVALID_OPTION',
+      `kept input column(s) ${clash.map((k) => JSON.stringify(k)).join(', ')} clash with the output column(s) of the same name`,
+    );
+  return layout;
+}
