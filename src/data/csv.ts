@@ -85,7 +85,7 @@ function validateOptions(opts: CsvOptions | undefined): ResolvedCsvOptions {
       message: `maxRowChars must be a positive integer, got ${describeValue(maxRowChars)}`,
     });
   }
-  throwIfIssues(issues, 'CSV options');
+  throwIfIssues('MLI_INVALID_OPTION', issues, 'CSV options');
   return { delimiter, batchRows, maxRowChars };
 }
 

@@ -38,7 +38,7 @@ function validateOptions(opts: JsonlOptions | undefined): Required<JsonlOptions>
       message: `maxLineChars must be a positive integer, got ${describeValue(maxLineChars)}`,
     });
   }
-  throwIfIssues(issues, 'JSON Lines options');
+  throwIfIssues('MLI_INVALID_OPTION', issues, 'JSON Lines options');
   return { batchRows, maxLineChars };
 }
 

@@ -155,7 +155,7 @@ function validateOptions(opts: SchemaOptions): ResolvedOptions {
       message: `keepIdColumns must be a boolean, got ${describeValue(opts.keepIdColumns)}`,
     });
   }
-  throwIfIssues(issues, 'schema options');
+  throwIfIssues('MLI_INVALID_OPTION', issues, 'schema options');
   return {
     target: opts.target,
     task: opts.task,
@@ -217,7 +217,7 @@ function checkColumns(o: ResolvedOptions, table: Table, index: Map<string, numbe
       });
     }
   }
-  throwIfIssues(issues, 'schema options');
+  throwIfIssues('MLI_INVALID_OPTION', issues, 'schema options');
 }
 
 /** The string a cell stands for as a category or class label. */

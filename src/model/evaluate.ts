@@ -166,7 +166,7 @@ function resolveOptions(o: EvaluateOptions): Resolved {
       path: ['delimiter'],
       message: `delimiter must be one character, got ${JSON.stringify(o.delimiter)}`,
     });
-  throwIfIssues(issues, 'evaluate options');
+  throwIfIssues('MLI_INVALID_OPTION', issues, 'evaluate options');
   return r;
 }
 

@@ -174,7 +174,7 @@ export function resolveBatchOptions(o: Omit<BatchOptions, 'model'>): Resolved {
     });
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
     issues.push({ path: ['signal'], message: 'signal must be an AbortSignal' });
-  throwIfIssues(issues, 'batch options');
+  throwIfIssues('MLI_INVALID_OPTION', issues, 'batch options');
   const threads = o.threads ?? Math.max(1, availableParallelism());
   return {
     format: o.format ?? 'csv',
