@@ -145,17 +145,7 @@ describe('mlinfer train', () => {
   it('--max-features and --max-samples take all/none, counts >= 2 and fractions, and refuse the ambiguous 1', async () => {
     const dir = tempDir();
     const out = join(dir, 'all.mlinfer');
-    const base = [
-      'train',
-      customers,
-      '-t',
-      'churned',
-      '--exclude',
-      'customer_id',
-      '--n-estimators',
-      '3',
-      '-q',
-    ];
+    const base = ['train', customers, ...'-t churned --exclude customer_id --n-estimators 3 -q'.split(' ')];
     const ok = await cli(...base, '--max-features', 'all', '--max-samples', '100', '-o', out);
     expect(ok.code, ok.stderr).toBe(0);
     expect((await loadModel(out)).metadata.params).toMatchObject({ maxFeatures: 'all', maxSamples: 100 });

@@ -212,7 +212,13 @@ describe('forest parameters', () => {
   });
 
   it('validates the data and the fit options', () => {
-    expect(messageOf(() => fitForestSync(X, y, { task: 'clustering' as never }))).toContain('task must be');
+    expect(messageOf(() => fitForestSync(X, y, { task: 'clustering' as never }))).toContain(
+      `task must be one of 'classification', 'regression', got "clustering"`,
+    );
+    expect(messageOf(() => fitForestSync(X, y, {} as never))).toContain('task is required');
+    expect(
+      messageOf(() => fitForestSync(X, y, { task: 'classification', nThread: 2, onProgress: 5 } as never)),
+    ).toBe('invalid options: unknown option nThread; onProgress must be a function, got 5');
     expect(messageOf(() => fitForestSync(X, new Float64Array(3), { task: 'classification' }))).toContain(
       'y must have one value per row (4), got 3',
     );
