@@ -6,7 +6,7 @@
 import { c, type Spec } from '../constraints.js';
 import { encodeTable } from '../data/encode.js';
 import { readCsvFile, readJsonlFile } from '../data/node-io.js';
-import { type FeatureType, inferSchemaWithNotes, type Schema } from '../data/schema.js';
+import { type FeatureType, inferSchemaWithNotes, SCHEMA_SPEC, type Schema } from '../data/schema.js';
 import { type Table, type TableInput, toTable } from '../data/table.js';
 import { type Issue, MlinferError } from '../errors.js';
 import { argmax } from '../forest/argmax.js';
@@ -62,23 +62,6 @@ export interface TrainOptions extends Omit<ForestParamsInput, 'classWeight'> {
   onProgress?: (done: number, total: number) => void;
 }
 
-const OWN_KEYS = [
-  'target',
-  'task',
-  'exclude',
-  'keepIdColumns',
-  'types',
-  'missingValues',
-  'maxCategories',
-  'delimiter',
-  'testSize',
-  'classWeight',
-  'skipInvalidRows',
-  'tune',
-  'nThreads',
-  'onProgress',
-];
-
 const TARGET_GUESSES = ['target', 'label', 'y'];
 
 /** Reads a CSV or JSON Lines path into a table; problems (ragged rows, bad lines) fail with every one listed. */
@@ -125,11 +108,12 @@ function pickTarget(columns: readonly string[], given: string | undefined, notes
 
 /**
  * train's own options, declared once; the forest parameters come from params.ts and the schema options
- * (exclude, types, missingValues, maxCategories) are checked by the schema inference they are passed to.
+ * (exclude, types, missingValues, maxCategories, keepIdColumns) from schema.ts, so all are checked before any data
+ * is read.
  */
 const TRAIN_SPEC: Spec = {
+  ...SCHEMA_SPEC,
   target: [c.string({ nonEmpty: true })],
-  task: [c.oneOf('classification', 'regression')],
   delimiter: [c.string({ nonEmpty: true })],
   testSize: [c.fraction('left')],
   classWeight: [
@@ -142,7 +126,6 @@ const TRAIN_SPEC: Spec = {
   nThreads: [c.integer({ min: 1 })],
   onProgress: [c.function],
 };
-const SCHEMA_KEYS = ['exclude', 'types', 'missingValues', 'maxCategories', 'keepIdColumns'];
 
 /** Rows of X and y picked by `rows`. */
 function takeRows(X: Matrix, y: Float64Array, rows: Uint32Array): { X: Matrix; y: Float64Array } {
@@ -199,9 +182,7 @@ function tuningGrid(
  */
 export async function train(data: string | TableInput, options: TrainOptions = {}): Promise<Model> {
   // Every option is checked before any data is read (the criterion once the task is known).
-  const { criterion: _c, ...early } = Object.fromEntries(
-    Object.entries(options ?? {}).filter(([k]) => !SCHEMA_KEYS.includes(k)),
-  ) as Record<string, unknown>;
+  const { criterion: _c, ...early } = (options ?? {}) as Record<string, unknown>;
   resolveParams(early, options.task === 'regression' ? 'regression' : 'classification', TRAIN_SPEC);
   const table = typeof data === 'string' ? await readTableFile(data, options.delimiter) : toTable(data);
   const targetNotes: Issue[] = [];
@@ -249,7 +230,7 @@ async function fitEncoded(
   const classes = schema.target.classes ?? null;
   const nClasses = classes?.length ?? 0;
   const forestOptions: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) if (!OWN_KEYS.includes(k)) forestOptions[k] = v;
+  for (const [k, v] of Object.entries(options)) if (!Object.hasOwn(TRAIN_SPEC, k)) forestOptions[k] = v;
   const seed = (options.seed as number | undefined) ?? 0;
 
   // class weights keyed by label become weights keyed by class index

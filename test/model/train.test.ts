@@ -148,6 +148,7 @@ describe('train()', () => {
       onProgress: 'bar' as never,
       classWeight: { yes: -1 },
       maxFeatures: 1,
+      maxCategories: 0,
       nTrees: 5,
     } as never).catch((e) => e);
     expect(err.code).toBe('MLI_INVALID_OPTION');
@@ -156,6 +157,7 @@ describe('train()', () => {
       "maxFeatures 1 is ambiguous (one feature in scikit-learn, all of them as the fraction 1.0): write 'all' for every feature, an integer >= 2 to count features, or a fraction in (0, 1)",
       'classWeight.yes must be a number >= 0, got -1',
       'target must be a non-empty string, got ""',
+      'maxCategories must be an integer >= 1, got 0',
       'testSize must be a fraction in [0, 1), got 1',
       'skipInvalidRows must be a boolean, got 1',
       'tune must be a boolean, got "yes"',
