@@ -243,7 +243,13 @@ export function checkOptions(options: unknown, spec: Spec, opts: CheckOptions = 
   return issues;
 }
 
-/** Throws MLI_INVALID_OPTION listing every problem `checkOptions` finds. */
+/**
+ * Throws MLI_INVALID_OPTION listing every problem `checkOptions` finds.
+ *
+ * @example
+ * assertOptions({ batchRows: 0 }, { batchRows: [c.integer({ min: 1 })] }, 'CSV options');
+ * // MlinferError MLI_INVALID_OPTION: invalid CSV options: batchRows must be an integer >= 1, got 0
+ */
 export function assertOptions(options: unknown, spec: Spec, what: string, opts: CheckOptions = {}): void {
   const issues = checkOptions(options, spec, { what, ...opts });
   if (issues.length > 0)
