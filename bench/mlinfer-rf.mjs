@@ -72,7 +72,7 @@ let t0 = process.hrtime.bigint();
 const forest = await mlinfer.fitForest(train.X, train.y, {
   task,
   nEstimators: trees,
-  maxFeatures: task === 'classification' ? 'sqrt' : 1.0,
+  maxFeatures: task === 'classification' ? 'sqrt' : 'all',
   seed: Number(opts.seed),
   nThreads,
   oobScore: false,

@@ -37,7 +37,7 @@ if (!existsSync(dist)) {
 const { train, VERSION } = await import(pathToFileURL(dist).href);
 
 const GRID_LEAVES = [1, 3, 10, 30, 100];
-const GRID_FEATURES = ['sqrt', 0.5, 1.0];
+const GRID_FEATURES = ['sqrt', 0.5, 'all'];
 const nSeeds = Number(opts.seeds);
 const base = {
   target: opts.target,

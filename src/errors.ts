@@ -80,9 +80,12 @@ export function isMlinferError(e: unknown): e is MlinferError {
   );
 }
 
-/** Throws MLI_INVALID_OPTION listing every issue, when there is at least one. */
-export function throwIfIssues(issues: Issue[], what: string): void {
+/**
+ * Throws `code` listing every issue, when there is at least one. The code is explicit because the same kind of
+ * list can be about options (MLI_INVALID_OPTION, exit 2) or about data (MLI_INVALID_DATA, exit 1).
+ */
+export function throwIfIssues(code: ErrorCode, issues: Issue[], what: string): void {
   if (issues.length === 0) return;
   const lines = issues.map((i) => i.message);
-  throw new MlinferError('MLI_INVALID_OPTION', `invalid ${what}: ${lines.join('; ')}`, { issues });
+  throw new MlinferError(code, `invalid ${what}: ${lines.join('; ')}`, { issues });
 }

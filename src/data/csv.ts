@@ -10,7 +10,8 @@
  */
 
 import Papa from 'papaparse';
-import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
+import { assertOptions, c, type Spec } from '../constraints.js';
+import { type Issue, MlinferError } from '../errors.js';
 import { describeValue } from './cells.js';
 
 export interface CsvOptions {
@@ -53,40 +54,25 @@ interface ResolvedCsvOptions {
   maxRowChars: number;
 }
 
+/** The CSV reader's options, declared once. */
+const CSV_SPEC: Spec = {
+  delimiter: [
+    c.custom(
+      "a non-empty string without a quote, a line break or a BOM (or 'auto')",
+      (v) => typeof v === 'string' && v !== '' && !/["\r\n\ufeff]/.test(v),
+    ),
+  ],
+  batchRows: [c.integer({ min: 1 })],
+  maxRowChars: [c.integer({ min: 1 })],
+};
+
 function validateOptions(opts: CsvOptions | undefined): ResolvedCsvOptions {
-  const issues: Issue[] = [];
-  const o = opts ?? {};
-  if (typeof o !== 'object') {
-    throw new MlinferError('MLI_INVALID_OPTION', `CSV options must be an object, got ${describeValue(o)}`);
-  }
-  const delimiter = o.delimiter ?? ',';
-  if (typeof delimiter !== 'string' || delimiter.length === 0) {
-    issues.push({
-      path: ['delimiter'],
-      message: `delimiter must be a non-empty string, got ${describeValue(delimiter)}`,
-    });
-  } else if (/["\r\n\ufeff]/.test(delimiter)) {
-    issues.push({
-      path: ['delimiter'],
-      message: `delimiter must not contain a quote, a line break or a BOM, got ${describeValue(delimiter)}`,
-    });
-  }
-  const batchRows = o.batchRows ?? DEFAULT_BATCH_ROWS;
-  if (!Number.isInteger(batchRows) || batchRows < 1) {
-    issues.push({
-      path: ['batchRows'],
-      message: `batchRows must be a positive integer, got ${describeValue(batchRows)}`,
-    });
-  }
-  const maxRowChars = o.maxRowChars ?? DEFAULT_MAX_ROW_CHARS;
-  if (!Number.isInteger(maxRowChars) || maxRowChars < 1) {
-    issues.push({
-      path: ['maxRowChars'],
-      message: `maxRowChars must be a positive integer, got ${describeValue(maxRowChars)}`,
-    });
-  }
-  throwIfIssues(issues, 'CSV options');
-  return { delimiter, batchRows, maxRowChars };
+  assertOptions(opts, CSV_SPEC, 'CSV options');
+  return {
+    delimiter: opts?.delimiter ?? ',',
+    batchRows: opts?.batchRows ?? DEFAULT_BATCH_ROWS,
+    maxRowChars: opts?.maxRowChars ?? DEFAULT_MAX_ROW_CHARS,
+  };
 }
 
 /**

@@ -9,6 +9,7 @@
  * that is what training did with them.
  */
 
+import { assertOptions, c, type Spec } from '../constraints.js';
 import { type Issue, MlinferError } from '../errors.js';
 import type { Matrix } from '../types.js';
 import { describeValue, IssueList, type IssueSink, isMissing, parseBoolean, parseDecimal } from './cells.js';
@@ -482,6 +483,8 @@ export interface EncodeTableOptions {
   maxIssues?: number;
 }
 
+const ENCODE_TABLE_SPEC: Spec = { maxIssues: [c.integer({ min: 0 })] };
+
 /** What `createTargetEncoder` returns for a target value that is not a number (regression) or not a known class. */
 export const INVALID_TARGET = Number.NEGATIVE_INFINITY;
 
@@ -546,13 +549,8 @@ function targetExpected(schema: Schema): string {
  * if (issues.length > 0) throw new MlinferError('MLI_INVALID_DATA', 'bad training rows', { issues });
  */
 export function encodeTable(input: TableInput, schema: Schema, opts: EncodeTableOptions = {}): EncodedTable {
+  assertOptions(opts, ENCODE_TABLE_SPEC, 'encodeTable options');
   const maxIssues = opts.maxIssues ?? 1000;
-  if (!Number.isInteger(maxIssues) || maxIssues < 0) {
-    throw new MlinferError(
-      'MLI_INVALID_OPTION',
-      `maxIssues must be a non-negative integer, got ${describeValue(opts.maxIssues)}`,
-    );
-  }
   const table = toTable(input);
   const { features, missing } = compile(schema);
   const dups = duplicateColumns(table.columns);

@@ -3,7 +3,8 @@
  * and the rest of the file is still read, so that a caller can reject just that record.
  */
 
-import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
+import { assertOptions, c, type Spec } from '../constraints.js';
+import { type Issue, MlinferError } from '../errors.js';
 import { describeValue } from './cells.js';
 
 export interface JsonlOptions {
@@ -21,25 +22,15 @@ export interface JsonlBatch {
   problems: Issue[];
 }
 
+/** The JSON Lines reader's options, declared once. */
+const JSONL_SPEC: Spec = {
+  batchRows: [c.integer({ min: 1 })],
+  maxLineChars: [c.integer({ min: 1 })],
+};
+
 function validateOptions(opts: JsonlOptions | undefined): Required<JsonlOptions> {
-  const o = opts ?? {};
-  const issues: Issue[] = [];
-  const batchRows = o.batchRows ?? 10_000;
-  if (!Number.isInteger(batchRows) || batchRows < 1) {
-    issues.push({
-      path: ['batchRows'],
-      message: `batchRows must be a positive integer, got ${describeValue(batchRows)}`,
-    });
-  }
-  const maxLineChars = o.maxLineChars ?? 10_000_000;
-  if (!Number.isInteger(maxLineChars) || maxLineChars < 1) {
-    issues.push({
-      path: ['maxLineChars'],
-      message: `maxLineChars must be a positive integer, got ${describeValue(maxLineChars)}`,
-    });
-  }
-  throwIfIssues(issues, 'JSON Lines options');
-  return { batchRows, maxLineChars };
+  assertOptions(opts, JSONL_SPEC, 'JSON Lines options');
+  return { batchRows: opts?.batchRows ?? 10_000, maxLineChars: opts?.maxLineChars ?? 10_000_000 };
 }
 
 class JsonlReader {

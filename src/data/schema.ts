@@ -23,6 +23,7 @@
  *   strings (trimmed; JS booleans become 'true'/'false'), sorted by code unit like numpy's unique.
  */
 
+import { assertOptions, c, type Spec } from '../constraints.js';
 import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
 import type { Task } from '../types.js';
 import { describeValue, IssueList, isMissing, missingSet, parseBoolean, parseDecimal } from './cells.js';
@@ -98,72 +99,28 @@ interface ResolvedOptions {
   keepIdColumns: boolean;
 }
 
+/** The options of schema inference, declared once (train() checks them with its own before reading data). */
+export const SCHEMA_SPEC: Spec = {
+  target: { anyOf: [c.string({ nonEmpty: true })], required: true },
+  task: [c.oneOf(...TASKS)],
+  exclude: [c.array(c.string(), 'an array of column names')],
+  types: [c.record(c.oneOf(...FEATURE_TYPES), 'an object of column: type')],
+  missingValues: [c.array(c.string(), 'an array of strings')],
+  maxCategories: [c.integer({ min: 1 })],
+  keepIdColumns: [c.boolean],
+};
+
 function validateOptions(opts: SchemaOptions): ResolvedOptions {
-  if (typeof opts !== 'object' || opts === null) {
-    throw new MlinferError(
-      'MLI_INVALID_OPTION',
-      `schema options must be an object, got ${describeValue(opts)}`,
-    );
-  }
-  const issues: Issue[] = [];
-  if (typeof opts.target !== 'string' || opts.target.length === 0) {
-    issues.push({
-      path: ['target'],
-      message: `target must be a non-empty column name, got ${describeValue(opts.target)}`,
-    });
-  }
-  if (opts.task !== undefined && !TASKS.includes(opts.task)) {
-    issues.push({
-      path: ['task'],
-      message: `task must be one of classification, regression, got ${describeValue(opts.task)}`,
-    });
-  }
-  const exclude = opts.exclude ?? [];
-  if (!Array.isArray(exclude) || exclude.some((e) => typeof e !== 'string')) {
-    issues.push({
-      path: ['exclude'],
-      message: `exclude must be an array of column names, got ${describeValue(exclude)}`,
-    });
-  }
-  const types = opts.types ?? {};
-  if (typeof types !== 'object' || types === null || Array.isArray(types)) {
-    issues.push({
-      path: ['types'],
-      message: `types must be an object of column: type, got ${describeValue(types)}`,
-    });
-  } else {
-    for (const [name, t] of Object.entries(types)) {
-      if (!FEATURE_TYPES.includes(t)) {
-        issues.push({
-          path: ['types', name],
-          message: `types.${name} must be one of numeric, boolean, categorical, got ${describeValue(t)}`,
-        });
-      }
-    }
-  }
-  const { list, set } = missingSet(opts.missingValues, issues);
-  const maxCategories = opts.maxCategories ?? 100;
-  if (!Number.isInteger(maxCategories) || maxCategories < 1) {
-    issues.push({
-      path: ['maxCategories'],
-      message: `maxCategories must be a positive integer, got ${describeValue(maxCategories)}`,
-    });
-  }
-  if (opts.keepIdColumns !== undefined && typeof opts.keepIdColumns !== 'boolean') {
-    issues.push({
-      path: ['keepIdColumns'],
-      message: `keepIdColumns must be a boolean, got ${describeValue(opts.keepIdColumns)}`,
-    });
-  }
-  throwIfIssues(issues, 'schema options');
+  assertOptions(opts, SCHEMA_SPEC, 'schema options');
+  const { list, set } = missingSet(opts.missingValues, []);
   return {
     target: opts.target,
     task: opts.task,
-    exclude: [...new Set(exclude)],
-    types,
+    exclude: [...new Set(opts.exclude ?? [])],
+    types: opts.types ?? {},
     missingValues: list,
     missing: set,
-    maxCategories,
+    maxCategories: opts.maxCategories ?? 100,
     keepIdColumns: opts.keepIdColumns ?? false,
   };
 }
@@ -217,7 +174,7 @@ function checkColumns(o: ResolvedOptions, table: Table, index: Map<string, numbe
       });
     }
   }
-  throwIfIssues(issues, 'schema options');
+  throwIfIssues('MLI_INVALID_OPTION', issues, 'schema options');
 }
 
 /** The string a cell stands for as a category or class label. */

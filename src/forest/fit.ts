@@ -1,3 +1,4 @@
+import { c, checkOptions, optionIssue, type Spec } from '../constraints.js';
 import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
 import { argmax } from './argmax.js';
 import { binMatrix, computeBinEdges } from './binning.js';
@@ -33,15 +34,27 @@ export interface FitOptions extends ForestParamsInput {
   onProgress?: (done: number, total: number) => void;
 }
 
-const FIT_KEYS: ReadonlySet<string> = new Set([
-  'task',
-  'nClasses',
-  'featureKinds',
-  'categoryCounts',
-  'sampleWeight',
-  'nThreads',
-  'onProgress',
-]);
+/** fitForest's own options, declared once; the forest parameters are declared in params.ts. */
+const FIT_SPEC: Spec = {
+  task: { anyOf: [c.oneOf('classification', 'regression')], required: true },
+  nClasses: [c.integer({ min: 1 })],
+  featureKinds: [
+    c.custom(
+      "an array of 'numeric' or 'categorical' per feature",
+      (v) => Array.isArray(v) || v instanceof Uint8Array,
+    ),
+  ],
+  categoryCounts: [
+    c.custom('an array of category counts per feature', (v) => Array.isArray(v) || v instanceof Uint32Array),
+  ],
+  sampleWeight: [c.custom('an array of a weight per row', (v) => isArrayLike(v))],
+  nThreads: [c.integer({ min: 1 })],
+  onProgress: [c.function],
+};
+
+function isArrayLike(v: unknown): boolean {
+  return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+}
 
 /**
  * A fitted random forest. It is immutable: the parameters it was fitted with are kept apart from what it learned.
@@ -107,14 +120,14 @@ export function prepareFit(
   sharedMemory: boolean,
 ): PreparedFit {
   const issues: Issue[] = [];
-  const task = options?.task;
-  if (task !== 'classification' && task !== 'regression')
-    throw new MlinferError(
-      'MLI_INVALID_OPTION',
-      `task must be 'classification' or 'regression', got ${JSON.stringify(task)}`,
-      { issues: [{ path: ['task'], message: 'task must be classification or regression' }] },
-    );
-  const params = resolveParams(options as unknown as Record<string, unknown>, task, FIT_KEYS);
+  const taskIssues = checkOptions(
+    options,
+    { task: FIT_SPEC.task },
+    { what: 'fit options', rejectUnknown: false },
+  );
+  throwIfIssues('MLI_INVALID_OPTION', taskIssues, 'fit options');
+  const task = options.task;
+  const params = resolveParams(options as unknown as Record<string, unknown>, task, FIT_SPEC);
   const { nRows, nFeatures, data } = X ?? ({} as Matrix);
   if (!(data instanceof Float64Array))
     throw new MlinferError('MLI_INVALID_DATA', 'X.data must be a Float64Array');
@@ -129,32 +142,18 @@ export function prepareFit(
     });
   if (!y || y.length !== nRows)
     issues.push({ path: ['y'], message: `y must have one value per row (${nRows}), got ${y?.length}` });
-  if (options.nThreads !== undefined && (!Number.isInteger(options.nThreads) || options.nThreads < 1))
-    issues.push({
-      path: ['nThreads'],
-      message: `nThreads must be a positive integer, got ${options.nThreads}`,
-    });
-  if (issues.length > 0)
-    throw new MlinferError('MLI_INVALID_DATA', issues.map((i) => i.message).join('; '), { issues });
+  throwIfIssues('MLI_INVALID_DATA', issues, 'training data');
 
   // Counts given as integers must fit the data, as scikit-learn requires (rather than being capped silently).
+  // Problems with options and problems with the data are kept apart: they carry different codes and exit codes.
+  const optionIssues: Issue[] = [];
   const mf = params.maxFeatures;
-  if (typeof mf === 'number' && Number.isInteger(mf) && mf !== 1 && mf > nFeatures)
-    issues.push({
-      path: ['maxFeatures'],
-      message: `maxFeatures must be at most the number of features (${nFeatures}), got ${mf}`,
-      kind: 'invalid_option',
-    });
+  if (typeof mf === 'number' && Number.isInteger(mf) && mf > nFeatures)
+    optionIssues.push(optionIssue(['maxFeatures'], `at most the number of features (${nFeatures})`, mf));
   const ms = params.maxSamples;
-  if (typeof ms === 'number' && Number.isInteger(ms) && ms !== 1 && ms > nRows)
-    issues.push({
-      path: ['maxSamples'],
-      message: `maxSamples must be at most the number of rows (${nRows}), got ${ms}`,
-      kind: 'invalid_option',
-    });
-  if (issues.length > 0)
-    throw new MlinferError('MLI_INVALID_OPTION', issues.map((i) => i.message).join('; '), { issues });
-  const featureKinds = kindsArray(options.featureKinds, nFeatures, issues);
+  if (typeof ms === 'number' && Number.isInteger(ms) && ms > nRows)
+    optionIssues.push(optionIssue(['maxSamples'], `at most the number of rows (${nRows})`, ms));
+  const featureKinds = kindsArray(options.featureKinds, nFeatures, optionIssues);
   const categoryCounts = new Uint32Array(nFeatures);
   for (let f = 0; f < nFeatures; f++) {
     if (featureKinds[f] !== FEATURE_CATEGORICAL) continue;
@@ -197,7 +196,7 @@ export function prepareFit(
     }
     nClasses = options.nClasses ?? max + 1;
     if (!Number.isInteger(nClasses) || nClasses < 1 || nClasses <= max)
-      issues.push({
+      optionIssues.push({
         path: ['nClasses'],
         message: `nClasses must be an integer > the largest class index ${max}`,
       });
@@ -240,7 +239,8 @@ export function prepareFit(
       if (sum <= 0) issues.push({ path: ['sampleWeight'], message: 'sampleWeight must not be all zero' });
     }
   }
-  throwIfIssues(issues, 'training data');
+  throwIfIssues('MLI_INVALID_OPTION', optionIssues, 'options');
+  throwIfIssues('MLI_INVALID_DATA', issues, 'training data');
 
   if (
     task === 'classification' &&
@@ -264,7 +264,7 @@ export function prepareFit(
           });
         else cw[c] = v;
       }
-      throwIfIssues(issues, 'classWeight');
+      throwIfIssues('MLI_INVALID_OPTION', issues, 'classWeight');
     }
     if (!weights) {
       weights = sharedMemory ? new Float64Array(new SharedArrayBuffer(nRows * 8)) : new Float64Array(nRows);

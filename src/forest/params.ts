@@ -1,4 +1,5 @@
-import { type Issue, throwIfIssues } from '../errors.js';
+import { c, checkOptions, optionIssue, type Spec, show } from '../constraints.js';
+import { throwIfIssues } from '../errors.js';
 import { MAX_TRAIN_BINS, type Task } from './types.js';
 
 /**
@@ -12,18 +13,20 @@ export interface ForestParams {
   criterion: 'gini' | 'entropy' | 'log_loss' | 'squared_error';
   /** Maximum depth of a tree; null grows until leaves are pure or too small. Default null. */
   maxDepth: number | null;
-  /** Minimum rows to split a node: an integer >= 2, or a fraction of the rows. Default 2. */
+  /** Minimum rows to split a node: an integer >= 2, or a fraction of the rows in (0, 1). Default 2. */
   minSamplesSplit: number;
-  /** Minimum rows in a leaf: an integer >= 1, or a fraction of the rows. Default 1. */
+  /** Minimum rows in a leaf: an integer >= 1, or a fraction of the rows in (0, 1). Default 1. */
   minSamplesLeaf: number;
   /**
-   * Features drawn at every split: 'sqrt', 'log2', an integer, a fraction in (0, 1], or null for all.
-   * Default 'sqrt' for classification, 1.0 for regression.
+   * Features drawn at every split: 'sqrt', 'log2', 'all' (or null), an integer >= 2 (a count) or a fraction in
+   * (0, 1). `1` is refused as ambiguous: scikit-learn reads the integer 1 as one feature and 1.0 as all of them.
+   * Default 'sqrt' for classification, 'all' for regression.
    */
-  maxFeatures: 'sqrt' | 'log2' | number | null;
+  maxFeatures: 'sqrt' | 'log2' | 'all' | number | null;
   /** Draw a bootstrap sample for each tree. Default true. */
   bootstrap: boolean;
-  /** Rows drawn per bootstrap sample: an integer, a fraction in (0, 1], or null for all rows. Default null. */
+  /** Rows drawn per bootstrap sample: an integer >= 2, a fraction in (0, 1), or null for all rows (`1` is refused as
+   * ambiguous, as for maxFeatures). Default null. */
   maxSamples: number | null;
   /** null, 'balanced', 'balanced_subsample', or a weight per class index. Default null. */
   classWeight: null | 'balanced' | 'balanced_subsample' | Record<number, number>;
@@ -44,7 +47,7 @@ export function defaultParams(task: Task): ForestParams {
     maxDepth: null,
     minSamplesSplit: 2,
     minSamplesLeaf: 1,
-    maxFeatures: task === 'classification' ? 'sqrt' : 1.0,
+    maxFeatures: task === 'classification' ? 'sqrt' : 'all',
     bootstrap: true,
     maxSamples: null,
     classWeight: null,
@@ -54,99 +57,86 @@ export function defaultParams(task: Task): ForestParams {
   };
 }
 
-const PARAM_NAMES = new Set(Object.keys(defaultParams('classification')));
+const CRITERIA: Record<Task, string[]> = {
+  classification: ['gini', 'entropy', 'log_loss'],
+  regression: ['squared_error'],
+};
 
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
-const show = (v: unknown): string => {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'object' && v !== null) return JSON.stringify(v) ?? String(v);
-  return String(v);
+const AMBIGUOUS_ONE: Record<'maxFeatures' | 'maxSamples', string> = {
+  maxFeatures:
+    "1 is ambiguous (one feature in scikit-learn, all of them as the fraction 1.0): write 'all' for every feature, an integer >= 2 to count features, or a fraction in (0, 1)",
+  maxSamples:
+    '1 is ambiguous (one row in scikit-learn, all of them as the fraction 1.0): write null for every row, an integer >= 2 to count rows, or a fraction in (0, 1)',
 };
 
 /**
- * Checks every parameter up front and returns the complete set with defaults filled in.
- * Throws MLI_INVALID_OPTION listing every problem, for example `maxDepth must be a positive integer, got -1`.
- * Unknown keys are left to the caller (`extraKeys` lists keys the caller owns and that are not errors).
+ * The forms each forest parameter accepts, declared once (scikit-learn's `_parameter_constraints`). Counts and
+ * fractions never share a value: JavaScript cannot tell the integer 1 from the fraction 1.0, so counts start at 2
+ * where a fraction could reach 1, and `1` itself is refused with a message saying what to write.
  */
-export function resolveParams(
-  input: Record<string, unknown>,
-  task: Task,
-  extraKeys: ReadonlySet<string> = new Set(),
-): ForestParams {
-  const p = { ...defaultParams(task) } as Record<string, unknown>;
-  const issues: Issue[] = [];
-  const bad = (name: string, expected: string, got: unknown): void => {
-    issues.push({
-      path: [name],
-      message: `${name} must be ${expected}, got ${show(got)}`,
-      expected,
-      received: show(got),
-      kind: 'invalid_option',
-    });
+export function forestParamSpec(task: Task): Spec {
+  const other: Task = task === 'classification' ? 'regression' : 'classification';
+  const one = (name: keyof typeof AMBIGUOUS_ONE) => (v: unknown) =>
+    v === 1 ? AMBIGUOUS_ONE[name] : undefined;
+  return {
+    nEstimators: [c.integer({ min: 1 })],
+    criterion: {
+      anyOf: [c.oneOf(...CRITERIA[task])],
+      explain: (v) =>
+        CRITERIA[other].includes(v as string)
+          ? `${show(v)} is for ${other}; for ${task} it must be ${c.oneOf(...CRITERIA[task]).expected}`
+          : undefined,
+    },
+    maxDepth: [c.integer({ min: 1 }), c.null],
+    minSamplesSplit: [c.integer({ min: 2 }), c.fraction('neither')],
+    minSamplesLeaf: [c.integer({ min: 1 }), c.fraction('neither')],
+    maxFeatures: {
+      anyOf: [c.oneOf('sqrt', 'log2', 'all'), c.null, c.integer({ min: 2 }), c.fraction('neither')],
+      explain: one('maxFeatures'),
+    },
+    bootstrap: [c.boolean],
+    maxSamples: {
+      anyOf: [c.null, c.integer({ min: 2 }), c.fraction('neither')],
+      explain: one('maxSamples'),
+    },
+    classWeight:
+      task === 'regression'
+        ? [c.custom('null for regression', (v) => v === null)]
+        : [
+            c.null,
+            c.oneOf('balanced', 'balanced_subsample'),
+            c.record(c.number({ min: 0 }), 'an object of a weight per class'),
+          ],
+    seed: [c.integer({ min: 0, max: 0xffffffff })],
+    maxBins: [c.integer({ min: 2, max: MAX_TRAIN_BINS })],
+    oobScore: [c.boolean],
   };
-  for (const [k, v] of Object.entries(input)) {
-    if (v === undefined) continue;
-    if (!PARAM_NAMES.has(k)) {
-      if (!extraKeys.has(k))
-        issues.push({ path: [k], message: `unknown option ${k}`, kind: 'unknown_option', received: show(v) });
-      continue;
-    }
-    p[k] = v;
-  }
+}
+
+/**
+ * Checks every parameter up front and returns the complete set with defaults filled in.
+ * Throws MLI_INVALID_OPTION listing every problem, for example `maxDepth must be an integer >= 1 or null, got -1`.
+ * `ownSpec` declares the caller's own options (fitForest's `nThreads`, train's `target`): they are checked in the
+ * same pass, so one error lists every problem; any other key is an unknown option.
+ */
+export function resolveParams(input: Record<string, unknown>, task: Task, ownSpec: Spec = {}): ForestParams {
+  const spec = forestParamSpec(task);
+  const issues = checkOptions(input, { ...spec, ...ownSpec }, { what: 'options' });
+  const p = { ...defaultParams(task) } as Record<string, unknown>;
+  for (const k of Object.keys(spec)) if (input[k] !== undefined) p[k] = input[k];
   const v = p as unknown as ForestParams;
-  if (!isInt(v.nEstimators) || v.nEstimators < 1) bad('nEstimators', 'a positive integer', v.nEstimators);
-  const criteria = task === 'classification' ? ['gini', 'entropy', 'log_loss'] : ['squared_error'];
-  if (!criteria.includes(v.criterion as string))
-    bad('criterion', `one of ${criteria.join(', ')} for ${task}`, v.criterion);
-  if (v.maxDepth !== null && (!isInt(v.maxDepth) || v.maxDepth < 1))
-    bad('maxDepth', 'a positive integer or null', v.maxDepth);
-  const ms = v.minSamplesSplit;
-  if (!(isInt(ms) ? ms >= 2 : typeof ms === 'number' && ms > 0 && ms <= 1))
-    bad('minSamplesSplit', 'an integer >= 2 or a fraction in (0, 1]', ms);
-  const ml = v.minSamplesLeaf;
-  if (!(isInt(ml) ? ml >= 1 : typeof ml === 'number' && ml > 0 && ml < 1))
-    bad('minSamplesLeaf', 'an integer >= 1 or a fraction in (0, 1)', ml);
-  const mf = v.maxFeatures;
-  if (
-    !(
-      mf === null ||
-      mf === 'sqrt' ||
-      mf === 'log2' ||
-      (isInt(mf) && mf >= 1 && mf !== 1.0) ||
-      (typeof mf === 'number' && mf > 0 && mf <= 1)
-    )
-  )
-    bad('maxFeatures', "'sqrt', 'log2', null, a positive integer or a fraction in (0, 1]", mf);
-  if (typeof v.bootstrap !== 'boolean') bad('bootstrap', 'a boolean', v.bootstrap);
-  const mx = v.maxSamples;
-  if (mx !== null) {
-    if (!(isInt(mx) ? mx >= 1 : typeof mx === 'number' && mx > 0 && mx <= 1))
-      bad('maxSamples', 'null, a positive integer or a fraction in (0, 1]', mx);
-    else if (v.bootstrap === false) bad('maxSamples', 'null when bootstrap is false', mx);
-  }
-  const cw = v.classWeight;
-  if (task === 'regression' && cw !== null) bad('classWeight', 'null for regression', cw);
-  else if (!(cw === null || cw === 'balanced' || cw === 'balanced_subsample')) {
-    if (typeof cw !== 'object' || Array.isArray(cw))
-      bad('classWeight', "null, 'balanced', 'balanced_subsample' or an object of weights per class", cw);
-    else
-      for (const [cls, w] of Object.entries(cw))
-        if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
-          bad(`classWeight.${cls}`, 'a finite number >= 0', w);
-  }
-  if (!isInt(v.seed) || v.seed < 0 || v.seed > 0xffffffff)
-    bad('seed', 'an integer from 0 to 4294967295', v.seed);
-  if (!isInt(v.maxBins) || v.maxBins < 2 || v.maxBins > MAX_TRAIN_BINS)
-    bad('maxBins', `an integer from 2 to ${MAX_TRAIN_BINS}`, v.maxBins);
-  if (typeof v.oobScore !== 'boolean') bad('oobScore', 'a boolean', v.oobScore);
-  else if (v.oobScore && v.bootstrap === false) bad('oobScore', 'false when bootstrap is false', v.oobScore);
-  throwIfIssues(issues, 'forest parameters');
+  const bad = issues.map((i) => i.path[0]);
+  if (v.maxSamples !== null && v.bootstrap === false && !bad.includes('maxSamples'))
+    issues.push(optionIssue(['maxSamples'], 'null when bootstrap is false', v.maxSamples));
+  if (v.oobScore === true && v.bootstrap === false)
+    issues.push(optionIssue(['oobScore'], 'false when bootstrap is false', v.oobScore));
+  throwIfIssues('MLI_INVALID_OPTION', issues, 'options');
   return v;
 }
 
 /** Number of features drawn at each split, as scikit-learn computes it. */
 export function resolveMaxFeatures(mf: ForestParams['maxFeatures'], nFeatures: number): number {
-  if (mf === null) return nFeatures;
+  if (mf === null || mf === 'all') return nFeatures;
   if (mf === 'sqrt') return Math.max(1, Math.floor(Math.sqrt(nFeatures)));
   if (mf === 'log2') return Math.max(1, Math.floor(Math.log2(nFeatures)));
   if (Number.isInteger(mf) && mf !== 1) return Math.min(mf, nFeatures);

@@ -8,11 +8,12 @@
  * label) or has no target is counted and listed with its reasons.
  */
 
+import { assertOptions, c, type Spec } from '../constraints.js';
 import { createCsvRowEncoder, createTargetEncoder, INVALID_TARGET } from '../data/encode.js';
 import { delimiterOfPath, tableFormatOfPath } from '../data/file-format.js';
 import { readCsvFile, readJsonlFile } from '../data/node-io.js';
 import { type Cell, type TableInput, toTable } from '../data/table.js';
-import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
+import { type Issue, MlinferError } from '../errors.js';
 import { argmax } from '../forest/argmax.js';
 import { hashArrays } from './hash.js';
 import { accuracy, logLoss, meanAbsoluteError, r2Score, rocAuc, rootMeanSquaredError } from './metrics.js';
@@ -143,32 +144,26 @@ interface Resolved {
   delimiter?: string;
 }
 
+/** evaluate's options, declared once. */
+const EVALUATE_SPEC: Spec = {
+  delimiter: [c.custom('one character', (v) => typeof v === 'string' && v.length === 1)],
+  maxCurvePoints: [c.integer({ min: 2 })],
+  maxScatterPoints: [c.integer({ min: 1 })],
+  calibrationBins: [c.integer({ min: 1 })],
+  histogramBins: [c.integer({ min: 1 })],
+  maxListedRows: [c.integer({ min: 0 })],
+};
+
 function resolveOptions(o: EvaluateOptions): Resolved {
-  const issues: Issue[] = [];
-  const int = (name: keyof EvaluateOptions, def: number, min: number): number => {
-    const v = o[name] ?? def;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
-      issues.push({
-        path: [name],
-        message: `${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`,
-      });
-    return v as number;
-  };
-  const r: Resolved = {
-    maxCurvePoints: int('maxCurvePoints', 200, 2),
-    maxScatterPoints: int('maxScatterPoints', 1000, 1),
-    calibrationBins: int('calibrationBins', 10, 1),
-    histogramBins: int('histogramBins', 30, 1),
-    maxListedRows: int('maxListedRows', 100, 0),
+  assertOptions(o, EVALUATE_SPEC, 'evaluate options');
+  return {
+    maxCurvePoints: o.maxCurvePoints ?? 200,
+    maxScatterPoints: o.maxScatterPoints ?? 1000,
+    calibrationBins: o.calibrationBins ?? 10,
+    histogramBins: o.histogramBins ?? 30,
+    maxListedRows: o.maxListedRows ?? 100,
     delimiter: o.delimiter,
   };
-  if (o.delimiter !== undefined && (typeof o.delimiter !== 'string' || o.delimiter.length !== 1))
-    issues.push({
-      path: ['delimiter'],
-      message: `delimiter must be one character, got ${JSON.stringify(o.delimiter)}`,
-    });
-  throwIfIssues(issues, 'evaluate options');
-  return r;
 }
 
 /** Rows of a data source with problems found while reading (ragged rows, bad JSON lines), by row number. */

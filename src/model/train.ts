@@ -3,10 +3,11 @@
  * sits above both; it is Node-level because it reads files and trains on worker threads.
  */
 
+import { c, type Spec } from '../constraints.js';
 import { encodeTable } from '../data/encode.js';
 import { delimiterOfPath, tableFormatOfPath } from '../data/file-format.js';
 import { readCsvFile, readJsonlFile } from '../data/node-io.js';
-import { type FeatureType, inferSchemaWithNotes, type Schema } from '../data/schema.js';
+import { type FeatureType, inferSchemaWithNotes, SCHEMA_SPEC, type Schema } from '../data/schema.js';
 import { type Table, type TableInput, toTable } from '../data/table.js';
 import { type Issue, MlinferError } from '../errors.js';
 import { argmax } from '../forest/argmax.js';
@@ -62,23 +63,6 @@ export interface TrainOptions extends Omit<ForestParamsInput, 'classWeight'> {
   onProgress?: (done: number, total: number) => void;
 }
 
-const OWN_KEYS = [
-  'target',
-  'task',
-  'exclude',
-  'keepIdColumns',
-  'types',
-  'missingValues',
-  'maxCategories',
-  'delimiter',
-  'testSize',
-  'classWeight',
-  'skipInvalidRows',
-  'tune',
-  'nThreads',
-  'onProgress',
-];
-
 const TARGET_GUESSES = ['target', 'label', 'y'];
 
 /** Reads a CSV or JSON Lines path into a table; problems (ragged rows, bad lines) fail with every one listed. */
@@ -124,22 +108,26 @@ function pickTarget(columns: readonly string[], given: string | undefined, notes
   return last;
 }
 
-function checkOwnOptions(o: TrainOptions): void {
-  const issues: Issue[] = [];
-  const bad = (name: string, expected: string, got: unknown) =>
-    issues.push({ path: [name], message: `${name} must be ${expected}, got ${JSON.stringify(got)}` });
-  if (o.testSize !== undefined && !(typeof o.testSize === 'number' && o.testSize >= 0 && o.testSize < 1))
-    bad('testSize', 'a fraction in [0, 1)', o.testSize);
-  if (o.target !== undefined && (typeof o.target !== 'string' || o.target === ''))
-    bad('target', 'a column name', o.target);
-  if (o.tune !== undefined && typeof o.tune !== 'boolean') bad('tune', 'a boolean', o.tune);
-  if (o.skipInvalidRows !== undefined && typeof o.skipInvalidRows !== 'boolean')
-    bad('skipInvalidRows', 'a boolean', o.skipInvalidRows);
-  if (o.keepIdColumns !== undefined && typeof o.keepIdColumns !== 'boolean')
-    bad('keepIdColumns', 'a boolean', o.keepIdColumns);
-  if (issues.length)
-    throw new MlinferError('MLI_INVALID_OPTION', issues.map((i) => i.message).join('; '), { issues });
-}
+/**
+ * train's own options, declared once; the forest parameters come from params.ts and the schema options
+ * (exclude, types, missingValues, maxCategories, keepIdColumns) from schema.ts, so all are checked before any data
+ * is read.
+ */
+const TRAIN_SPEC: Spec = {
+  ...SCHEMA_SPEC,
+  target: [c.string({ nonEmpty: true })],
+  delimiter: [c.string({ nonEmpty: true })],
+  testSize: [c.fraction('left')],
+  classWeight: [
+    c.null,
+    c.oneOf('balanced', 'balanced_subsample'),
+    c.record(c.number({ min: 0 }), 'an object of a weight per class label'),
+  ],
+  skipInvalidRows: [c.boolean],
+  tune: [c.boolean],
+  nThreads: [c.integer({ min: 1 })],
+  onProgress: [c.function],
+};
 
 /** Rows of X and y picked by `rows`. */
 function takeRows(X: Matrix, y: Float64Array, rows: Uint32Array): { X: Matrix; y: Float64Array } {
@@ -176,9 +164,12 @@ export function scoreOutputs(task: Task, out: Float64Array, y: Float64Array, nCl
 }
 
 /** The candidates that `tune` tries: leaf sizes against overfitting rare, noisy targets, and feature fractions. */
-function tuningGrid(task: Task, nRows: number): { minSamplesLeaf: number; maxFeatures: 'sqrt' | number }[] {
+function tuningGrid(
+  task: Task,
+  nRows: number,
+): { minSamplesLeaf: number; maxFeatures: 'sqrt' | 'all' | number }[] {
   const leaves = [1, 3, 10, 30, 100].filter((l) => l === 1 || l * 20 <= nRows);
-  const feats: ('sqrt' | number)[] = task === 'classification' ? ['sqrt', 0.5] : [1.0, 0.33];
+  const feats: ('sqrt' | 'all' | number)[] = task === 'classification' ? ['sqrt', 0.5] : ['all', 0.33];
   return leaves.flatMap((minSamplesLeaf) => feats.map((maxFeatures) => ({ minSamplesLeaf, maxFeatures })));
 }
 
@@ -192,12 +183,9 @@ function tuningGrid(task: Task, nRows: number): { minSamplesLeaf: number; maxFea
  * console.log(model.metadata.metrics.oob); // { accuracy: 0.86, logLoss: 0.33, rocAuc: 0.91 }
  */
 export async function train(data: string | TableInput, options: TrainOptions = {}): Promise<Model> {
-  checkOwnOptions(options);
-  // Every forest parameter is checked before any data is read (the criterion once the task is known).
-  const { criterion: _c, ...early } = Object.fromEntries(
-    Object.entries(options).filter(([k]) => !OWN_KEYS.includes(k)),
-  ) as Record<string, unknown>;
-  resolveParams(early, options.task ?? 'classification');
+  // Every option is checked before any data is read (the criterion once the task is known).
+  const { criterion: _c, ...early } = (options ?? {}) as Record<string, unknown>;
+  resolveParams(early, options.task === 'regression' ? 'regression' : 'classification', TRAIN_SPEC);
   const table = typeof data === 'string' ? await readTableFile(data, options.delimiter) : toTable(data);
   const targetNotes: Issue[] = [];
   const target = pickTarget(table.columns, options.target, targetNotes);
@@ -244,7 +232,7 @@ async function fitEncoded(
   const classes = schema.target.classes ?? null;
   const nClasses = classes?.length ?? 0;
   const forestOptions: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) if (!OWN_KEYS.includes(k)) forestOptions[k] = v;
+  for (const [k, v] of Object.entries(options)) if (!Object.hasOwn(TRAIN_SPEC, k)) forestOptions[k] = v;
   const seed = (options.seed as number | undefined) ?? 0;
 
   // class weights keyed by label become weights keyed by class index
@@ -312,8 +300,12 @@ async function fitEncoded(
       );
     const grid = tuningGrid(task, trainSet.X.nRows);
     const trees = (forestOptions.nEstimators as number | undefined) ?? 100;
-    const tried: { minSamplesLeaf: number; maxFeatures: 'sqrt' | number; score: number; metric: string }[] =
-      [];
+    const tried: {
+      minSamplesLeaf: number;
+      maxFeatures: 'sqrt' | 'all' | number;
+      score: number;
+      metric: string;
+    }[] = [];
     let best: FittedForest | null = null;
     let bestScore = Number.POSITIVE_INFINITY;
     for (let g = 0; g < grid.length; g++) {

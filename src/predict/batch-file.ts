@@ -2,6 +2,7 @@
 // written to a temporary file next to their destination and renamed at the end, so a failed or killed
 // run leaves nothing half-written where a downstream job would look.
 import { rename, rm, stat } from 'node:fs/promises';
+import { assertOptions, c, type Spec } from '../constraints.js';
 import { quoteCsvField } from '../data/csv.js';
 import { delimiterOfPath, type FileFormat, formatOfPath } from '../data/file-format.js';
 import { fileChunks } from '../data/node-io.js';
@@ -19,7 +20,7 @@ import { type BatchStats, checkRejects, openBatch } from './batch.js';
 import type { ChunkResult } from './batch-chunk.js';
 import { predictionValue, type RejectedRow } from './batch-format.js';
 import type { BatchInput } from './batch-input.js';
-import type { BatchOptions } from './batch-options.js';
+import { BATCH_SPEC, type BatchOptions } from './batch-options.js';
 import { createParquetSink, type ParquetColumnSpec, type ParquetSink, readParquetRows } from './parquet.js';
 
 export type { FileFormat } from '../data/file-format.js';
@@ -40,6 +41,17 @@ export interface BatchFileOptions extends Omit<BatchOptions, 'model' | 'format' 
   /** Where the model came from, for the report, when `model` is a loaded Model. */
   modelPath?: string;
 }
+
+/** batchPredictFile's options: batchPredict's (but the format, which is per file) and its own. */
+const { format: _format, ...batchSpec } = BATCH_SPEC;
+const BATCH_FILE_SPEC: Spec = {
+  ...batchSpec,
+  inputFormat: [c.oneOf('csv', 'jsonl', 'parquet')],
+  outputFormat: [c.oneOf('csv', 'jsonl', 'parquet')],
+  rejectsPath: [c.string({ nonEmpty: true })],
+  reportPath: [c.string({ nonEmpty: true })],
+  modelPath: [c.string()],
+};
 
 /** The report of a batch run: the counts reconcile (rowsIn = rowsOut + rowsRejected). */
 export interface BatchReport {
@@ -127,6 +139,7 @@ export async function batchPredictFile(
   options: BatchFileOptions,
 ): Promise<BatchReport> {
   const started = Date.now();
+  assertOptions(options, BATCH_FILE_SPEC, 'batch options');
   const inputFormat = options.inputFormat ?? (inPath === '-' ? 'csv' : (formatOfPath(inPath) ?? 'csv'));
   const outputFormat =
     options.outputFormat ??
@@ -135,15 +148,6 @@ export async function batchPredictFile(
         ? 'csv'
         : inputFormat
       : (formatOfPath(outPath) ?? inputFormat));
-  for (const [name, f] of [
-    ['inputFormat', inputFormat],
-    ['outputFormat', outputFormat],
-  ] as const)
-    if (f !== 'csv' && f !== 'jsonl' && f !== 'parquet')
-      throw new MlinferError(
-        'MLI_INVALID_OPTION',
-        `${name} must be csv, jsonl or parquet, got ${JSON.stringify(f)}`,
-      );
   if (inPath === '-' && inputFormat === 'parquet')
     throw new MlinferError('MLI_INVALID_OPTION', 'Parquet input cannot come from stdin: give a file');
   if (outPath === '-' && outputFormat === 'parquet')
@@ -208,10 +212,18 @@ export async function batchPredictFile(
     } else input = inPath === '-' ? process.stdin : fileChunks(inPath);
     if (options.rejectsPath) rejects = atomicText(options.rejectsPath);
     const rejectLines: string[] = [];
+    const {
+      inputFormat: _i,
+      outputFormat: _o,
+      rejectsPath: _r,
+      reportPath: _p,
+      modelPath: _m,
+      ...batch
+    } = options;
     const open = await openBatch(
       input,
       {
-        ...options,
+        ...batch,
         model,
         delimiter,
         format: inputFormat === 'jsonl' ? 'jsonl' : 'csv',

@@ -4,7 +4,8 @@
  */
 
 import { availableParallelism } from 'node:os';
-import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
+import { c, checkOptions, type Spec } from '../constraints.js';
+import { MlinferError, throwIfIssues } from '../errors.js';
 import { loadModel } from '../model/io.js';
 import { type Model, modelFromBytes } from '../model/model.js';
 import type { BatchStats } from './batch.js';
@@ -57,57 +58,59 @@ export interface ResolvedBatchOptions {
   maxErrors: number;
 }
 
-function positiveInt(issues: Issue[], name: string, v: unknown, min: number): void {
-  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < min))
-    issues.push({ path: [name], message: `${name} must be an integer >= ${min}, got ${JSON.stringify(v)}` });
-}
+const isModelSource = (m: unknown): boolean =>
+  typeof m === 'string' ||
+  m instanceof Uint8Array ||
+  (typeof m === 'object' && m !== null && 'forest' in m && 'schema' in m);
+
+/** batchPredict's options, declared once (batchPredictFile adds its own to these). */
+export const BATCH_SPEC: Spec = {
+  model: {
+    anyOf: [c.custom('a Model, the bytes of a model file, or a path', isModelSource)],
+    required: true,
+  },
+  format: [c.oneOf('csv', 'jsonl')],
+  delimiter: [
+    c.custom(
+      'one ASCII character other than a quote or a line break',
+      (d) => typeof d === 'string' && d.length === 1 && !/["\r\n]/.test(d) && d <= '\x7f',
+    ),
+  ],
+  proba: [c.boolean],
+  keep: [c.array(c.string({ nonEmpty: true }), 'an array of column names')],
+  joinInput: [c.boolean],
+  threads: [c.integer({ min: 0 })],
+  chunkBytes: [c.integer({ min: 1 })],
+  batchRows: [c.integer({ min: 1 })],
+  maxInFlight: [c.integer({ min: 1 })],
+  maxRecordBytes: [c.integer({ min: 1 })],
+  maxErrors: [c.integer({ min: 0 })],
+  onReject: [c.function],
+  onProgress: [c.function],
+  signal: [c.signal],
+};
 
 /** Checks every option up front and fills in the defaults. */
-export function resolveBatchOptions(o: Omit<BatchOptions, 'model'>): ResolvedBatchOptions {
-  const issues: Issue[] = [];
-  if (o.format !== undefined && o.format !== 'csv' && o.format !== 'jsonl')
-    issues.push({
-      path: ['format'],
-      message: `format must be csv or jsonl, got ${JSON.stringify(o.format)}`,
-    });
-  const delimiter = o.delimiter ?? ',';
-  if (
-    typeof delimiter !== 'string' ||
-    delimiter.length !== 1 ||
-    /["\r\n]/.test(delimiter) ||
-    delimiter > '\x7f'
-  )
-    issues.push({
-      path: ['delimiter'],
-      message: `delimiter must be one ASCII character other than a quote or a line break, got ${JSON.stringify(delimiter)}`,
-    });
-  positiveInt(issues, 'threads', o.threads, 0);
-  positiveInt(issues, 'chunkBytes', o.chunkBytes, 1);
-  positiveInt(issues, 'batchRows', o.batchRows, 1);
-  positiveInt(issues, 'maxInFlight', o.maxInFlight, 1);
-  positiveInt(issues, 'maxRecordBytes', o.maxRecordBytes, 1);
-  if (o.maxErrors !== undefined && !(Number.isInteger(o.maxErrors) && o.maxErrors >= 0))
-    issues.push({
-      path: ['maxErrors'],
-      message: `maxErrors must be an integer >= 0, got ${JSON.stringify(o.maxErrors)}`,
-    });
+export function resolveBatchOptions(o: BatchOptions): ResolvedBatchOptions {
+  const issues = checkOptions(o, BATCH_SPEC, { what: 'batch options' });
   const keep = o.keep ?? [];
-  if (!Array.isArray(keep) || keep.some((k) => typeof k !== 'string' || k.length === 0))
-    issues.push({ path: ['keep'], message: 'keep must be a list of column names' });
-  else if (new Set(keep).size !== keep.length)
-    issues.push({ path: ['keep'], message: `keep lists a column twice: ${keep.join(', ')}` });
-  if (o.joinInput && keep.length > 0)
+  if (Array.isArray(keep) && new Set(keep).size !== keep.length)
+    issues.push({
+      path: ['keep'],
+      message: `keep lists a column twice: ${keep.join(', ')}`,
+      kind: 'invalid_option',
+    });
+  if (o.joinInput && Array.isArray(keep) && keep.length > 0)
     issues.push({
       path: ['joinInput'],
       message: 'joinInput (--join-input) and keep (--keep) cannot be used together',
+      kind: 'invalid_option',
     });
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
-    issues.push({ path: ['signal'], message: 'signal must be an AbortSignal' });
-  throwIfIssues(issues, 'batch options');
+  throwIfIssues('MLI_INVALID_OPTION', issues, 'batch options');
   const threads = o.threads ?? Math.max(1, availableParallelism());
   return {
     format: o.format ?? 'csv',
-    delimiter,
+    delimiter: o.delimiter ?? ',',
     proba: o.proba ?? false,
     keep: [...keep],
     joinInput: o.joinInput ?? false,

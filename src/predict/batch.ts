@@ -89,8 +89,6 @@ export async function openBatch(
   output: ChunkConfig['output'],
   hints: { inputColumns?: string[] } = {},
 ): Promise<OpenBatch> {
-  if (typeof options !== 'object' || options === null)
-    throw new MlinferError('MLI_INVALID_OPTION', 'batch options must be an object with a model');
   const r = resolveBatchOptions(options);
   aborted(options.signal);
   const stats = emptyStats();

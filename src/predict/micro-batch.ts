@@ -4,7 +4,8 @@
  * The queue is bounded: past `maxQueue` waiting requests, new ones are rejected with MLI_OVERLOADED
  * instead of letting memory and latency grow without limit.
  */
-import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
+import { assertOptions, c, type Spec } from '../constraints.js';
+import { MlinferError } from '../errors.js';
 
 export interface MicroBatchOptions {
   /** Largest batch; 1 (the default) turns micro-batching off. */
@@ -21,17 +22,15 @@ export interface MicroBatcher<I, O> {
   close(): Promise<void>;
 }
 
+/** The micro-batcher's options, declared once (createPredictor passes them on). */
+export const MICRO_BATCH_SPEC: Spec = {
+  maxBatchSize: [c.integer({ min: 1 })],
+  maxWaitMs: [c.number({ min: 0 })],
+  maxQueue: [c.integer({ min: 1 })],
+};
+
 export function validateMicroBatchOptions(o: MicroBatchOptions): void {
-  const issues: Issue[] = [];
-  const check = (name: keyof MicroBatchOptions, ok: (v: number) => boolean, expected: string) => {
-    const v = o[name];
-    if (v !== undefined && (typeof v !== 'number' || !ok(v)))
-      issues.push({ path: [name], message: `${name} must be ${expected}, got ${JSON.stringify(v)}` });
-  };
-  check('maxBatchSize', (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
-  check('maxWaitMs', (v) => Number.isFinite(v) && v >= 0, 'a number >= 0');
-  check('maxQueue', (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
-  throwIfIssues(issues, 'predictor options');
+  assertOptions(o, MICRO_BATCH_SPEC, 'predictor options');
 }
 
 interface Pending<I, O> {

@@ -4,7 +4,8 @@
  * `mlinfer serve` runs it standalone (server.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
+import { assertOptions, c, type Spec } from '../constraints.js';
+import { MlinferError } from '../errors.js';
 import type { Predictor } from '../predict/predictor.js';
 import { createBearerCheck } from './auth.js';
 import { readJsonBody } from './body.js';
@@ -49,37 +50,24 @@ export interface MlinferHandler {
 
 const DEFAULTS = { modelName: 'model', maxBodyBytes: 1 << 20, maxInstances: 10_000 };
 
-function validateOptions(o: HandlerOptions): void {
-  if (typeof o !== 'object' || o === null)
-    throw new MlinferError('MLI_INVALID_OPTION', `handler options must be an object, got ${String(o)}`);
-  const issues: Issue[] = [];
-  const posInt = (k: 'maxBodyBytes' | 'maxInstances') => {
-    const v = o[k];
-    if (v !== undefined && !(Number.isSafeInteger(v) && v >= 1))
-      issues.push({ path: [k], message: `${k} must be a positive integer, got ${JSON.stringify(v)}` });
-  };
-  posInt('maxBodyBytes');
-  posInt('maxInstances');
-  if (
-    o.modelName !== undefined &&
-    !(typeof o.modelName === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(o.modelName))
-  )
-    issues.push({
-      path: ['modelName'],
-      message: `modelName must be 1-128 characters of letters, digits, '.', '_' or '-', got ${JSON.stringify(o.modelName)}`,
-    });
-  if (o.token !== undefined && !(typeof o.token === 'string' && o.token.length >= 16 && !/\s/.test(o.token)))
-    issues.push({
-      path: ['token'],
-      message: 'token must be a string of at least 16 characters without spaces',
-    });
-  for (const k of ['metrics', 'defaultMetrics'] as const)
-    if (o[k] !== undefined && typeof o[k] !== 'boolean')
-      issues.push({ path: [k], message: `${k} must be true or false, got ${JSON.stringify(o[k])}` });
-  if (o.onError !== undefined && typeof o.onError !== 'function')
-    issues.push({ path: ['onError'], message: 'onError must be a function' });
-  throwIfIssues(issues, 'handler options');
-}
+/** createHandler's options, declared once. */
+const HANDLER_SPEC: Spec = {
+  modelName: [
+    c.custom("1-128 characters of letters, digits, '.', '_' or '-'", (v) =>
+      typeof v === 'string' ? /^[A-Za-z0-9._-]{1,128}$/.test(v) : false,
+    ),
+  ],
+  maxBodyBytes: [c.integer({ min: 1 })],
+  maxInstances: [c.integer({ min: 1 })],
+  token: [
+    c.custom('a string of at least 16 characters without spaces', (v) =>
+      typeof v === 'string' ? v.length >= 16 && !/\s/.test(v) : false,
+    ),
+  ],
+  metrics: [c.boolean],
+  defaultMetrics: [c.boolean],
+  onError: [c.function],
+};
 
 function checkPredictor(p: unknown): asserts p is Predictor {
   const ok =
@@ -109,7 +97,7 @@ export function createHandler(
   options: HandlerOptions = {},
 ): MlinferHandler {
   checkPredictor(predictor);
-  validateOptions(options);
+  assertOptions(options, HANDLER_SPEC, 'handler options');
   const modelName = options.modelName ?? DEFAULTS.modelName;
   const maxBody = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
   const maxInstances = options.maxInstances ?? DEFAULTS.maxInstances;

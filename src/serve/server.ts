@@ -6,7 +6,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Issue, throwIfIssues } from '../errors.js';
+import { c, checkOptions, optionIssue, type Spec } from '../constraints.js';
+import { throwIfIssues } from '../errors.js';
 import type { MlinferHandler } from './handler.js';
 
 export interface ServerOptions {
@@ -35,39 +36,35 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
+/** startServer's options, declared once. */
+const SERVER_SPEC: Spec = {
+  port: [c.integer({ min: 0, max: 65535 })],
+  host: [c.string({ nonEmpty: true })],
+  keepAliveTimeoutMs: [c.integer({ min: 1 })],
+  headersTimeoutMs: [c.integer({ min: 1 })],
+  requestTimeoutMs: [c.integer({ min: 0 })],
+  maxHeaderBytes: [c.integer({ min: 1024 })],
+  drainDelayMs: [c.integer({ min: 0 })],
+  shutdownTimeoutMs: [c.integer({ min: 0 })],
+};
+
 function validate(o: ServerOptions): void {
-  const issues: Issue[] = [];
-  const int = (k: keyof ServerOptions, min: number, max = Number.MAX_SAFE_INTEGER) => {
-    const v = o[k];
-    if (v !== undefined && !(Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max))
-      issues.push({
-        path: [k],
-        message: `${k} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`,
-      });
-  };
-  int('port', 0, 65535);
-  int('keepAliveTimeoutMs', 1);
-  int('headersTimeoutMs', 1);
-  int('requestTimeoutMs', 0);
-  int('maxHeaderBytes', 1024);
-  int('drainDelayMs', 0);
-  int('shutdownTimeoutMs', 0);
-  if (o.host !== undefined && (typeof o.host !== 'string' || o.host === ''))
-    issues.push({
-      path: ['host'],
-      message: `host must be a non-empty string, got ${JSON.stringify(o.host)}`,
-    });
+  const issues = checkOptions(o, SERVER_SPEC, { what: 'server options' });
   if (
+    issues.length === 0 &&
     o.requestTimeoutMs !== undefined &&
     o.headersTimeoutMs !== undefined &&
     o.requestTimeoutMs > 0 &&
     o.headersTimeoutMs > o.requestTimeoutMs
   )
-    issues.push({
-      path: ['headersTimeoutMs'],
-      message: 'headersTimeoutMs must not be larger than requestTimeoutMs',
-    });
-  throwIfIssues(issues, 'server options');
+    issues.push(
+      optionIssue(
+        ['headersTimeoutMs'],
+        `at most requestTimeoutMs (${o.requestTimeoutMs})`,
+        o.headersTimeoutMs,
+      ),
+    );
+  throwIfIssues('MLI_INVALID_OPTION', issues, 'server options');
 }
 
 /**

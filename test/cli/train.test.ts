@@ -142,6 +142,27 @@ describe('mlinfer train', () => {
     expect(m.metadata).toMatchObject({ target: 'target', task: 'classification', classes: [0, 1] });
   });
 
+  it('--max-features and --max-samples take all/none, counts >= 2 and fractions, and refuse the ambiguous 1', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'all.mlinfer');
+    const base = ['train', customers, ...'-t churned --exclude customer_id --n-estimators 3 -q'.split(' ')];
+    const ok = await cli(...base, '--max-features', 'all', '--max-samples', '100', '-o', out);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect((await loadModel(out)).metadata.params).toMatchObject({ maxFeatures: 'all', maxSamples: 100 });
+    const two = await cli(...base, '--max-features', '2', '--max-samples', '0.5', '-o', out);
+    expect(two.code, two.stderr).toBe(0);
+    expect((await loadModel(out)).metadata.params).toMatchObject({ maxFeatures: 2, maxSamples: 0.5 });
+    const one = await cli(...base, '--max-features', '1', '-o', out);
+    expect(one.code).toBe(2);
+    expect(one.stderr).toContain(
+      '--max-features 1 is ambiguous (one in scikit-learn, all as the fraction 1.0): write all for all features, an integer >= 2 to count features, or a fraction in (0, 1)',
+    );
+    const oneRow = await cli(...base, '--max-samples', '1.0', '-o', out);
+    expect(oneRow.code).toBe(2);
+    expect(oneRow.stderr).toContain('--max-samples 1 is ambiguous');
+    expect(oneRow.stderr).toContain('write none for all rows');
+  });
+
   it('--help lists every forest parameter with its default', async () => {
     const r = await cli('train', '--help');
     expect(r.code).toBe(0);
@@ -152,7 +173,7 @@ describe('mlinfer train', () => {
       ['--max-depth', 'default: none'],
       ['--min-samples-split', 'default: 2'],
       ['--min-samples-leaf', 'default: 1'],
-      ['--max-features', 'default: sqrt for classification'],
+      ['--max-features', 'default: sqrt for classification, all for regression'],
       ['--no-bootstrap', 'default: a bootstrap sample'],
       ['--max-samples', 'default: none'],
       ['--class-weight', 'default: none'],

@@ -19,7 +19,7 @@ async function collect(
   };
 }
 
-function expectCode(fn: () => unknown, code: string, message?: RegExp): void {
+function expectCode(fn: () => unknown, code: string, message?: RegExp | string): void {
   try {
     fn();
   } catch (e) {
@@ -31,7 +31,7 @@ function expectCode(fn: () => unknown, code: string, message?: RegExp): void {
   throw new Error('expected an error');
 }
 
-async function expectAsyncCode(p: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
+async function expectAsyncCode(p: Promise<unknown>, code: string, message?: RegExp | string): Promise<void> {
   const e = await p.then(
     () => null,
     (err: unknown) => err,
@@ -137,20 +137,31 @@ describe('parseCsvText', () => {
   });
 
   it('validates options with precise messages', () => {
+    const forms = "a non-empty string without a quote, a line break or a BOM (or 'auto')";
     expectCode(
       () => parseCsvText('a\n', { delimiter: '"' }),
       'MLI_INVALID_OPTION',
-      /delimiter must not contain a quote/,
+      `delimiter must be ${forms}, got "\\""`,
     );
     expectCode(
       () => parseCsvText('a\n', { delimiter: '' }),
       'MLI_INVALID_OPTION',
-      /delimiter must be a non-empty string, got ""/,
+      `delimiter must be ${forms}, got ""`,
     );
     expectCode(
       () => parseCsvText('a\n', { maxRowChars: 0 }),
       'MLI_INVALID_OPTION',
-      /maxRowChars must be a positive integer, got 0/,
+      'maxRowChars must be an integer >= 1, got 0',
+    );
+    expectCode(
+      () => parseCsvText('a\n', { batchRows: 2.5, delimitr: ';' } as never),
+      'MLI_INVALID_OPTION',
+      'invalid CSV options: unknown option delimitr; batchRows must be an integer >= 1, got 2.5',
+    );
+    expectCode(
+      () => parseCsvText('a\n', 'x' as never),
+      'MLI_INVALID_OPTION',
+      'CSV options must be an object, got "x"',
     );
     expectCode(() => parseCsvText(42 as unknown as string), 'MLI_INVALID_OPTION', /must be a string, got 42/);
   });
@@ -274,7 +285,7 @@ describe('csvBatches', () => {
     await expectAsyncCode(
       collect(['a\n'], -1),
       'MLI_INVALID_OPTION',
-      /batchRows must be a positive integer, got -1/,
+      'batchRows must be an integer >= 1, got -1',
     );
   });
 });

@@ -224,7 +224,7 @@ describe('encodeTable', () => {
     expect(e.issueCount).toBe(50);
     expect(e.X.nRows).toBe(0);
     expect(errorOf(() => encodeTable(t, s, { maxIssues: -1 })).message).toBe(
-      'maxIssues must be a non-negative integer, got -1',
+      'invalid encodeTable options: maxIssues must be an integer >= 0, got -1',
     );
   });
 

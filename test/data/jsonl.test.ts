@@ -47,7 +47,7 @@ describe('JSON Lines', () => {
 
   it('validates options and bounds line length', async () => {
     expect(() => parseJsonlText('{}', { maxLineChars: -3 })).toThrow(
-      /maxLineChars must be a positive integer, got -3/,
+      'maxLineChars must be an integer >= 1, got -3',
     );
     try {
       parseJsonlText(`{"a":"${'x'.repeat(200)}"}`, { maxLineChars: 50 });
@@ -55,6 +55,7 @@ describe('JSON Lines', () => {
     } catch (e) {
       expect(isMlinferError(e) && e.code).toBe('MLI_CSV_PARSE');
     }
-    await expect(collect(['{}'], 0)).rejects.toThrow(/batchRows must be a positive integer, got 0/);
+    await expect(collect(['{}'], 0)).rejects.toThrow('batchRows must be an integer >= 1, got 0');
+    expect(() => parseJsonlText('{}', { maxLines: 3 } as never)).toThrow('unknown option maxLines');
   });
 });

@@ -322,19 +322,26 @@ describe('inferSchema rules', () => {
         maxCategories: -1,
         types: { a: 'text' as never },
         missingValues: 'NA' as never,
-      }),
+        exclude: ['a', 3] as never,
+        keep: ['a'],
+      } as never),
     );
     expect(e.code).toBe('MLI_INVALID_OPTION');
     expect(e.issues.map((i) => i.message)).toEqual([
-      'target must be a non-empty column name, got ""',
-      'task must be one of classification, regression, got "clustering"',
-      'types.a must be one of numeric, boolean, categorical, got "text"',
+      'unknown option keep',
+      'target must be a non-empty string, got ""',
+      `task must be one of 'classification', 'regression', got "clustering"`,
+      'exclude[1] must be a string, got 3',
+      `types.a must be one of 'numeric', 'boolean', 'categorical', got "text"`,
       'missingValues must be an array of strings, got "NA"',
-      'maxCategories must be a positive integer, got -1',
+      'maxCategories must be an integer >= 1, got -1',
     ]);
     expect(
       errorOf(() => inferSchema(toTable({ a: [1] }), { target: 'a', maxCategories: 2.5 })).message,
-    ).toMatch(/maxCategories must be a positive integer, got 2.5/);
+    ).toContain('maxCategories must be an integer >= 1, got 2.5');
+    expect(errorOf(() => inferSchema(toTable({ a: [1] }), undefined as never)).message).toBe(
+      'invalid schema options: target is required',
+    );
   });
 
   it('rejects exclude and types that name unknown columns or the target', () => {

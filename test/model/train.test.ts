@@ -138,6 +138,34 @@ describe('train()', () => {
     expect(await codeOf(train(csv, { target: 'a', testSize: 1.5 }))).toBe('MLI_INVALID_OPTION');
   });
 
+  it('checks its own options and the forest parameters in one pass, before reading data', async () => {
+    const err = await train('/no/such/file.csv', {
+      target: '',
+      testSize: 1,
+      tune: 'yes' as never,
+      skipInvalidRows: 1 as never,
+      nThreads: 0,
+      onProgress: 'bar' as never,
+      classWeight: { yes: -1 },
+      maxFeatures: 1,
+      maxCategories: 0,
+      nTrees: 5,
+    } as never).catch((e) => e);
+    expect(err.code).toBe('MLI_INVALID_OPTION');
+    expect(err.issues.map((i: { message: string }) => i.message)).toEqual([
+      'unknown option nTrees',
+      "maxFeatures 1 is ambiguous (one feature in scikit-learn, all of them as the fraction 1.0): write 'all' for every feature, an integer >= 2 to count features, or a fraction in (0, 1)",
+      'classWeight.yes must be a number >= 0, got -1',
+      'target must be a non-empty string, got ""',
+      'maxCategories must be an integer >= 1, got 0',
+      'testSize must be a fraction in [0, 1), got 1',
+      'skipInvalidRows must be a boolean, got 1',
+      'tune must be a boolean, got "yes"',
+      'nThreads must be an integer >= 1, got 0',
+      'onProgress must be a function, got "bar"',
+    ]);
+  });
+
   it('maps class weights given by label, and rejects unknown labels', async () => {
     const base = { target: 'churned', exclude: ['customer_id'], nThreads: 1, nEstimators: 10 };
     const weighted = await train(join(FIX, 'customers.csv'), { ...base, classWeight: { yes: 5 } });

@@ -98,6 +98,21 @@ describe('batchPredictFile', () => {
     expect(Number(pNo) + Number(pYes)).toBeCloseTo(1, 10);
   });
 
+  it('validates its own options and those of batchPredict up front', async () => {
+    const input = write('opts.csv', `${HEADER}\n${LINES[0]}\n`);
+    const out = join(dir, 'opts.out.csv');
+    await expect(
+      batchPredictFile(input, out, { model, inputFormat: 'xml', threads: -1, format: 'csv' } as never),
+    ).rejects.toThrow(
+      `invalid batch options: unknown option format; threads must be an integer >= 0, got -1; inputFormat must be one of 'csv', 'jsonl', 'parquet', got "xml"`,
+    );
+    await expect(batchPredictFile(input, out, {} as never)).rejects.toMatchObject({
+      code: 'MLI_INVALID_OPTION',
+      message: 'invalid batch options: model is required',
+    });
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('handles CSV edge cases: quoted line breaks, CRLF, a BOM, quotes, blank lines, pieces split anywhere', async () => {
     const body = [
       HEADER,
@@ -284,9 +299,19 @@ describe('batchPredict', () => {
     expect(await bad({ keep: ['a'], joinInput: true })).toContain(
       'joinInput (--join-input) and keep (--keep) cannot be used together',
     );
-    expect(await bad({ delimiter: '"' })).toContain('delimiter must be one ASCII character');
-    expect(await bad({ format: 'xml' })).toContain('format must be csv or jsonl');
-    expect(await bad({ maxErrors: 1.5 })).toContain('maxErrors must be an integer >= 0');
+    expect(await bad({ delimiter: '"' })).toContain(
+      'delimiter must be one ASCII character other than a quote or a line break, got "\\""',
+    );
+    expect(await bad({ format: 'xml' })).toContain(`format must be one of 'csv', 'jsonl', got "xml"`);
+    expect(await bad({ maxErrors: 1.5 })).toContain('maxErrors must be an integer >= 0, got 1.5');
+    expect(await bad({ keep: ['a', ''] })).toContain('keep[1] must be a non-empty string, got ""');
+    expect(await bad({ keep: ['a', 'a'] })).toContain('keep lists a column twice: a, a');
+    expect(await bad({ proba: 'yes', signal: {}, onProgress: 1 })).toBe(
+      'invalid batch options: proba must be a boolean, got "yes"; onProgress must be a function, got 1; signal must be an AbortSignal, got {}',
+    );
+    expect(await bad({ model: 42, treads: 2 })).toBe(
+      'invalid batch options: unknown option treads; model must be a Model, the bytes of a model file, or a path, got 42',
+    );
     const keepMissing = batchPredict([Buffer.from(customersText)], { model, threads: 0, keep: ['nope'] });
     await expect(keepMissing[Symbol.asyncIterator]().next()).rejects.toThrow(
       /keep names column\(s\) the input lacks: "nope"/,

@@ -120,13 +120,16 @@ describe('predictor', () => {
 
   it('validates its options up front', () => {
     expect(() => createPredictorFromModel(model, { maxBatchSize: 0 })).toThrow(
-      'maxBatchSize must be a positive integer, got 0',
+      'maxBatchSize must be an integer >= 1, got 0',
     );
     expect(() => createPredictorFromModel(model, { maxWaitMs: -1 })).toThrow(
       'maxWaitMs must be a number >= 0, got -1',
     );
     expect(() => createPredictorFromModel(model, { maxQueue: 1.5 })).toThrow(
-      'maxQueue must be a positive integer, got 1.5',
+      'maxQueue must be an integer >= 1, got 1.5',
+    );
+    expect(() => createPredictorFromModel(model, { maxBatch: 8 } as never)).toThrow(
+      'unknown option maxBatch',
     );
   });
 

@@ -200,13 +200,25 @@ describe('createHandler options', () => {
     let predictor: NodePredictor | undefined;
     predictor = createPredictor(fixture.path);
     expect(() => createHandler(predictor!, { maxBodyBytes: 0, maxInstances: 1.5 })).toThrow(
-      /maxBodyBytes must be a positive integer, got 0; maxInstances must be a positive integer, got 1.5/,
+      'maxBodyBytes must be an integer >= 1, got 0; maxInstances must be an integer >= 1, got 1.5',
     );
-    expect(() => createHandler(predictor!, { modelName: 'a/b' })).toThrow(/modelName must be/);
-    expect(() => createHandler(predictor!, { token: 'short' })).toThrow(/at least 16 characters/);
+    expect(() => createHandler(predictor!, { modelName: 'a/b' })).toThrow(
+      `modelName must be 1-128 characters of letters, digits, '.', '_' or '-', got "a/b"`,
+    );
+    expect(() => createHandler(predictor!, { token: 'short' })).toThrow(
+      'token must be a string of at least 16 characters without spaces, got "short"',
+    );
     expect(() => createHandler(predictor!, { metrics: 'yes' as never })).toThrow(
-      /metrics must be true or false/,
+      'metrics must be a boolean, got "yes"',
     );
+    expect(() => createHandler(predictor!, { defaultMetrics: 1 as never })).toThrow(
+      'defaultMetrics must be a boolean, got 1',
+    );
+    expect(() => createHandler(predictor!, { onError: 'log' as never })).toThrow(
+      'onError must be a function, got "log"',
+    );
+    expect(() => createHandler(predictor!, { maxBody: 10 } as never)).toThrow('unknown option maxBody');
+    expect(() => createHandler(predictor!, 5 as never)).toThrow('handler options must be an object, got 5');
     expect(() => createHandler({} as never)).toThrow(/needs a predictor/);
     try {
       createHandler(predictor!, { maxBodyBytes: -1 });

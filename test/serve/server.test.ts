@@ -72,12 +72,18 @@ describe('startServer', () => {
   it('validates its options', async () => {
     const handler = createHandler(createPredictor(fixture.path));
     await expect(startServer(handler, { port: 70000 })).rejects.toThrow(
-      /port must be an integer from 0 to 65535/,
+      'port must be an integer from 0 to 65535, got 70000',
     );
     await expect(startServer(handler, { headersTimeoutMs: 5000, requestTimeoutMs: 1000 })).rejects.toThrow(
-      /headersTimeoutMs must not be larger/,
+      'headersTimeoutMs must be at most requestTimeoutMs (1000), got 5000',
     );
-    await expect(startServer(handler, { host: '' })).rejects.toThrow(/host must be a non-empty string/);
+    await expect(startServer(handler, { host: '' })).rejects.toThrow(
+      'host must be a non-empty string, got ""',
+    );
+    await expect(startServer(handler, { maxHeaderBytes: 512, drainDelayMs: -1 })).rejects.toThrow(
+      'maxHeaderBytes must be an integer >= 1024, got 512; drainDelayMs must be an integer >= 0, got -1',
+    );
+    await expect(startServer(handler, { timeout: 5 } as never)).rejects.toThrow('unknown option timeout');
   });
 });
 

@@ -114,18 +114,28 @@ export function registerTrain(program: Command): void {
         .argParser(parseNumberOrWord('--max-depth', ['none']))
         .default(null, 'none'),
     )
-    .option('--min-samples-split <n>', 'minimum rows to split a node', parseNumber('--min-samples-split'), 2)
-    .option('--min-samples-leaf <n>', 'minimum rows in a leaf', parseNumber('--min-samples-leaf'), 1)
+    .option(
+      '--min-samples-split <n>',
+      'minimum rows to split a node: an integer >= 2 or a fraction of the rows in (0, 1)',
+      parseNumber('--min-samples-split'),
+      2,
+    )
+    .option(
+      '--min-samples-leaf <n>',
+      'minimum rows in a leaf: an integer >= 1 or a fraction of the rows in (0, 1)',
+      parseNumber('--min-samples-leaf'),
+      1,
+    )
     .option(
       '--max-features <v>',
-      'features tried per split: sqrt, log2, none, an integer or a fraction (default: sqrt for classification, 1.0 for regression)',
-      parseNumberOrWord('--max-features', ['sqrt', 'log2', 'none']),
+      'features tried per split: sqrt, log2, all, an integer >= 2 (a count) or a fraction in (0, 1); 1 is refused as ambiguous (default: sqrt for classification, all for regression)',
+      parseNumberOrWord('--max-features', ['sqrt', 'log2', 'all', 'none'], { of: 'features', all: 'all' }),
     )
     .option('--no-bootstrap', 'grow every tree on all rows (default: a bootstrap sample per tree)')
     .option(
       '--max-samples <v>',
-      "rows drawn per tree: an integer, a fraction or 'none' (default: none, as many as there are rows)",
-      parseNumberOrWord('--max-samples', ['none']),
+      'rows drawn per tree: an integer >= 2 (a count), a fraction in (0, 1) or none; 1 is refused as ambiguous (default: none, as many as there are rows)',
+      parseNumberOrWord('--max-samples', ['none'], { of: 'rows', all: 'none' }),
     )
     .option(
       '--class-weight <v>',
