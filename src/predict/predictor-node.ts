@@ -62,11 +62,6 @@ export function createPredictor(
     async reload(next: string | Uint8Array | Model): Promise<ReloadResult> {
       try {
         const m = typeof next === 'string' || next instanceof Uint8Array ? await loadModel(next) : next;
-        if (m.metadata.task !== core.model.metadata.task)
-          throw new MlinferError(
-            'MLI_SCHEMA_MISMATCH',
-            `the new model is a ${m.metadata.task} model, the serving one a ${core.model.metadata.task} model`,
-          );
         core.swap(m);
         loadedAt = Date.now();
         return { ok: true, modelVersion: core.modelVersion };

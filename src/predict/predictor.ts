@@ -46,7 +46,10 @@ export interface Predictor {
   predictMany(records: readonly PredictRecord[]): Prediction[];
   /** Like predict, through the micro-batcher when `maxBatchSize` > 1; rejects MLI_OVERLOADED when its queue is full. */
   predictAsync(record: PredictRecord): Promise<Prediction>;
-  /** Replaces the model atomically: the next prediction uses the new one. */
+  /**
+   * Replaces the model atomically: the next prediction uses the new one. Throws MLI_SCHEMA_MISMATCH, and keeps
+   * the old model, when the new one is of the other task (its callers expect labels, or values).
+   */
   swap(model: Model): void;
   /** Counters since creation. */
   readonly stats: { predictions: number; invalid: number; unknownCategories: number; queued: number };
@@ -76,6 +79,19 @@ function load(model: Model): Loaded {
     labels: model.classes,
     nOutputs: model.forest.arrays.nOutputs,
   };
+}
+
+/**
+ * Throws unless `next` can replace `serving`: a model of the other task would change what every caller gets
+ * back (labels and probabilities, or values). The Node predictor's `reload` goes through `swap`, so both check.
+ */
+function checkSwappable(serving: Model, next: Model): void {
+  if (next.metadata.task !== serving.metadata.task)
+    throw new MlinferError(
+      'MLI_SCHEMA_MISMATCH',
+      `the new model is a ${next.metadata.task} model, the serving one a ${serving.metadata.task} model`,
+      { issues: [{ path: ['task'], message: `expected ${serving.metadata.task}, got ${next.metadata.task}` }] },
+    );
 }
 
 function toPrediction(l: Loaded, out: Float64Array, offset: number): Prediction {
@@ -214,6 +230,7 @@ export function createPredictorFromModel(
       return batcher.submit(record);
     },
     swap(model) {
+      checkSwappable(current.model, model);
       current = load(model);
     },
     async close() {

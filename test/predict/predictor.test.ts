@@ -133,6 +133,21 @@ describe('predictor', () => {
     );
   });
 
+  it('swap refuses a model of the other task, as reload does, and keeps serving the old one', () => {
+    for (const p of [createPredictorFromModel(model), createPredictor(model)]) {
+      expect(() => p.swap(regression)).toThrow(
+        expect.objectContaining({
+          code: 'MLI_SCHEMA_MISMATCH',
+          message: 'the new model is a regression model, the serving one a classification model',
+        }),
+      );
+      expect(p.predict(record).modelVersion).toBe(model.metadata.modelVersion);
+      expect(p.predict(record).probabilities).toBeDefined();
+    }
+    const r = createPredictorFromModel(regression);
+    expect(() => r.swap(model)).toThrow(/a classification model, the serving one a regression model/);
+  });
+
   it('loads from a path, hot-reloads a good file, and keeps serving when a reload fails', async () => {
     const first = join(tmp, 'first.mlinfer');
     const second = join(tmp, 'second.mlinfer');
@@ -163,6 +178,7 @@ describe('predictor', () => {
     expect(missing.error?.code).toBe('MLI_NOT_FOUND');
     const wrongTask = await p.reload(regression);
     expect(wrongTask.ok).toBe(false);
+    expect(wrongTask.error?.code).toBe('MLI_SCHEMA_MISMATCH');
     expect(() => createPredictor(join(tmp, 'nope.mlinfer'))).toThrow(/no such file/);
   });
 });
