@@ -8,11 +8,19 @@ export {
   type FittedForest,
   type ForestArrays,
   type ForestParams,
+  type ForestScorer,
   fitForestSync,
   type Matrix,
   type Task,
 } from './forest/index.js';
-export { type Model, type ModelMetadata, modelFromBytes, modelToBytes } from './model/model.js';
+export {
+  type Model,
+  type ModelFromForestOptions,
+  type ModelMetadata,
+  modelFromBytes,
+  modelFromForest,
+  modelToBytes,
+} from './model/model.js';
 export {
   createPredictorFromModel as createPredictor,
   type Prediction,

@@ -1,6 +1,7 @@
 // The public API of mlinfer, and nothing else.
 
 export type { FeatureSpec, FeatureType, Schema, TargetSpec } from './data/schema.js';
+export type { Cell, Table, TableInput } from './data/table.js';
 export { ERROR_CODES, type ErrorCode, type Issue, isMlinferError, MlinferError } from './errors.js';
 export { fitForest } from './forest/fit-node.js';
 export {
@@ -23,7 +24,6 @@ export {
   type RegressionEvaluation,
   type UnscoredRow,
 } from './model/evaluate.js';
-export { importMlRandomForest } from './model/import-ml-random-forest.js';
 export { DEFAULT_MODEL_FILE, loadModel, loadModelSync, saveModel } from './model/io.js';
 export {
   type MetricSet,
@@ -53,7 +53,13 @@ export {
   batchPredictFile,
   type FileFormat,
 } from './predict/batch-file.js';
-export type { Prediction, PredictorOptions, PredictRecord, ValidationResult } from './predict/predictor.js';
+export type {
+  Prediction,
+  Predictor,
+  PredictorOptions,
+  PredictRecord,
+  ValidationResult,
+} from './predict/predictor.js';
 export { createPredictor, type NodePredictor, type ReloadResult } from './predict/predictor-node.js';
 export { createBearerCheck } from './serve/auth.js';
 export { createHandler, type HandlerOptions, type MlinferHandler } from './serve/handler.js';

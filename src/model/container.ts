@@ -296,7 +296,7 @@ function describeForeign(bytes: Uint8Array): string {
   )
     i++;
   if (bytes[i] === 0x7b || bytes[i] === 0x5b) {
-    return 'it looks like JSON (an ml-random-forest model? convert it with importMlRandomForest)';
+    return 'it looks like JSON (an ml-random-forest model? convert it with mlinfer import or modelFromMlRandomForest)';
   }
   const sample = bytes.subarray(0, 512);
   let text = 0;

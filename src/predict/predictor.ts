@@ -90,7 +90,9 @@ function checkSwappable(serving: Model, next: Model): void {
     throw new MlinferError(
       'MLI_SCHEMA_MISMATCH',
       `the new model is a ${next.metadata.task} model, the serving one a ${serving.metadata.task} model`,
-      { issues: [{ path: ['task'], message: `expected ${serving.metadata.task}, got ${next.metadata.task}` }] },
+      {
+        issues: [{ path: ['task'], message: `expected ${serving.metadata.task}, got ${next.metadata.task}` }],
+      },
     );
 }
 

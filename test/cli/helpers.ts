@@ -1,6 +1,6 @@
 // Runs the CLI in-process (runCli with stdout and stderr captured) or as a child process (the built bin).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCli } from '../../src/cli/main.js';
@@ -36,11 +36,6 @@ export async function cli(...argv: string[]): Promise<CliResult> {
     process.stdout.write = realOut;
     process.stderr.write = realErr;
   }
-}
-
-/** True when the built CLI can be spawned; in CI a missing dist is a failure, not a skip. */
-export function distAvailable(): boolean {
-  return existsSync(join(ROOT, 'dist', 'cli.js')) || process.env.CI === 'true';
 }
 
 /** Runs the built `bin/mlinfer.js` as a child process. */

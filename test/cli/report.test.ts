@@ -7,7 +7,8 @@ import { buildReport } from '../../src/cli/report/report.js';
 import { evaluate } from '../../src/model/evaluate.js';
 import { saveModel } from '../../src/model/io.js';
 import { train } from '../../src/model/train.js';
-import { chromiumRequired, dumpDom, screenshot } from '../helpers/chromium.js';
+import { dumpDom, screenshot } from '../helpers/chromium.js';
+import { chromium, itNeeding } from '../helpers/requirements.js';
 import { cli, FIXTURES, tempDir } from './helpers.js';
 
 let dir: string;
@@ -89,6 +90,7 @@ describe('the HTML report', () => {
     expect(externalRefs(reg)).toEqual([]);
   });
 
+  let evilHtml = '';
   it('escapes every string that comes from the data or the model', async () => {
     const evil = '<img src=x onerror=alert(1)>';
     const rows = Array.from({ length: 60 }, (_, i) => ({
@@ -109,55 +111,49 @@ describe('the HTML report', () => {
     expect(html).toContain('&lt;script&gt;alert(&quot;col&quot;)&lt;/script&gt;');
     expect(html).toContain('fine &amp; dandy');
     expect(externalRefs(html)).toEqual([]);
-    if (!chromiumRequired()) return;
+    evilHtml = html;
+  });
+
+  itNeeding([chromium], 'the escaped report stays inert in headless Chromium', async () => {
+    expect(evilHtml, 'the escaping test runs first').not.toBe('');
     const file = join(dir, 'evil.html');
-    writeFileSync(file, html);
+    writeFileSync(file, evilHtml);
     const dom = await dumpDom(pathToFileURL(file).href);
     expect(dom).not.toMatch(/<script/i);
     expect(dom).not.toMatch(/<img/i);
     expect(dom).toContain('&lt;script&gt;');
   });
 
-  // In CI a missing browser fails the test; elsewhere it is skipped.
-  it.skipIf(!chromiumRequired())(
-    'renders its charts in headless Chromium, and a screenshot is saved',
-    async () => {
-      const dom = await dumpDom(pathToFileURL(classReport).href);
-      for (const id of [
-        'chart-confusion',
-        'chart-roc',
-        'chart-pr',
-        'chart-calibration',
-        'chart-importances',
-      ]) {
-        const svg = dom.match(new RegExp(`<svg id="${id}"[\\s\\S]*?</svg>`))?.[0];
-        expect(svg, id).toBeDefined();
-        // drawn marks: curves as non-empty paths, bars and heatmap cells as closed paths
-        const paths = [...svg!.matchAll(/<path [^>]*\bd="([^"]+)"/g)].map((m) => m[1]);
-        expect(paths.length, id).toBeGreaterThan(0);
-        expect(
-          paths.every((d) => /^M[\d.]+ [\d.]+/.test(d)),
-          id,
-        ).toBe(true);
-      }
-      const roc = dom.match(/<svg id="chart-roc"[\s\S]*?<path class="series" d="([^"]+)"/)?.[1] ?? '';
-      expect(roc.split('L').length).toBeGreaterThan(5);
-      const cells = dom.match(/<svg id="chart-confusion"[\s\S]*?<\/svg>/)![0].match(/class="cell"/g) ?? [];
-      expect(cells).toHaveLength(4);
-      const png = join(dir, 'report.png');
-      await screenshot(pathToFileURL(classReport).href, png, '1280,2400');
-      expect(existsSync(png)).toBe(true);
-      expect(statSync(png).size).toBeGreaterThan(20_000);
-      expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
-      const regDom = await dumpDom(pathToFileURL(regReport).href);
+  itNeeding([chromium], 'renders its charts in headless Chromium, and a screenshot is saved', async () => {
+    const dom = await dumpDom(pathToFileURL(classReport).href);
+    for (const id of ['chart-confusion', 'chart-roc', 'chart-pr', 'chart-calibration', 'chart-importances']) {
+      const svg = dom.match(new RegExp(`<svg id="${id}"[\\s\\S]*?</svg>`))?.[0];
+      expect(svg, id).toBeDefined();
+      // drawn marks: curves as non-empty paths, bars and heatmap cells as closed paths
+      const paths = [...svg!.matchAll(/<path [^>]*\bd="([^"]+)"/g)].map((m) => m[1]);
+      expect(paths.length, id).toBeGreaterThan(0);
       expect(
-        regDom.match(/<svg id="chart-scatter"[\s\S]*?<\/svg>/)![0].match(/<circle /g)!.length,
-      ).toBeGreaterThan(500);
-      expect(regDom).toMatch(/<svg id="chart-residuals"[\s\S]*?<path class="bar" d="M/);
-      const regPng = join(dir, 'report-regression.png');
-      await screenshot(pathToFileURL(regReport).href, regPng, '1280,1400');
-      expect(statSync(regPng).size).toBeGreaterThan(20_000);
-      process.stderr.write(`report screenshots: ${png} ${regPng}\n`);
-    },
-  );
+        paths.every((d) => /^M[\d.]+ [\d.]+/.test(d)),
+        id,
+      ).toBe(true);
+    }
+    const roc = dom.match(/<svg id="chart-roc"[\s\S]*?<path class="series" d="([^"]+)"/)?.[1] ?? '';
+    expect(roc.split('L').length).toBeGreaterThan(5);
+    const cells = dom.match(/<svg id="chart-confusion"[\s\S]*?<\/svg>/)![0].match(/class="cell"/g) ?? [];
+    expect(cells).toHaveLength(4);
+    const png = join(dir, 'report.png');
+    await screenshot(pathToFileURL(classReport).href, png, '1280,2400');
+    expect(existsSync(png)).toBe(true);
+    expect(statSync(png).size).toBeGreaterThan(20_000);
+    expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+    const regDom = await dumpDom(pathToFileURL(regReport).href);
+    expect(
+      regDom.match(/<svg id="chart-scatter"[\s\S]*?<\/svg>/)![0].match(/<circle /g)!.length,
+    ).toBeGreaterThan(500);
+    expect(regDom).toMatch(/<svg id="chart-residuals"[\s\S]*?<path class="bar" d="M/);
+    const regPng = join(dir, 'report-regression.png');
+    await screenshot(pathToFileURL(regReport).href, regPng, '1280,1400');
+    expect(statSync(regPng).size).toBeGreaterThan(20_000);
+    process.stderr.write(`report screenshots: ${png} ${regPng}\n`);
+  });
 });

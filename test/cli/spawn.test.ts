@@ -2,10 +2,11 @@
 // (npm run build): skipped when it is missing, except in CI where that is a failure.
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { distAvailable, FIXTURES, spawnCli, tempDir } from './helpers.js';
+import { expect, it } from 'vitest';
+import { describeBuilt } from '../helpers/dist.js';
+import { FIXTURES, spawnCli, tempDir } from './helpers.js';
 
-describe.skipIf(!distAvailable())('the built CLI', () => {
+describeBuilt('the built CLI', () => {
   it('trains with the default target and output, then evaluates, inspects, types and batch-scores', () => {
     const dir = tempDir();
     copyFileSync(join(FIXTURES, 'sample_input.csv'), join(dir, 'data.csv'));

@@ -4,14 +4,14 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
+import { BUILD_TIMEOUT_MS, ensureDist } from '../helpers/dist.js';
+import { describeNeeding, PYTHON, python3 } from '../helpers/requirements.js';
 import { CUSTOMERS, customersModel } from '../serve/helpers.js';
-import { BIN, builtSuite, flagsOf, flagsUsed, ROOT, run } from './helpers.js';
+import { BIN, flagsOf, flagsUsed, ROOT, run } from './helpers.js';
 
-const PYTHON = '/usr/bin/python3';
 const AIRFLOW = join(ROOT, 'examples', 'airflow');
 const dags = readdirSync(AIRFLOW).filter((f) => f.endsWith('.py'));
-const pySuite = existsSync(PYTHON) ? describe : describe.skip;
 
 // Stand-ins for airflow.DAG, the operators and the two exceptions; prints what the DAG declared and what its
 // task did for each logical date given on the command line, as JSON on the last line.
@@ -63,7 +63,7 @@ print(json.dumps({
 }))
 `;
 
-pySuite('examples/airflow', () => {
+describeNeeding([python3], 'examples/airflow', () => {
   for (const f of dags)
     it(`${f} compiles`, async () => {
       const r = await run(PYTHON, [
@@ -76,8 +76,9 @@ pySuite('examples/airflow', () => {
     });
 });
 
-(existsSync(PYTHON) ? builtSuite : describe.skip)('examples/airflow/mlinfer_batch_dag.py, run', () => {
+describeNeeding([python3], 'examples/airflow/mlinfer_batch_dag.py, run', () => {
   let root: string;
+  beforeAll(() => void ensureDist(), BUILD_TIMEOUT_MS);
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'mlinfer-deploy-airflow-'));
     copyFileSync((await customersModel()).path, join(root, 'model.mlinfer'));

@@ -5,11 +5,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, createWriteStream, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { BUILD_TIMEOUT_MS, ensureDist } from '../helpers/dist.js';
+import { describeNeeding, mkfifo } from '../helpers/requirements.js';
 import { CUSTOMERS, customersModel } from '../serve/helpers.js';
-import { builtSuite, ROOT } from './helpers.js';
+import { ROOT } from './helpers.js';
 
-const hasMkfifo = spawnSync('mkfifo', ['--version']).status === 0;
 let root: string;
 let kill: (() => void) | null = null;
 
@@ -27,7 +28,8 @@ const waitFor = async (what: () => boolean, ms: number, label: string) => {
   }
 };
 
-(hasMkfifo ? builtSuite : describe.skip)('examples/cron/nightly-batch.mjs', () => {
+describeNeeding([mkfifo], 'examples/cron/nightly-batch.mjs', () => {
+  beforeAll(() => void ensureDist(), BUILD_TIMEOUT_MS);
   it('skips ticks while a run is going, then writes the output atomically; SIGTERM stops it', async () => {
     const fifo = join(root, 'in.csv');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);

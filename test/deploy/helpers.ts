@@ -1,9 +1,8 @@
 // Shared by the deployment tests: the built CLI as a child process, the example manifests parsed with a YAML
 // library, and what a container would run (args with Kubernetes' $(VAR) expansion, paths mapped to a temp dir).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { ROOT } from '../serve/helpers.js';
 
@@ -13,11 +12,8 @@ export const K8S = join(ROOT, 'examples', 'k8s');
 /** A token long enough for serve (16+ characters). */
 export const TOKEN = 'deploy-test-token-0123456789';
 
-// `npm test` builds first; elsewhere a missing dist/ skips, but never in CI.
-const built = existsSync(join(ROOT, 'dist', 'cli.js'));
-export const builtSuite: ReturnType<typeof describe.skipIf> = describe.skipIf(
-  !built && process.env.CI !== 'true',
-);
+/** A suite that runs the built CLI: dist/ is built, or found up to date, first (test/helpers/dist.ts). */
+export { describeBuilt as builtSuite } from '../helpers/dist.js';
 
 export interface Run {
   code: number | null;

@@ -1,21 +1,11 @@
 // Headless Chromium for tests (Debian's `chromium`, which .ci/run installs when missing). Started with no
-// network beyond loopback and a fresh profile each time. Tests that need it skip only when it is absent
-// and CI=true is not set: in CI a missing browser is a failure, not a skip.
+// network beyond loopback and a fresh profile each time. Whether tests that need it run is decided by
+// requirements.ts (`chromium`): in CI a missing browser is a failure, not a skip.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
-
-export function findChromium(): string | null {
-  return CANDIDATES.find((p) => existsSync(p)) ?? null;
-}
-
-/** True when browser tests must run (CI) or can run (a browser is installed). */
-export function chromiumRequired(): boolean {
-  return process.env.CI === 'true' || findChromium() !== null;
-}
+import { chromiumPath } from './requirements.js';
 
 function baseFlags(profile: string): string[] {
   return [
@@ -34,7 +24,7 @@ function baseFlags(profile: string): string[] {
 }
 
 function run(args: string[], timeoutMs: number): Promise<string> {
-  const bin = findChromium();
+  const bin = chromiumPath;
   if (!bin) return Promise.reject(new Error('chromium is not installed (apt-get install -y chromium)'));
   const profile = mkdtempSync(join(tmpdir(), 'mlinfer-chromium-'));
   return new Promise((resolve, reject) => {

@@ -10,7 +10,8 @@ import { train } from '../../src/model/train.js';
 import { batchPredict } from '../../src/predict/batch.js';
 import { batchPredictFile } from '../../src/predict/batch-file.js';
 import { RecordSplitter } from '../../src/predict/batch-split.js';
-import { BIN, cli, distAvailable, FIXTURES, ROOT, tempDir } from '../cli/helpers.js';
+import { BIN, cli, FIXTURES, ROOT, tempDir } from '../cli/helpers.js';
+import { describeBuilt } from '../helpers/dist.js';
 
 const CUSTOMERS = join(FIXTURES, 'customers.csv');
 const customersText = readFileSync(CUSTOMERS, 'utf8');
@@ -345,7 +346,7 @@ describe('RecordSplitter', () => {
   });
 });
 
-describe.skipIf(!distAvailable())('mlinfer batch (CLI)', () => {
+describeBuilt('mlinfer batch (CLI)', () => {
   it('exit codes: 0, 2 for usage errors, 3 for too many rejects; data on stdout only with -', async () => {
     const out = join(dir, 'cli.out.csv');
     let r = await cli('batch', CUSTOMERS, out, '-m', modelPath, '--threads', '1', '-q');

@@ -1,5 +1,3 @@
-// Shared by the reliability tests: fast-check parameters, a time limit, and the built CLI's location.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type fc from 'fast-check';
 
@@ -27,14 +25,6 @@ export async function within<T>(ms: number, fn: () => Promise<T> | T): Promise<T
   } finally {
     clearTimeout(timer);
   }
-}
-
-/**
- * True when the built CLI exists. Tests that spawn it skip only outside CI: in CI (`npm test` builds
- * first) a missing dist/ is a failure, not a skip.
- */
-export function distAvailable(): boolean {
-  return existsSync(join(ROOT, 'dist', 'cli.js')) || process.env.CI === 'true';
 }
 
 /** A stack trace line as V8 prints it; no client-facing body may contain one. */

@@ -8,10 +8,11 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BUILD_TIMEOUT_MS, ensureDist } from '../helpers/dist.js';
 import { customersModel, RECORD } from '../serve/helpers.js';
-import { BIN, distAvailable, ROOT, within } from './helpers.js';
+import { BIN, ROOT, within } from './helpers.js';
 
-const cliIt = distAvailable() ? it : it.skip;
+beforeAll(() => void ensureDist(), BUILD_TIMEOUT_MS); // these tests spawn the built CLI
 
 let fixture: Awaited<ReturnType<typeof customersModel>>;
 beforeAll(async () => {
@@ -58,117 +59,109 @@ async function predict(url: string): Promise<{ status: number; version: string }
 }
 
 describe('mlinfer serve under faults', () => {
-  cliIt(
-    'SIGHUP to a damaged file keeps the old model serving, with requests flowing through the reloads',
-    async () => {
-      const path = join(fixture.dir, 'hup.mlinfer');
-      copyFileSync(fixture.path, path);
-      const good = readFileSync(fixture.path);
-      const p = serveCli(['--model', path]);
-      try {
-        const url = (await waitFor(p, /on (http:\/\/127\.0\.0\.1:\d+)/))[1];
-        const { version } = await predict(url);
-        // Background traffic during all the reloads: every answer must be 200 from the old model.
-        let stop = false;
-        const answers: { status: number; version: string }[] = [];
-        const traffic = (async () => {
-          while (!stop) answers.push(await predict(url));
-        })();
-        const damaged: Buffer[] = [
-          good.subarray(0, Math.floor(good.length / 2)), // a copy still in progress
-          good.subarray(0, 20), // cut inside the header
-          Buffer.alloc(0), // truncated to nothing (`> file` before writing)
-        ];
-        for (let k = 0; k < 5; k++) {
-          const b = Buffer.from(good);
-          b[Math.floor(Math.random() * b.length)] ^= 1 + Math.floor(Math.random() * 255);
-          damaged.push(b);
-        }
-        for (const b of damaged) {
-          const from = p.stderr().length;
-          writeFileSync(path, b);
-          p.child.kill('SIGHUP');
-          await waitFor(p, /reload of .* failed, still serving version/, from);
-          expect(p.stderr().slice(from)).toContain(`still serving version ${version}`);
-        }
-        stop = true;
-        await traffic;
-        expect(answers.length).toBeGreaterThan(0);
-        expect(answers.every((a) => a.status === 200 && a.version === version)).toBe(true);
-        // The server is still healthy and ready.
-        expect((await fetch(`${url}/readyz`)).status).toBe(200);
-      } finally {
-        p.child.kill('SIGKILL');
-        await p.exit;
+  it('SIGHUP to a damaged file keeps the old model serving, with requests flowing through the reloads', async () => {
+    const path = join(fixture.dir, 'hup.mlinfer');
+    copyFileSync(fixture.path, path);
+    const good = readFileSync(fixture.path);
+    const p = serveCli(['--model', path]);
+    try {
+      const url = (await waitFor(p, /on (http:\/\/127\.0\.0\.1:\d+)/))[1];
+      const { version } = await predict(url);
+      // Background traffic during all the reloads: every answer must be 200 from the old model.
+      let stop = false;
+      const answers: { status: number; version: string }[] = [];
+      const traffic = (async () => {
+        while (!stop) answers.push(await predict(url));
+      })();
+      const damaged: Buffer[] = [
+        good.subarray(0, Math.floor(good.length / 2)), // a copy still in progress
+        good.subarray(0, 20), // cut inside the header
+        Buffer.alloc(0), // truncated to nothing (`> file` before writing)
+      ];
+      for (let k = 0; k < 5; k++) {
+        const b = Buffer.from(good);
+        b[Math.floor(Math.random() * b.length)] ^= 1 + Math.floor(Math.random() * 255);
+        damaged.push(b);
       }
-    },
-    60_000,
-  );
+      for (const b of damaged) {
+        const from = p.stderr().length;
+        writeFileSync(path, b);
+        p.child.kill('SIGHUP');
+        await waitFor(p, /reload of .* failed, still serving version/, from);
+        expect(p.stderr().slice(from)).toContain(`still serving version ${version}`);
+      }
+      stop = true;
+      await traffic;
+      expect(answers.length).toBeGreaterThan(0);
+      expect(answers.every((a) => a.status === 200 && a.version === version)).toBe(true);
+      // The server is still healthy and ready.
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    } finally {
+      p.child.kill('SIGKILL');
+      await p.exit;
+    }
+  }, 60_000);
 
-  cliIt(
-    'SIGTERM with 64 requests in flight (bodies still arriving): every one answers 200, then exit 0',
-    async () => {
-      const p = serveCli(['--model', fixture.path, '--max-batch-size', '8', '--max-wait-ms', '2']);
-      try {
-        const url = new URL((await waitFor(p, /on (http:\/\/127\.0\.0\.1:\d+)/))[1]);
-        const body = Buffer.from(JSON.stringify({ instances: Array(200).fill(RECORD) }));
-        const half = Math.floor(body.length / 2);
-        const N = 64;
-        // Expect: 100-continue makes the server answer "100 Continue" when it has parsed the headers and
-        // handed the request to the handler: proof that each request was accepted before the signal.
-        let accepted = 0;
-        const requests = Array.from({ length: N }, () => {
-          const req = request({
-            host: url.hostname,
-            port: url.port,
-            path: '/predict',
-            method: 'POST',
-            agent: false,
-            headers: {
-              'content-type': 'application/json',
-              'content-length': body.length,
-              expect: '100-continue',
-            },
-          });
-          const done = new Promise<{ status: number; n: number }>((resolve, reject) => {
-            req.on('response', (res) => {
-              let text = '';
-              res.on('data', (d) => {
-                text += d;
-              });
-              res.on('end', () =>
-                resolve({ status: res.statusCode ?? 0, n: JSON.parse(text).predictions?.length }),
-              );
+  it('SIGTERM with 64 requests in flight (bodies still arriving): every one answers 200, then exit 0', async () => {
+    const p = serveCli(['--model', fixture.path, '--max-batch-size', '8', '--max-wait-ms', '2']);
+    try {
+      const url = new URL((await waitFor(p, /on (http:\/\/127\.0\.0\.1:\d+)/))[1]);
+      const body = Buffer.from(JSON.stringify({ instances: Array(200).fill(RECORD) }));
+      const half = Math.floor(body.length / 2);
+      const N = 64;
+      // Expect: 100-continue makes the server answer "100 Continue" when it has parsed the headers and
+      // handed the request to the handler: proof that each request was accepted before the signal.
+      let accepted = 0;
+      const requests = Array.from({ length: N }, () => {
+        const req = request({
+          host: url.hostname,
+          port: url.port,
+          path: '/predict',
+          method: 'POST',
+          agent: false,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': body.length,
+            expect: '100-continue',
+          },
+        });
+        const done = new Promise<{ status: number; n: number }>((resolve, reject) => {
+          req.on('response', (res) => {
+            let text = '';
+            res.on('data', (d) => {
+              text += d;
             });
-            req.on('error', reject);
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, n: JSON.parse(text).predictions?.length }),
+            );
           });
-          req.on('continue', () => {
-            accepted++;
-            req.write(body.subarray(0, half));
-          });
-          req.flushHeaders();
-          return { req, done };
+          req.on('error', reject);
         });
-        await within(10_000, async () => {
-          while (accepted < N) await new Promise((r) => setTimeout(r, 10));
+        req.on('continue', () => {
+          accepted++;
+          req.write(body.subarray(0, half));
         });
-        await new Promise((r) => setTimeout(r, 100));
-        p.child.kill('SIGTERM');
-        await waitFor(p, /SIGTERM: draining \((\d+) requests in flight\)/);
-        const inFlight = Number(/SIGTERM: draining \((\d+) requests in flight\)/.exec(p.stderr())![1]);
-        expect(inFlight).toBe(N);
-        // The rest of each body arrives after the signal.
-        await new Promise((r) => setTimeout(r, 100));
-        for (const r of requests) r.req.end(body.subarray(half));
-        const results = await within(20_000, () => Promise.all(requests.map((r) => r.done)));
-        expect(results.every((r) => r.status === 200 && r.n === 200)).toBe(true);
-        expect(await within(15_000, () => p.exit)).toBe(0);
-        // And no new connection is accepted after the drain.
-        await expect(fetch(`${url.origin}/healthz`)).rejects.toThrow();
-      } finally {
-        p.child.kill('SIGKILL');
-      }
-    },
-    60_000,
-  );
+        req.flushHeaders();
+        return { req, done };
+      });
+      await within(10_000, async () => {
+        while (accepted < N) await new Promise((r) => setTimeout(r, 10));
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      p.child.kill('SIGTERM');
+      await waitFor(p, /SIGTERM: draining \((\d+) requests in flight\)/);
+      const inFlight = Number(/SIGTERM: draining \((\d+) requests in flight\)/.exec(p.stderr())![1]);
+      expect(inFlight).toBe(N);
+      // The rest of each body arrives after the signal.
+      await new Promise((r) => setTimeout(r, 100));
+      for (const r of requests) r.req.end(body.subarray(half));
+      const results = await within(20_000, () => Promise.all(requests.map((r) => r.done)));
+      expect(results.every((r) => r.status === 200 && r.n === 200)).toBe(true);
+      expect(await within(15_000, () => p.exit)).toBe(0);
+      // And no new connection is accepted after the drain.
+      await expect(fetch(`${url.origin}/healthz`)).rejects.toThrow();
+    } finally {
+      p.child.kill('SIGKILL');
+    }
+  }, 60_000);
 });

@@ -1,13 +1,10 @@
 // Runs examples/node-http.mjs, express.mjs and fastify.mjs against the built package and calls them.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPredictor } from '../../src/predict/predictor-node.js';
+import { describeBuilt } from '../helpers/dist.js';
 import { customersModel, get, post, RECORD, ROOT } from './helpers.js';
-
-const built = existsSync(join(ROOT, 'dist', 'index.js'));
-const suite = built || process.env.CI === 'true' ? describe : describe.skip;
 
 let fixture: Awaited<ReturnType<typeof customersModel>>;
 const children: ChildProcess[] = [];
@@ -41,7 +38,7 @@ async function start(file: string): Promise<string> {
   }
 }
 
-suite('examples', () => {
+describeBuilt('examples', () => {
   for (const [file, base] of [
     ['node-http.mjs', ''],
     ['express.mjs', '/ml'],

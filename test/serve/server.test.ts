@@ -1,12 +1,13 @@
 // startServer's graceful shutdown, and `mlinfer serve` end to end (the built CLI): SIGHUP reload, SIGTERM, flags.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Predictor } from '../../src/predict/predictor.js';
 import { createPredictor } from '../../src/predict/predictor-node.js';
 import { createHandler } from '../../src/serve/handler.js';
 import { startServer } from '../../src/serve/server.js';
+import { BUILD_TIMEOUT_MS, ensureDist } from '../helpers/dist.js';
 import { customersModel, get, post, RECORD, ROOT, writeBad } from './helpers.js';
 
 let fixture: Awaited<ReturnType<typeof customersModel>>;
@@ -88,8 +89,7 @@ describe('startServer', () => {
 });
 
 const CLI = join(ROOT, 'bin', 'mlinfer.js');
-const built = existsSync(join(ROOT, 'dist', 'cli.js'));
-const cliIt = built || process.env.CI === 'true' ? it : it.skip;
+beforeAll(() => void ensureDist(), BUILD_TIMEOUT_MS); // these tests spawn the built CLI
 
 interface Proc {
   child: ChildProcess;
@@ -118,7 +118,7 @@ async function waitFor(p: Proc, re: RegExp, ms = 15_000): Promise<RegExpExecArra
 }
 
 describe('mlinfer serve', () => {
-  cliIt('serves, reloads on SIGHUP (a bad file keeps the old model) and stops on SIGTERM', async () => {
+  it('serves, reloads on SIGHUP (a bad file keeps the old model) and stops on SIGTERM', async () => {
     const path = join(fixture.dir, 'served.mlinfer');
     copyFileSync(fixture.path, path);
     const p = run(['serve', '--model', path, '--port', '0']);
@@ -147,32 +147,29 @@ describe('mlinfer serve', () => {
     }
   });
 
-  cliIt(
-    'needs a token on a non-loopback host, and checks it when given (flag or MLINFER_TOKEN)',
-    async () => {
-      const open = run(['serve', '--model', fixture.path, '--host', '0.0.0.0', '--port', '0']);
-      expect(await open.exit).toBe(2);
-      expect(open.stderr()).toMatch(/--token or MLINFER_TOKEN, or pass --no-auth/);
+  it('needs a token on a non-loopback host, and checks it when given (flag or MLINFER_TOKEN)', async () => {
+    const open = run(['serve', '--model', fixture.path, '--host', '0.0.0.0', '--port', '0']);
+    expect(await open.exit).toBe(2);
+    expect(open.stderr()).toMatch(/--token or MLINFER_TOKEN, or pass --no-auth/);
 
-      const token = 'token-for-the-cli-test-123';
-      const p = run(['serve', '--model', fixture.path, '--port', '0'], { MLINFER_TOKEN: token });
-      try {
-        const url = (await waitFor(p, /on (http:\/\/127\.0\.0\.1:\d+) \(bearer token required\)/))[1];
-        expect((await post(`${url}/predict`, RECORD)).status).toBe(401);
-        const ok = await post(`${url}/predict`, RECORD, {
-          'content-type': 'application/json',
-          authorization: `Bearer ${token}`,
-        });
-        expect(ok.status).toBe(200);
-        expect((await get(`${url}/healthz`)).status).toBe(200);
-      } finally {
-        p.child.kill('SIGTERM');
-        await p.exit;
-      }
-    },
-  );
+    const token = 'token-for-the-cli-test-123';
+    const p = run(['serve', '--model', fixture.path, '--port', '0'], { MLINFER_TOKEN: token });
+    try {
+      const url = (await waitFor(p, /on (http:\/\/127\.0\.0\.1:\d+) \(bearer token required\)/))[1];
+      expect((await post(`${url}/predict`, RECORD)).status).toBe(401);
+      const ok = await post(`${url}/predict`, RECORD, {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+      });
+      expect(ok.status).toBe(200);
+      expect((await get(`${url}/healthz`)).status).toBe(200);
+    } finally {
+      p.child.kill('SIGTERM');
+      await p.exit;
+    }
+  });
 
-  cliIt('rejects bad flags with exit 2 and a missing model with exit 1', async () => {
+  it('rejects bad flags with exit 2 and a missing model with exit 1', async () => {
     const port = run(['serve', '--model', fixture.path, '--port', 'http']);
     expect(await port.exit).toBe(2);
     expect(port.stderr()).toMatch(/--port must be an integer >= 0, got http/);
