@@ -130,7 +130,12 @@ export function prepareFit(
   const params = resolveParams(options as unknown as Record<string, unknown>, task, FIT_SPEC);
   const { nRows, nFeatures, data } = X ?? ({} as Matrix);
   if (!(data instanceof Float64Array))
-    throw new MlinferError('MLI_INVALID_DATA', 'X.data must be a Float64Array');
+    throw new MlinferError(
+      'MLI_INVALID_DATA',
+      ArrayBuffer.isView(X) || Array.isArray(X)
+        ? 'X must be a matrix { data: Float64Array (row-major), nRows, nFeatures }, not the array alone'
+        : 'X.data must be a Float64Array',
+    );
   if (!Number.isInteger(nRows) || nRows < 1)
     issues.push({ path: ['X', 'nRows'], message: `X must have at least one row, got ${nRows}` });
   if (!Number.isInteger(nFeatures) || nFeatures < 1 || nFeatures > 0xffff)

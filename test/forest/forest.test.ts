@@ -243,3 +243,14 @@ describe('random forest', () => {
     expect(forest.predict(Xs).length).toBe(3);
   });
 });
+
+describe('fitForest input shape', () => {
+  it('says what X must be when given the row-major array alone (as the README once documented)', async () => {
+    const data = Float64Array.from([1, 2, 3, 4]);
+    const y = Float64Array.from([0, 1]);
+    const message =
+      'X must be a matrix { data: Float64Array (row-major), nRows, nFeatures }, not the array alone';
+    expect(() => fitForestSync(data as never, y, { task: 'classification' })).toThrow(message);
+    await expect(fitForest(data as never, y, { task: 'classification' })).rejects.toThrow(message);
+  });
+});
