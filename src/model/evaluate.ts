@@ -14,9 +14,26 @@ import { delimiterOfPath, tableFormatOfPath } from '../data/file-format.js';
 import { readCsvFile, readJsonlFile } from '../data/node-io.js';
 import { type Cell, type TableInput, toTable } from '../data/table.js';
 import { type Issue, MlinferError } from '../errors.js';
-import { argmax } from '../forest/argmax.js';
 import { hashArrays } from './hash.js';
-import { accuracy, logLoss, meanAbsoluteError, r2Score, rocAuc, rootMeanSquaredError } from './metrics.js';
+import {
+  accuracy,
+  type CalibrationBin,
+  type ClassScores,
+  calibrationBins,
+  classScores,
+  confusionMatrix,
+  type HistogramBin,
+  histogram,
+  logLoss,
+  meanAbsoluteError,
+  meanDefined,
+  oneVsRest,
+  r2Score,
+  rankedClasses,
+  rankingCurves,
+  rocAuc,
+  rootMeanSquaredError,
+} from './metrics.js';
 import type { Model } from './model.js';
 
 export interface EvaluateOptions {
@@ -64,15 +81,6 @@ interface EvaluationBase {
   isTrainingData: boolean;
 }
 
-export interface ClassScores {
-  label: string;
-  precision: number;
-  recall: number;
-  f1: number;
-  /** Rows whose true class is this one. */
-  support: number;
-}
-
 export interface Curve {
   /** The class whose scores the curve ranks (one-vs-rest). */
   label: string;
@@ -80,17 +88,6 @@ export interface Curve {
   points: [number, number][];
   /** ROC: the AUC; precision-recall: the average precision. */
   area: number;
-}
-
-export interface CalibrationBin {
-  /** The bin's range of predicted probability. */
-  from: number;
-  to: number;
-  count: number;
-  /** The mean predicted probability of its rows (NaN when empty). */
-  meanPredicted: number;
-  /** The fraction of its rows that are positive (NaN when empty). */
-  fractionPositive: number;
 }
 
 export interface ClassificationEvaluation extends EvaluationBase {
@@ -116,12 +113,6 @@ export interface ClassificationEvaluation extends EvaluationBase {
   calibration: { label: string; bins: CalibrationBin[] };
 }
 
-export interface HistogramBin {
-  from: number;
-  to: number;
-  count: number;
-}
-
 export interface RegressionEvaluation extends EvaluationBase {
   task: 'regression';
   r2: number;
@@ -134,6 +125,7 @@ export interface RegressionEvaluation extends EvaluationBase {
 }
 
 export type Evaluation = ClassificationEvaluation | RegressionEvaluation;
+export type { CalibrationBin, ClassScores, HistogramBin };
 
 interface Resolved {
   maxCurvePoints: number;
@@ -301,62 +293,6 @@ export function thin<T>(items: T[], max: number): T[] {
   return out;
 }
 
-/** ROC points ([fpr, tpr], from (0,0) to (1,1)) and precision-recall points ([recall, precision]) with average precision. */
-export function rankingCurves(
-  score: ArrayLike<number>,
-  positive: ArrayLike<number>,
-): { roc: [number, number][]; pr: [number, number][]; averagePrecision: number } {
-  const n = score.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[b] - score[a]);
-  let nPos = 0;
-  for (let i = 0; i < n; i++) if (positive[i]) nPos++;
-  const nNeg = n - nPos;
-  const roc: [number, number][] = [[0, 0]];
-  const pr: [number, number][] = [[0, 1]];
-  let tp = 0;
-  let fp = 0;
-  let ap = 0;
-  let lastRecall = 0;
-  // one point per distinct score: tied rows move together, as scikit-learn's curves do
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j < n && score[order[j]] === score[order[i]]) {
-      if (positive[order[j]]) tp++;
-      else fp++;
-      j++;
-    }
-    const recall = nPos ? tp / nPos : 0;
-    const precision = tp / (tp + fp);
-    roc.push([nNeg ? fp / nNeg : 0, recall]);
-    pr.push([recall, precision]);
-    ap += (recall - lastRecall) * precision;
-    lastRecall = recall;
-    i = j;
-  }
-  return { roc, pr, averagePrecision: nPos ? ap : Number.NaN };
-}
-
-function calibrationBins(p: ArrayLike<number>, hit: ArrayLike<number>, nBins: number): CalibrationBin[] {
-  const count = new Float64Array(nBins);
-  const sumP = new Float64Array(nBins);
-  const sumHit = new Float64Array(nBins);
-  for (let i = 0; i < p.length; i++) {
-    const b = Math.min(nBins - 1, Math.max(0, Math.floor(p[i] * nBins)));
-    count[b]++;
-    sumP[b] += p[i];
-    sumHit[b] += hit[i] ? 1 : 0;
-  }
-  return Array.from({ length: nBins }, (_, b) => ({
-    from: b / nBins,
-    to: (b + 1) / nBins,
-    count: count[b],
-    meanPredicted: count[b] ? sumP[b] / count[b] : Number.NaN,
-    fractionPositive: count[b] ? sumHit[b] / count[b] : Number.NaN,
-  }));
-}
-
-const safeDiv = (a: number, b: number) => (b > 0 ? a / b : 0);
-
 function classification(
   base: EvaluationBase,
   proba: Float64Array,
@@ -366,47 +302,25 @@ function classification(
 ): ClassificationEvaluation {
   const k = classes.length;
   const n = y.length;
-  const pred = new Float64Array(n);
-  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  for (let i = 0; i < n; i++) {
-    const best = argmax(proba, i * k, k);
-    pred[i] = best;
-    confusion[y[i]][best]++;
-  }
-  const perClass = classes.map((label, c) => {
-    let tp = 0;
-    let predicted = 0;
-    let support = 0;
-    for (let a = 0; a < k; a++) {
-      predicted += confusion[a][c];
-      support += confusion[c][a];
-    }
-    tp = confusion[c][c];
-    const precision = safeDiv(tp, predicted);
-    const recall = safeDiv(tp, support);
-    return { label, precision, recall, f1: safeDiv(2 * precision * recall, precision + recall), support };
-  });
+  const { pred, confusion } = confusionMatrix(proba, y, k);
+  const perClass = classScores(confusion, classes);
   const mean = (f: (s: ClassScores) => number) => perClass.reduce((s, c) => s + f(c), 0) / (k || 1);
-  // binary: the second class is the positive one (1 of 0/1, yes of no/yes); otherwise one-vs-rest per class
-  const curveClasses = k === 2 ? [1] : Array.from({ length: k }, (_, c) => c);
   const roc: Curve[] = [];
   const precisionRecall: Curve[] = [];
-  for (const c of curveClasses) {
-    const score = new Float64Array(n);
-    const pos = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      score[i] = proba[i * k + c];
-      pos[i] = y[i] === c ? 1 : 0;
-    }
-    const curves = rankingCurves(score, pos);
-    roc.push({ label: classes[c], points: thin(curves.roc, o.maxCurvePoints), area: rocAuc(score, pos) });
+  for (const c of rankedClasses(k)) {
+    const { score, positive } = oneVsRest(proba, y, k, c);
+    const curves = rankingCurves(score, positive);
+    roc.push({
+      label: classes[c],
+      points: thin(curves.roc, o.maxCurvePoints),
+      area: rocAuc(score, positive),
+    });
     precisionRecall.push({
       label: classes[c],
       points: thin(curves.pr, o.maxCurvePoints),
       area: curves.averagePrecision,
     });
   }
-  const aucs = roc.map((r) => r.area).filter((a) => !Number.isNaN(a));
   let calibration: ClassificationEvaluation['calibration'];
   if (k === 2) {
     const p = Float64Array.from({ length: n }, (_, i) => proba[i * 2 + 1]);
@@ -423,7 +337,8 @@ function classification(
     classes,
     accuracy: accuracy(pred, y),
     logLoss: logLoss(proba, y, k),
-    rocAuc: aucs.length ? aucs.reduce((a, b) => a + b, 0) / aucs.length : Number.NaN,
+    // the same number as rocAucFromProba, from the areas already computed for the curves
+    rocAuc: meanDefined(roc.map((r) => r.area)),
     macroPrecision: mean((s) => s.precision),
     macroRecall: mean((s) => s.recall),
     macroF1: mean((s) => s.f1),
@@ -446,18 +361,6 @@ function regression(
   const points: [number, number][] = [];
   for (let t = 0; Math.floor(t) < n && points.length < o.maxScatterPoints; t += step)
     points.push([y[Math.floor(t)], pred[Math.floor(t)]]);
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  const res = Float64Array.from(y, (v, i) => v - pred[i]);
-  for (const r of res) {
-    if (r < lo) lo = r;
-    if (r > hi) hi = r;
-  }
-  if (hi === lo) hi = lo + 1;
-  const nb = o.histogramBins;
-  const w = (hi - lo) / nb;
-  const counts = new Array<number>(nb).fill(0);
-  for (const r of res) counts[Math.min(nb - 1, Math.floor((r - lo) / w))]++;
   return {
     task: 'regression',
     ...base,
@@ -465,6 +368,9 @@ function regression(
     mae: meanAbsoluteError(pred, y),
     rmse: rootMeanSquaredError(pred, y),
     points,
-    residuals: counts.map((count, b) => ({ from: lo + b * w, to: lo + (b + 1) * w, count })),
+    residuals: histogram(
+      Float64Array.from(y, (v, i) => v - pred[i]),
+      o.histogramBins,
+    ),
   };
 }

@@ -1,8 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { evaluate, rankingCurves } from '../../src/model/evaluate.js';
+import { evaluate } from '../../src/model/evaluate.js';
 import { loadModel } from '../../src/model/io.js';
+import { rankingCurves } from '../../src/model/metrics.js';
 import { cli, FIXTURES, tempDir } from './helpers.js';
 
 const customers = join(FIXTURES, 'customers.csv');
