@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/model/evaluate.js';
 import { loadModel } from '../../src/model/io.js';
-import { rankingCurves } from '../../src/model/metrics.js';
 import { cli, FIXTURES, tempDir } from './helpers.js';
 
 const customers = join(FIXTURES, 'customers.csv');
@@ -127,19 +126,5 @@ describe('mlinfer evaluate', () => {
     expect(e.rows).toBe(50);
     expect(e.rejectedCount).toBe(1);
     expect(e.rejected[0].row).toBe(6);
-  });
-});
-
-describe('rankingCurves', () => {
-  it('moves tied scores together and ends at (1, 1)', () => {
-    const { roc, pr, averagePrecision } = rankingCurves([0.9, 0.8, 0.8, 0.1], [1, 0, 1, 0]);
-    expect(roc).toEqual([
-      [0, 0],
-      [0, 0.5],
-      [0.5, 1],
-      [1, 1],
-    ]);
-    expect(pr[1]).toEqual([0.5, 1]);
-    expect(averagePrecision).toBeCloseTo(0.5 * 1 + 0.5 * (2 / 3), 10);
   });
 });
