@@ -13,7 +13,8 @@ import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { train } from '../../src/model/train.js';
 import { batchPredict } from '../../src/predict/batch.js';
-import { distAvailable, ROOT } from './helpers.js';
+import { describeBuilt } from '../helpers/dist.js';
+import { ROOT } from './helpers.js';
 
 const started = vi.hoisted(() => [] as Worker[]);
 vi.mock('../../src/node/workers.js', async (importOriginal) => {
@@ -84,7 +85,7 @@ function expectWorked(h: Host): void {
   expect(h.workers.length).toBeGreaterThanOrEqual(4);
 }
 
-describe.runIf(distAvailable())('worker threads under the ways Node is started', () => {
+describeBuilt('worker threads under the ways Node is started', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mlinfer-hosts-'));
     mkdirSync(join(dir, 'node_modules'));
