@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+// Scoring kernel, old against new, side by side in ONE process (issue 12).
+//   node bench/kernel.mjs [--rows 200000] [--repeat 5] [--single 20000] [--set synthetic-150k] [--trees 100]
+// Bundles src/forest/compiled.ts (the package's kernel) and bench/kernel-old.ts (the kernel before issue 12)
+// with esbuild, loads the 100-tree forest of the set (trained once with fitForestSync and cached as
+// bench/data/<set>.forest.bin), then alternates old and new on the same standard-normal rows, checks that the
+// outputs are identical bit for bit, and prints the medians and the ratio new/old. --single CALLS also times
+// scoreRow (one row, binning included) for p50/p99/p99.9.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import {
+  BENCH_DIR,
+  DATA_DIR,
+  loadDataset,
+  median,
+  normalMatrix,
+  OUT_DIR,
+  percentile,
+  since,
+} from './lib.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    set: { type: 'string', default: 'synthetic-150k' },
+    trees: { type: 'string', default: '100' },
+    rows: { type: 'string', default: '200000' },
+    repeat: { type: 'string', default: '5' },
+    single: { type: 'string', default: '0' },
+    'skip-matrix': { type: 'boolean', default: false },
+  },
+});
+
+const buildDir = join(OUT_DIR, 'kernel-build');
+mkdirSync(buildDir, { recursive: true });
+await build({
+  entryPoints: {
+    new: join(BENCH_DIR, '..', 'src', 'forest', 'index.ts'),
+    old: join(BENCH_DIR, 'kernel-old.ts'),
+  },
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outdir: buildDir,
+  outExtension: { '.js': '.mjs' },
+  logLevel: 'error',
+});
+const lib = await import(pathToFileURL(join(buildDir, 'new.mjs')).href);
+const old = await import(pathToFileURL(join(buildDir, 'old.mjs')).href);
+
+const ARRAY_FIELDS = [
+  ['featureKinds', Uint8Array],
+  ['categoryCounts', Uint32Array],
+  ['binEdges', Float64Array],
+  ['binEdgeOffsets', Uint32Array],
+  ['treeOffsets', Uint32Array],
+  ['nodes', Int32Array],
+  ['leafValues', Float64Array],
+];
+
+/** The forest's compiled arrays, trained once (fitForestSync, seed 0) and cached in bench/data. */
+function loadForest(set, trees) {
+  const file = join(DATA_DIR, `${set}.forest${trees}.bin`);
+  if (existsSync(file)) {
+    const buf = readFileSync(file);
+    const headLen = buf.readUInt32LE(0);
+    const head = JSON.parse(buf.subarray(4, 4 + headLen).toString());
+    let at = 4 + headLen;
+    const arrays = { task: head.task, nFeatures: head.nFeatures, nOutputs: head.nOutputs };
+    for (const [name, T] of ARRAY_FIELDS) {
+      at = Math.ceil(at / 8) * 8;
+      const bytes = head.bytes[name];
+      arrays[name] = new T(buf.buffer.slice(buf.byteOffset + at, buf.byteOffset + at + bytes));
+      at += bytes;
+    }
+    return arrays;
+  }
+  const { header, train } = loadDataset(set);
+  const t0 = process.hrtime.bigint();
+  const forest = lib.fitForestSync(train.X, train.y, {
+    task: header.task,
+    nEstimators: trees,
+    maxFeatures: header.task === 'classification' ? 'sqrt' : 1.0,
+    seed: 0,
+    oobScore: false,
+  });
+  console.error(`trained ${trees} trees in ${since(t0).toFixed(1)} s; cached in ${file}`);
+  const a = forest.arrays;
+  const bytes = Object.fromEntries(ARRAY_FIELDS.map(([n]) => [n, a[n].byteLength]));
+  const head = Buffer.from(
+    JSON.stringify({ task: a.task, nFeatures: a.nFeatures, nOutputs: a.nOutputs, bytes }),
+  );
+  const parts = [Buffer.alloc(4), head];
+  parts[0].writeUInt32LE(head.length);
+  let at = 4 + head.length;
+  for (const [name] of ARRAY_FIELDS) {
+    const pad = Math.ceil(at / 8) * 8 - at;
+    parts.push(Buffer.alloc(pad), Buffer.from(a[name].buffer, a[name].byteOffset, a[name].byteLength));
+    at += pad + a[name].byteLength;
+  }
+  writeFileSync(file, Buffer.concat(parts));
+  return a;
+}
+
+const arrays = loadForest(opts.set, Number(opts.trees));
+const nTrees = arrays.treeOffsets.length - 1;
+console.log(
+  `forest: ${opts.set}, ${nTrees} trees, ${arrays.nodes.length / 2} node words/2, ${arrays.nOutputs} outputs`,
+);
+
+const kernels = {
+  old: old.createScorer(arrays),
+  new: lib.createScorer(arrays),
+};
+
+const nRows = Number(opts.rows);
+const repeat = Number(opts.repeat);
+const X = normalMatrix(nRows, arrays.nFeatures, 0);
+const C = arrays.nOutputs;
+
+if (!opts['skip-matrix']) {
+  const outs = { old: new Float64Array(nRows * C), new: new Float64Array(nRows * C) };
+  const times = { old: [], new: [] };
+  for (let i = 0; i < repeat; i++) {
+    for (const name of i % 2 ? ['new', 'old'] : ['old', 'new']) {
+      const t0 = process.hrtime.bigint();
+      kernels[name].scoreMatrix(X, outs[name]);
+      times[name].push(since(t0));
+    }
+    const same = outs.old.every((v, j) => Object.is(v, outs.new[j]));
+    if (!same) throw new Error('scoreMatrix: new kernel output differs from the old one');
+  }
+  const mOld = median(times.old);
+  const mNew = median(times.new);
+  console.log(
+    `scoreMatrix ${nRows} rows x ${repeat}: old ${mOld.toFixed(3)} s, new ${mNew.toFixed(3)} s, ` +
+      `new/old ${(mNew / mOld).toFixed(3)} (ns/row-tree: old ${((mOld / nRows / nTrees) * 1e9).toFixed(2)}, ` +
+      `new ${((mNew / nRows / nTrees) * 1e9).toFixed(2)}); outputs identical`,
+  );
+}
+
+const calls = Number(opts.single);
+if (calls > 0) {
+  const d = arrays.nFeatures;
+  const outRow = new Float64Array(C);
+  const check = new Float64Array(C);
+  const stats = { old: [], new: [] };
+  for (let round = 0; round < 2; round++)
+    for (const name of round ? ['new', 'old'] : ['old', 'new']) {
+      const k = kernels[name];
+      for (let i = 0; i < 500; i++) k.scoreRow(X.data, (i % nRows) * d, outRow, 0);
+      const t = new Float64Array(calls);
+      for (let i = 0; i < calls; i++) {
+        const s = process.hrtime.bigint();
+        k.scoreRow(X.data, (i % nRows) * d, outRow, 0);
+        t[i] = Number(process.hrtime.bigint() - s) / 1e3;
+        if (name === 'new' && i < 2000) {
+          kernels.old.scoreRow(X.data, (i % nRows) * d, check, 0);
+          if (!check.every((v, j) => Object.is(v, outRow[j]))) throw new Error('scoreRow: outputs differ');
+        }
+      }
+      t.sort();
+      stats[name].push([percentile(t, 50), percentile(t, 99), percentile(t, 99.9)]);
+    }
+  for (const name of ['old', 'new']) {
+    const [p50, p99, p999] = [0, 1, 2].map((j) => median(stats[name].map((s) => s[j])));
+    console.log(
+      `scoreRow ${name}: p50 ${p50.toFixed(1)} µs, p99 ${p99.toFixed(1)} µs, p99.9 ${p999.toFixed(1)} µs`,
+    );
+  }
+}

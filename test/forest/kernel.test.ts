@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { binRow, createScorer, walkTree } from '../../src/forest/compiled.js';
+import { FEATURE_CATEGORICAL, type ForestArrays, type Matrix } from '../../src/forest/types.js';
+import { type RandomForestOptions, randomForest, rng } from '../model/forest-fixtures.js';
+
+/**
+ * Every path of the scorer (lanes of rows through a tree in blocks, several blocks, a few rows, one row through
+ * lanes of trees) against the plain walk `walkTree`, bit for bit: leaf values summed per row in tree order, then
+ * scaled by 1 / nTrees, as the scorer has always done.
+ */
+function reference(forest: ForestArrays, X: Matrix): Float64Array {
+  const C = forest.nOutputs;
+  const nTrees = forest.treeOffsets.length - 1;
+  const scale = nTrees > 0 ? 1 / nTrees : 0;
+  const out = new Float64Array(X.nRows * C);
+  const bins = new Uint16Array(forest.nFeatures);
+  for (let r = 0; r < X.nRows; r++) {
+    binRow(forest, X.data, r * X.nFeatures, bins, 0);
+    for (let t = 0; t < nTrees; t++) {
+      const leaf = walkTree(forest.nodes, forest.categoryCounts, forest.treeOffsets[t], bins, 0);
+      for (let c = 0; c < C; c++) out[r * C + c] += forest.leafValues[leaf * C + c];
+    }
+    for (let c = 0; c < C; c++) out[r * C + c] *= scale;
+  }
+  return out;
+}
+
+/** Rows with missing values, unseen and invalid category codes, and values past every bin edge. */
+function rows(forest: ForestArrays, nRows: number, seed: number): Matrix {
+  const r = rng(seed);
+  const d = forest.nFeatures;
+  const data = new Float64Array(nRows * d);
+  for (let i = 0; i < data.length; i++) {
+    const f = i % d;
+    const u = r();
+    if (u < 0.08) data[i] = Number.NaN;
+    else if (forest.featureKinds[f] === FEATURE_CATEGORICAL) {
+      const k = forest.categoryCounts[f];
+      data[i] = u < 0.12 ? k + Math.floor(r() * 3) : u < 0.14 ? -1 : u < 0.16 ? 0.5 : Math.floor(r() * k);
+    } else data[i] = r() * 14 - 7;
+  }
+  return { data, nRows, nFeatures: d };
+}
+
+/** Exact equality, telling -0 from 0 and NaN from numbers. */
+function expectSame(actual: Float64Array, expected: Float64Array): void {
+  expect(actual.length).toBe(expected.length);
+  const diff = Array.from(actual).findIndex((v, i) => !Object.is(v, expected[i]));
+  expect(
+    diff === -1 ? 'identical' : `first difference at ${diff}: ${actual[diff]} vs ${expected[diff]}`,
+  ).toBe('identical');
+}
+
+const cases: [string, RandomForestOptions][] = [
+  [
+    'classification, categories',
+    { task: 'classification', nTrees: 13, nFeatures: 7, nOutputs: 3, maxDepth: 9 },
+  ],
+  [
+    'classification, float64 leaves, shuffled leaf numbers',
+    {
+      task: 'classification',
+      nTrees: 9,
+      nFeatures: 5,
+      nOutputs: 4,
+      maxDepth: 8,
+      float64Rate: 0.5,
+      pureRate: 0.2,
+      shuffledLeaves: true,
+      leafWord0: true,
+    },
+  ],
+  ['regression, categories', { task: 'regression', nTrees: 17, nFeatures: 6, nOutputs: 1, maxDepth: 10 }],
+  [
+    'regression, numeric only',
+    { task: 'regression', nTrees: 8, nFeatures: 4, nOutputs: 1, maxDepth: 12, categoricalRate: 0 },
+  ],
+  [
+    'classification, three trees, two classes',
+    { task: 'classification', nTrees: 3, nFeatures: 3, nOutputs: 2, maxDepth: 6, categoricalRate: 0.5 },
+  ],
+  [
+    'classification, one tree of one leaf',
+    { task: 'classification', nTrees: 1, nFeatures: 2, nOutputs: 3, maxDepth: 0 },
+  ],
+];
+
+describe('scoring kernels against walkTree', () => {
+  for (const [name, options] of cases)
+    for (const seed of [1, 2]) {
+      const forest = randomForest(seed * 7919 + options.nTrees, options);
+      const C = forest.nOutputs;
+
+      it(`${name} (seed ${seed}): blocks of rows, several blocks, and rows left over`, () => {
+        const X = rows(forest, 8192 * 2 + 13, seed);
+        expectSame(createScorer(forest).scoreMatrix(X), reference(forest, X));
+      });
+
+      it(`${name} (seed ${seed}): small matrices of 1 to 17 rows`, () => {
+        const scorer = createScorer(forest);
+        for (let n = 1; n <= 17; n++) {
+          const X = rows(forest, n, seed * 100 + n);
+          expectSame(scorer.scoreMatrix(X), reference(forest, X));
+        }
+      });
+
+      it(`${name} (seed ${seed}): single rows, at an offset, into an offset`, () => {
+        const scorer = createScorer(forest);
+        const X = rows(forest, 300, seed + 50);
+        const expected = reference(forest, X);
+        const out = new Float64Array(C + 2).fill(Number.NaN);
+        for (let r = 0; r < X.nRows; r++) {
+          scorer.scoreRow(X.data, r * X.nFeatures, out, 2);
+          expectSame(out.subarray(2), expected.subarray(r * C, r * C + C));
+        }
+      });
+    }
+
+  it('reuses a caller output buffer and overwrites it', () => {
+    const forest = randomForest(5, cases[0][1]);
+    const X = rows(forest, 100, 5);
+    const out = new Float64Array(100 * forest.nOutputs).fill(7);
+    expect(createScorer(forest).scoreMatrix(X, out)).toBe(out);
+    expectSame(out, reference(forest, X));
+  });
+});
