@@ -1,13 +1,16 @@
 #!/usr/bin/env node
+import { execFileSync } from 'node:child_process';
 // Scoring kernel, old against new, side by side in ONE process (issue 12).
 //   node bench/kernel.mjs [--rows 200000] [--repeat 5] [--single 20000] [--set synthetic-150k] [--trees 100]
+//                         [--rev COMMIT]
 // Bundles src/forest/compiled.ts (the package's kernel) and bench/kernel-old.ts (the kernel before issue 12)
 // with esbuild, loads the 100-tree forest of the set (trained once with fitForestSync and cached as
 // bench/data/<set>.forest.bin), then alternates old and new on the same standard-normal rows, checks that the
-// outputs are identical bit for bit, and prints the medians and the ratio new/old. --single CALLS also times
-// scoreRow (one row, binning included) for p50/p99/p99.9.
+// outputs are identical bit for bit, and prints the medians (CPU seconds) and the ratio new/old. --single CALLS also times
+// scoreRow (one row, binning included) for p50/p99/p99.9. --rev COMMIT adds a third contender, src/forest as
+// of that commit (git show), to compare a change with the last kept kernel in the same run.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
@@ -30,16 +33,31 @@ const { values: opts } = parseArgs({
     repeat: { type: 'string', default: '5' },
     single: { type: 'string', default: '0' },
     'skip-matrix': { type: 'boolean', default: false },
+    rev: { type: 'string' },
   },
 });
 
 const buildDir = join(OUT_DIR, 'kernel-build');
 mkdirSync(buildDir, { recursive: true });
+const entryPoints = {
+  new: join(BENCH_DIR, '..', 'src', 'forest', 'index.ts'),
+  old: join(BENCH_DIR, 'kernel-old.ts'),
+};
+if (opts.rev) {
+  // src/forest as of --rev, with the files it imports from src/ (errors.ts)
+  const revDir = join(buildDir, 'rev');
+  for (const path of execFileSync('git', ['ls-tree', '-r', '--name-only', opts.rev, 'src/'], {
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter((p) => p.startsWith('src/forest/') || p === 'src/errors.ts')) {
+    mkdirSync(dirname(join(revDir, path)), { recursive: true });
+    writeFileSync(join(revDir, path), execFileSync('git', ['show', `${opts.rev}:${path}`]));
+  }
+  entryPoints.rev = join(revDir, 'src', 'forest', 'index.ts');
+}
 await build({
-  entryPoints: {
-    new: join(BENCH_DIR, '..', 'src', 'forest', 'index.ts'),
-    old: join(BENCH_DIR, 'kernel-old.ts'),
-  },
+  entryPoints,
   bundle: true,
   format: 'esm',
   platform: 'node',
@@ -50,6 +68,7 @@ await build({
 });
 const lib = await import(pathToFileURL(join(buildDir, 'new.mjs')).href);
 const old = await import(pathToFileURL(join(buildDir, 'old.mjs')).href);
+const rev = opts.rev ? await import(pathToFileURL(join(buildDir, 'rev.mjs')).href) : null;
 
 const ARRAY_FIELDS = [
   ['featureKinds', Uint8Array],
@@ -111,10 +130,20 @@ console.log(
   `forest: ${opts.set}, ${nTrees} trees, ${arrays.nodes.length / 2} node words/2, ${arrays.nOutputs} outputs`,
 );
 
-const kernels = {
-  old: old.createScorer(arrays),
-  new: lib.createScorer(arrays),
-};
+const makers = { old: old.createScorer, new: lib.createScorer };
+if (rev) makers.rev = rev.createScorer;
+const names = Object.keys(makers);
+const kernels = {};
+for (const name of names) {
+  // load-time cost of each kernel (the new one builds its walk layout): median of 3
+  const times = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = process.hrtime.bigint();
+    kernels[name] = makers[name](arrays);
+    times.push(since(t0));
+  }
+  console.log(`createScorer ${name}: ${(median(times) * 1e3).toFixed(1)} ms`);
+}
 
 const nRows = Number(opts.rows);
 const repeat = Number(opts.repeat);
@@ -122,24 +151,32 @@ const X = normalMatrix(nRows, arrays.nFeatures, 0);
 const C = arrays.nOutputs;
 
 if (!opts['skip-matrix']) {
-  const outs = { old: new Float64Array(nRows * C), new: new Float64Array(nRows * C) };
-  const times = { old: [], new: [] };
+  const outs = Object.fromEntries(names.map((n) => [n, new Float64Array(nRows * C)]));
+  const times = Object.fromEntries(names.map((n) => [n, []]));
   for (let i = 0; i < repeat; i++) {
-    for (const name of i % 2 ? ['new', 'old'] : ['old', 'new']) {
-      const t0 = process.hrtime.bigint();
+    // rotate the order, so that no kernel always runs first
+    for (let j = 0; j < names.length; j++) {
+      const name = names[(i + j) % names.length];
+      // CPU time, not wall time: on a shared machine the process is often descheduled
+      const t0 = process.cpuUsage();
       kernels[name].scoreMatrix(X, outs[name]);
-      times[name].push(since(t0));
+      const dt = process.cpuUsage(t0);
+      times[name].push((dt.user + dt.system) / 1e6);
     }
-    const same = outs.old.every((v, j) => Object.is(v, outs.new[j]));
-    if (!same) throw new Error('scoreMatrix: new kernel output differs from the old one');
+    for (const name of names)
+      if (!outs.old.every((v, j) => Object.is(v, outs[name][j])))
+        throw new Error(`scoreMatrix: ${name} kernel output differs from the old one`);
   }
   const mOld = median(times.old);
-  const mNew = median(times.new);
-  console.log(
-    `scoreMatrix ${nRows} rows x ${repeat}: old ${mOld.toFixed(3)} s, new ${mNew.toFixed(3)} s, ` +
-      `new/old ${(mNew / mOld).toFixed(3)} (ns/row-tree: old ${((mOld / nRows / nTrees) * 1e9).toFixed(2)}, ` +
-      `new ${((mNew / nRows / nTrees) * 1e9).toFixed(2)}); outputs identical`,
-  );
+  for (const name of names) {
+    const m = median(times[name]);
+    const ratios = times[name].map((t, i) => (t / times.old[i]).toFixed(2)).join(' ');
+    console.log(
+      `scoreMatrix ${nRows} rows x ${repeat} ${name}: ${m.toFixed(3)} s, ${((m / nRows / nTrees) * 1e9).toFixed(1)} ` +
+        `ns/row-tree, ${name}/old ${(m / mOld).toFixed(3)} (per repeat: ${ratios})`,
+    );
+  }
+  console.log('outputs identical');
 }
 
 const calls = Number(opts.single);
@@ -147,9 +184,9 @@ if (calls > 0) {
   const d = arrays.nFeatures;
   const outRow = new Float64Array(C);
   const check = new Float64Array(C);
-  const stats = { old: [], new: [] };
+  const stats = Object.fromEntries(names.map((n) => [n, []]));
   for (let round = 0; round < 2; round++)
-    for (const name of round ? ['new', 'old'] : ['old', 'new']) {
+    for (const name of round ? [...names].reverse() : names) {
       const k = kernels[name];
       for (let i = 0; i < 500; i++) k.scoreRow(X.data, (i % nRows) * d, outRow, 0);
       const t = new Float64Array(calls);
@@ -157,7 +194,7 @@ if (calls > 0) {
         const s = process.hrtime.bigint();
         k.scoreRow(X.data, (i % nRows) * d, outRow, 0);
         t[i] = Number(process.hrtime.bigint() - s) / 1e3;
-        if (name === 'new' && i < 2000) {
+        if (name !== 'old' && i < 2000) {
           kernels.old.scoreRow(X.data, (i % nRows) * d, check, 0);
           if (!check.every((v, j) => Object.is(v, outRow[j]))) throw new Error('scoreRow: outputs differ');
         }
@@ -165,7 +202,7 @@ if (calls > 0) {
       t.sort();
       stats[name].push([percentile(t, 50), percentile(t, 99), percentile(t, 99.9)]);
     }
-  for (const name of ['old', 'new']) {
+  for (const name of names) {
     const [p50, p99, p999] = [0, 1, 2].map((j) => median(stats[name].map((s) => s[j])));
     console.log(
       `scoreRow ${name}: p50 ${p50.toFixed(1)} µs, p99 ${p99.toFixed(1)} µs, p99.9 ${p999.toFixed(1)} µs`,

@@ -1,6 +1,15 @@
 import { findBin } from './binning.js';
 import { isLeaf, nextNode, nodeFeature, nodeTarget } from './node-step.js';
-import { createWalkLayout, fillSlots, LANES, walkLanes } from './score-lanes.js';
+import {
+  copyLane0,
+  createWalkLayout,
+  fillSlots,
+  LANES,
+  slowSteps,
+  type WalkLayout,
+  walkLanes,
+} from './score-lanes.js';
+import { instantiateWalk } from './score-wasm.js';
 import {
   FEATURE_CATEGORICAL,
   FLAG_SHIFT,
@@ -76,6 +85,64 @@ export function walkTree(
   return nodeTarget(nodes, p);
 }
 
+/** Lanes walking over a walk layout, in JavaScript or WebAssembly. */
+interface Walker {
+  readonly layout: WalkLayout;
+  /** Slots of a block of rows, LANES rows per group (see fillSlots). */
+  readonly slots: Uint16Array;
+  /** Where each lane starts (a root) and ends (a leaf), in the layout's offsets. */
+  readonly lanes: Int32Array;
+  /** Rows per block (a multiple of LANES). */
+  readonly blockRows: number;
+  /** Walks the lanes to their leaves over the group of rows starting at slots[g]. */
+  run(g: number): void;
+}
+
+function blockRowsFor(stride: number): number {
+  const rows = Math.max(LANES, Math.min(BLOCK_ROWS, Math.floor(BLOCK_BYTES / (2 * stride))));
+  return Math.ceil(rows / LANES) * LANES;
+}
+
+function createJsWalker(arrays: ForestArrays): Walker {
+  const layout = createWalkLayout(arrays) as WalkLayout;
+  const slots = new Uint16Array(blockRowsFor(layout.stride) * layout.stride);
+  const lanes = new Int32Array(LANES);
+  const { categoryCounts } = arrays;
+  const run = (g: number) => walkLanes(layout, categoryCounts, slots, lanes, g);
+  return { layout, slots, lanes, blockRows: blockRowsFor(layout.stride), run };
+}
+
+/**
+ * The walk layout, the block's slots and the lanes in one WebAssembly memory, walked by the emitted function
+ * (score-wasm.ts). Null where WebAssembly is unavailable or the layout does not fit it.
+ */
+function createWasmWalker(arrays: ForestArrays): Walker | null {
+  if (typeof WebAssembly !== 'object') return null;
+  let memory: WebAssembly.Memory | null = null;
+  let slotsAt = 0;
+  let blockRows = 0;
+  const layout = createWalkLayout(arrays, true, (bytes, stride) => {
+    slotsAt = Math.ceil(bytes / 8) * 8;
+    blockRows = blockRowsFor(stride);
+    const total = slotsAt + 2 * blockRows * stride + 4 * LANES;
+    memory = new WebAssembly.Memory({ initial: Math.ceil(total / 65536) });
+    return memory.buffer;
+  });
+  if (layout === null || memory === null) return null;
+  const walk = instantiateWalk(memory, LANES);
+  if (walk === null) return null;
+  const buffer = (memory as WebAssembly.Memory).buffer;
+  const slots = new Uint16Array(buffer, slotsAt, blockRows * layout.stride);
+  const lanesAt = slotsAt + slots.byteLength;
+  const lanes = new Int32Array(buffer, lanesAt, LANES);
+  const { categoryCounts } = arrays;
+  const run = (g: number) => {
+    do walk(slotsAt + 2 * g, lanesAt);
+    while (layout.hasSlowNodes && slowSteps(layout, categoryCounts, slots, lanes, g));
+  };
+  return { layout, slots, lanes, blockRows, run };
+}
+
 /**
  * Makes a scorer over a compiled forest. It keeps its own scratch buffers, so one scorer must not be used
  * from two places at once (each worker thread makes its own).
@@ -86,38 +153,45 @@ export function walkTree(
  * scorer.scoreRow([5.1, 3.5, 1.4], 0, out, 0);
  */
 export function createScorer(arrays: ForestArrays): ForestScorer {
-  const { nFeatures, nOutputs: C, categoryCounts } = arrays;
-  const layout = createWalkLayout(arrays);
-  const { roots, f32, f64, float64 } = layout;
+  const { nFeatures, nOutputs: C } = arrays;
+  const walker = createWasmWalker(arrays) ?? createJsWalker(arrays);
+  const { layout, slots, lanes, run } = walker;
+  const { roots, f32, f64, float64, unit } = layout;
   const nTrees = roots.length;
   const scale = nTrees > 0 ? 1 / nTrees : 0;
   const S = layout.stride;
-  const blockRows = Math.max(LANES, Math.min(BLOCK_ROWS, Math.floor(BLOCK_BYTES / (2 * S))));
-  const slots = new Uint16Array(blockRows * S);
-  const lanes = new Int32Array(2 * LANES);
+  /** Slots of a group of LANES rows. */
+  const G = S * LANES;
+  const blockRows = walker.blockRows;
 
   /** Adds the values of the leaf at word offset p to out[o ..]. */
-  const addLeaf = (p: number, out: Float64Array, o: number): void => {
+  const addLeaf = (lane: number, out: Float64Array, o: number): void => {
+    const p = lane / unit;
     if (float64) for (let c = 0, v = (p + 3) >>> 1; c < C; c++) out[o + c] += f64[v + c];
     else for (let c = 0; c < C; c++) out[o + c] += f32[p + 2 + c];
   };
 
-  /** Adds the trees' values for the row whose slots are at `base` to out[o ..] (in tree order). */
-  const accumulateRow = (base: number, out: Float64Array, o: number): void => {
+  /** Bins row `r` of data into lane k of the group at g. */
+  const binLane = (data: ArrayLike<number>, offset: number, g: number, k: number): void => {
+    binRow(arrays, data, offset, slots, g + k, LANES);
+    fillSlots(layout, nFeatures, slots, g, k);
+  };
+
+  /**
+   * Adds the trees' values for the row in the group at g (in all its lanes) to out[o ..], in tree order.
+   */
+  const accumulateRow = (g: number, out: Float64Array, o: number): void => {
     // One row walks LANES trees at once (lanes past the last tree repeat it and are not added).
     for (let t = 0; t < nTrees; t += LANES) {
-      for (let k = 0; k < LANES; k++) {
-        lanes[k] = roots[Math.min(t + k, nTrees - 1)];
-        lanes[LANES + k] = base;
-      }
-      walkLanes(layout, categoryCounts, slots, lanes);
+      for (let k = 0; k < LANES; k++) lanes[k] = roots[Math.min(t + k, nTrees - 1)];
+      run(g);
       for (let k = 0, n = Math.min(LANES, nTrees - t); k < n; k++) addLeaf(lanes[k], out, o);
     }
   };
 
   const scoreRow = (data: ArrayLike<number>, offset: number, out: Float64Array, outOffset: number): void => {
-    binRow(arrays, data, offset, slots, 0);
-    fillSlots(layout, nFeatures, slots, 0);
+    binLane(data, offset, 0, 0);
+    copyLane0(layout, slots, 0);
     for (let c = 0; c < C; c++) out[outOffset + c] = 0;
     accumulateRow(0, out, outOffset);
     for (let c = 0; c < C; c++) out[outOffset + c] *= scale;
@@ -129,24 +203,23 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
     result.fill(0, 0, nRows * C);
     for (let start = 0; start < nRows; start += blockRows) {
       const m = Math.min(nRows, start + blockRows) - start;
-      for (let r = 0; r < m; r++) {
-        binRow(arrays, data, (start + r) * nFeatures, slots, r * S);
-        fillSlots(layout, nFeatures, slots, r * S);
-      }
       if (m < LANES) {
         // too few rows to fill the lanes: each row walks several trees at once instead
-        for (let r = 0; r < m; r++) accumulateRow(r * S, result, (start + r) * C);
+        for (let r = 0; r < m; r++) {
+          binLane(data, (start + r) * nFeatures, 0, 0);
+          copyLane0(layout, slots, 0);
+          accumulateRow(0, result, (start + r) * C);
+        }
         continue;
       }
+      // lanes past the block's last row repeat it and are not added
+      for (let r = 0, end = Math.ceil(m / LANES) * LANES; r < end; r++)
+        binLane(data, (start + Math.min(r, m - 1)) * nFeatures, Math.floor(r / LANES) * G, r & (LANES - 1));
       for (let t = 0; t < nTrees; t++) {
         const root = roots[t];
         for (let i = 0; i < m; i += LANES) {
-          // lanes past the block's last row repeat it and are not added
-          for (let k = 0; k < LANES; k++) {
-            lanes[k] = root;
-            lanes[LANES + k] = Math.min(i + k, m - 1) * S;
-          }
-          walkLanes(layout, categoryCounts, slots, lanes);
+          lanes.fill(root);
+          run((i / LANES) * G);
           for (let k = 0, n = Math.min(LANES, m - i); k < n; k++)
             addLeaf(lanes[k], result, (start + i + k) * C);
         }

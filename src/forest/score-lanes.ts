@@ -8,27 +8,30 @@ import {
   OFFSET_MASK,
 } from './types.js';
 
-/** Word 1 of a stop node (a leaf, or a categorical node that the lanes hand to `categoricalStep`). */
+/** Word 1 of a stop node: a leaf, or a node that the lanes hand to `slowStep` (STOP_SLOW). */
 const STOP = 1 << 31;
-const STOP_CATEGORICAL = 1 << 30;
-const POINTER = 0x3fffffff;
+const STOP_SLOW = 1 << 30;
 /** Independent walks advanced together; each is one chain of loads, and the CPU overlaps the chains. */
 export const LANES = 8;
 
 /**
- * The walk layout: the forest's trees rewritten at load time (same pre-order, new word offsets) so that every
- * node is one branch-free numeric step over a row of "slots" (`fillSlots`), and a walk that reaches its leaf
+ * The walk layout: the forest's trees rewritten at load time (same pre-order, new offsets) so that every node
+ * is one branch-free numeric step over the "slots" of a row (`fillSlots`), and a walk that reaches its leaf
  * finds the leaf's values in the same cache line:
  * - a numeric node [slot | threshold << 16, right child] compares slot f (the bin, missing = MISSING_BIN,
  *   above every threshold: goes right) or, when it sends missing values left, slot nFeatures + f (the same bin
  *   but missing = 0: goes left). So a step is one comparison, with no test for missing values.
  * - a leaf [last slot, STOP | itself, values...] compares the last slot (always MISSING_BIN) with threshold 0,
  *   so it goes "right" to itself: a finished walk stays put while the other lanes go on. Its nOutputs values
- *   follow it, as float32 (`f32`, at p + 2) when they are all float32-exact, else as float64 (`f64`, at the
- *   even word offset at or after p + 2).
- * - a categorical node [last slot, STOP | STOP_CATEGORICAL | itself, word 0, word 1, category set] stops the
- *   lanes too; `categoricalStep` moves them on.
+ *   follow it, as float32 (`f32`, at word p + 2) when they are all float32-exact, else as float64 (`f64`, at
+ *   the even word offset at or after p + 2).
+ * - a categorical node [last slot, STOP | STOP_SLOW | itself, word 0, word 1, category set] stops the lanes
+ *   too; `slowStep` moves them on. So does a numeric node that sends missing values left when a row has no
+ *   room for a second set of slots (more than 32,767 features).
  * Reading the leaf values from the walk itself matters: looking up the leaf in a second array cost 1.4x.
+ *
+ * Offsets (node pointers, roots) are word offsets, or byte offsets when built `forWasm`, where the slot field
+ * also holds the slot's byte offset in a group of LANES rows (slot * 2 * LANES) rather than the slot.
  */
 export interface WalkLayout {
   readonly walk: Int32Array;
@@ -36,12 +39,14 @@ export interface WalkLayout {
   readonly f64: Float64Array;
   /** Whether leaf values are float64 (`f64`) rather than float32 (`f32`). */
   readonly float64: boolean;
-  /** Word offset of each tree's root in `walk`. */
+  /** Offset of each tree's root in `walk`. */
   readonly roots: Int32Array;
   /** Slots per row: nFeatures (+ nFeatures when a node sends missing values left) + 1. */
   readonly stride: number;
   readonly missingLeftSlots: boolean;
-  readonly hasCategorical: boolean;
+  readonly hasSlowNodes: boolean;
+  /** 4 when offsets are byte offsets, else 1. */
+  readonly unit: number;
 }
 
 /** Words taken by the node at p: 2, plus the category set of a categorical node. */
@@ -51,75 +56,178 @@ function nodeWords(nodes: Int32Array, categoryCounts: Uint32Array, p: number): n
   return 2 + ((categoryCounts[nodes[p] & 0xffff] + 31) >>> 5);
 }
 
-export function createWalkLayout(arrays: ForestArrays): WalkLayout {
-  const { nodes, nFeatures, categoryCounts, leafValues, treeOffsets, nOutputs: C } = arrays;
-  const float64 = !leafValues.every((v) => Math.fround(v) === v);
-  // Pass 1: the new offset of every node (at its old offset in `moved`), and the layout's size.
-  const moved = new Int32Array(nodes.length);
-  let missingLeftSlots = false;
-  let hasCategorical = false;
-  let size = 0;
-  for (let p = 0; p < nodes.length; p += nodeWords(nodes, categoryCounts, p)) {
-    moved[p] = size;
-    const flags = nodes[p + 1] >>> FLAG_SHIFT;
-    if (flags & NODE_LEAF) size = float64 ? ((size + 3) & ~1) + 2 * C : size + 2 + C;
-    else if (flags & NODE_CATEGORICAL) {
-      hasCategorical = true;
-      size += 2 + nodeWords(nodes, categoryCounts, p);
-    } else {
-      if (flags & NODE_MISSING_LEFT) missingLeftSlots = true;
-      size += 2;
-    }
-  }
-  const buffer = new ArrayBuffer(((size + 1) & ~1) * 4);
-  const walk = new Int32Array(buffer);
-  const f32 = new Float32Array(buffer);
-  const f64 = new Float64Array(buffer);
-  const stride = (missingLeftSlots ? 2 * nFeatures : nFeatures) + 1;
-  const always = stride - 1;
-  // Pass 2: the nodes at their new offsets.
-  for (let p = 0; p < nodes.length; p += nodeWords(nodes, categoryCounts, p)) {
-    const q = moved[p];
-    const w0 = nodes[p];
-    const w1 = nodes[p + 1];
-    const flags = w1 >>> FLAG_SHIFT;
-    if (flags & NODE_LEAF) {
-      walk[q] = always;
-      walk[q + 1] = STOP | q;
-      const leaf = (w1 & OFFSET_MASK) * C;
-      if (float64) f64.set(leafValues.subarray(leaf, leaf + C), (q + 3) >>> 1);
-      else f32.set(leafValues.subarray(leaf, leaf + C), q + 2);
-    } else if (flags & NODE_CATEGORICAL) {
-      walk[q] = always;
-      walk[q + 1] = STOP | STOP_CATEGORICAL | q;
-      walk[q + 2] = w0;
-      walk[q + 3] = (w1 & ~OFFSET_MASK) | moved[w1 & OFFSET_MASK];
-      walk.set(nodes.subarray(p + 2, p + nodeWords(nodes, categoryCounts, p)), q + 4);
-    } else {
-      const slot = (w0 & 0xffff) + ((flags & NODE_MISSING_LEFT) !== 0 ? nFeatures : 0);
-      walk[q] = (w0 & 0xffff0000) | slot;
-      walk[q + 1] = moved[w1 & OFFSET_MASK];
-    }
-  }
-  const roots = new Int32Array(treeOffsets.length - 1);
-  for (let t = 0; t < roots.length; t++) roots[t] = moved[treeOffsets[t]];
-  return { walk, f32, f64, float64, roots, stride, missingLeftSlots, hasCategorical };
+/** What pass 1 of createWalkLayout finds: the layout's size in words, and which slots it needs. */
+interface Measure {
+  size: number;
+  missingLeft: boolean;
+  hasSlowNodes: boolean;
 }
 
 /**
- * Turns a binned row (as binRow writes it, nFeatures values at `to` in `slots`) into its slots, in place.
+ * Whether the node with these flags is slow: categorical, or numeric sending missing values left when there is
+ * no room for a second set of slots.
  */
-export function fillSlots(layout: WalkLayout, nFeatures: number, slots: Uint16Array, to: number): void {
-  if (layout.missingLeftSlots)
-    for (let f = 0; f < nFeatures; f++) {
-      const b = slots[to + f];
-      slots[to + nFeatures + f] = b === MISSING_BIN ? 0 : b;
-    }
-  slots[to + layout.stride - 1] = MISSING_BIN;
+function isSlow(flags: number, room: boolean): boolean {
+  return (flags & NODE_CATEGORICAL) !== 0 || ((flags & NODE_MISSING_LEFT) !== 0 && !room);
 }
 
-/** Moves a walk stopped on the categorical node p one step on (the row's slots are at `base`). */
-export function categoricalStep(
+// The two passes are separate functions: V8 optimizes each loop while it runs, where one function holding
+// both deoptimized into the interpreter at the second loop.
+function measureNodes(arrays: ForestArrays, float64: boolean, room: boolean): Measure {
+  const { nodes, categoryCounts, nOutputs: C } = arrays;
+  let missingLeft = false;
+  let hasSlowNodes = false;
+  let size = 0;
+  for (let p = 0; p < nodes.length; ) {
+    const flags = nodes[p + 1] >>> FLAG_SHIFT;
+    const words = nodeWords(nodes, categoryCounts, p);
+    p += words;
+    if (flags & NODE_LEAF) size = float64 ? ((size + 3) & ~1) + 2 * C : size + 2 + C;
+    else if (isSlow(flags, room)) {
+      hasSlowNodes = true;
+      size += 2 + words;
+    } else {
+      if (flags & NODE_MISSING_LEFT) missingLeft = true;
+      size += 2;
+    }
+  }
+  return { size, missingLeft, hasSlowNodes };
+}
+
+/**
+ * Pass 2: writes the nodes in the same order at their new offsets, and the roots. A node's right child comes
+ * later in pre-order, so its pointer is patched when the walk over the old nodes reaches that child: the
+ * pending patches form a stack (the deepest pending right child comes first), no table of all offsets.
+ */
+function writeNodes(
+  arrays: ForestArrays,
+  walk: Int32Array,
+  values: Float32Array | Float64Array,
+  roots: Int32Array,
+  room: boolean,
+  always: number,
+  unit: number,
+  slotUnit: number,
+): void {
+  const { nodes, categoryCounts, nOutputs: C, leafValues, nFeatures, treeOffsets } = arrays;
+  // float64 values sit at the even word offset at or after q + 2; float32 ones at q + 2
+  const f64 = values instanceof Float64Array;
+  // pending patches: old offset of a right child, the word to patch, 1 for a slow node's word 1
+  let stack = new Int32Array(3 * 64);
+  let sp = 0;
+  let t = 0;
+  for (let p = 0, q = 0; p < nodes.length; ) {
+    if (t < roots.length && treeOffsets[t] === p) roots[t++] = q * unit;
+    if (sp > 0 && stack[sp - 3] === p) {
+      sp -= 3;
+      const at = stack[sp + 1];
+      walk[at] = stack[sp + 2] === 1 ? (walk[at] & ~OFFSET_MASK) | q : q * unit;
+    }
+    const w0 = nodes[p];
+    const w1 = nodes[p + 1];
+    const flags = w1 >>> FLAG_SHIFT;
+    const words = nodeWords(nodes, categoryCounts, p);
+    if (flags & NODE_LEAF) {
+      walk[q] = always;
+      walk[q + 1] = STOP | (q * unit);
+      const leaf = (w1 & OFFSET_MASK) * C;
+      const v = f64 ? (q + 3) >>> 1 : q + 2;
+      for (let c = 0; c < C; c++) values[v + c] = leafValues[leaf + c];
+      q = f64 ? ((q + 3) & ~1) + 2 * C : q + 2 + C;
+      p += words;
+      continue;
+    }
+    if (sp + 3 > stack.length) {
+      const grown = new Int32Array(stack.length * 2);
+      grown.set(stack);
+      stack = grown;
+    }
+    stack[sp] = w1 & OFFSET_MASK;
+    if (isSlow(flags, room)) {
+      walk[q] = always;
+      walk[q + 1] = STOP | STOP_SLOW | (q * unit);
+      walk[q + 2] = w0;
+      walk[q + 3] = w1 & ~OFFSET_MASK;
+      for (let i = 2; i < words; i++) walk[q + 2 + i] = nodes[p + i];
+      stack[sp + 1] = q + 3;
+      stack[sp + 2] = 1;
+      q += 2 + words;
+    } else {
+      const slot = (w0 & 0xffff) + ((flags & NODE_MISSING_LEFT) !== 0 ? nFeatures : 0);
+      walk[q] = (w0 & 0xffff0000) | (slot * slotUnit);
+      stack[sp + 1] = q + 1;
+      stack[sp + 2] = 0;
+      q += 2;
+    }
+    sp += 3;
+    p += words;
+  }
+}
+
+function allFloat32(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) if (Math.fround(values[i]) !== values[i]) return false;
+  return true;
+}
+
+/**
+ * Builds the walk layout at the start of the ArrayBuffer that `allocate` returns for its byte size (and the
+ * row stride, to size what follows), or returns null when it is built `forWasm` and the slots' byte offsets
+ * do not fit the 16-bit slot field (thousands of features).
+ */
+export function createWalkLayout(
+  arrays: ForestArrays,
+  forWasm = false,
+  allocate: (bytes: number, stride: number) => ArrayBuffer = (bytes) => new ArrayBuffer(bytes),
+): WalkLayout | null {
+  const { nFeatures, treeOffsets } = arrays;
+  const float64 = !allFloat32(arrays.leafValues);
+  // Missing-left nodes read a second set of slots if slot numbers fit in 16 bits, else they are slow nodes.
+  const room = 2 * nFeatures + 1 <= 0xffff;
+  const unit = forWasm ? 4 : 1;
+  const slotUnit = forWasm ? 2 * LANES : 1;
+  const { size, missingLeft, hasSlowNodes } = measureNodes(arrays, float64, room);
+  const missingLeftSlots = missingLeft && room;
+  const stride = (missingLeftSlots ? 2 * nFeatures : nFeatures) + 1;
+  if (stride * slotUnit > 0x10000) return null;
+  const buffer = allocate(((size + 1) & ~1) * 4, stride);
+  const walk = new Int32Array(buffer, 0, size);
+  const f32 = new Float32Array(buffer, 0, size);
+  const f64 = new Float64Array(buffer, 0, size >>> 1);
+  const roots = new Int32Array(treeOffsets.length - 1);
+  writeNodes(arrays, walk, float64 ? f64 : f32, roots, room, (stride - 1) * slotUnit, unit, slotUnit);
+  return { walk, f32, f64, float64, roots, stride, missingLeftSlots, hasSlowNodes, unit };
+}
+
+/**
+ * Completes the slots of lane k of the group at g (LANES rows, slot j of lane k at g + j * LANES + k), once
+ * binRow has written the row's bins there (stride LANES).
+ */
+export function fillSlots(
+  layout: WalkLayout,
+  nFeatures: number,
+  slots: Uint16Array,
+  g: number,
+  k: number,
+): void {
+  if (layout.missingLeftSlots)
+    for (let f = 0; f < nFeatures; f++) {
+      const b = slots[g + f * LANES + k];
+      slots[g + (nFeatures + f) * LANES + k] = b === MISSING_BIN ? 0 : b;
+    }
+  slots[g + (layout.stride - 1) * LANES + k] = MISSING_BIN;
+}
+
+/** Copies lane 0 of the group at g to the other lanes (one row walked by several trees). */
+export function copyLane0(layout: WalkLayout, slots: Uint16Array, g: number): void {
+  for (let j = 0, end = layout.stride * LANES; j < end; j += LANES)
+    slots.fill(slots[g + j], g + j + 1, g + j + LANES);
+}
+
+/**
+ * Moves a walk stopped on the slow node at word offset p one step on, with the node's original words (the
+ * row's bins are at slots[base + f * LANES]). Returns a word offset. The rule is walkTree's.
+ */
+export function slowStep(
   walk: Int32Array,
   categoryCounts: Uint32Array,
   p: number,
@@ -128,28 +236,60 @@ export function categoricalStep(
 ): number {
   const w0 = walk[p + 2];
   const w1 = walk[p + 3];
+  const flags = w1 >>> FLAG_SHIFT;
   const f = w0 & 0xffff;
-  const b = slots[base + f];
+  const b = slots[base + f * LANES];
+  if ((flags & NODE_CATEGORICAL) === 0) {
+    const left = b === MISSING_BIN ? (flags & NODE_MISSING_LEFT) !== 0 : b <= w0 >>> 16;
+    return left ? p + 4 : w1 & OFFSET_MASK;
+  }
   const left =
     b === MISSING_BIN
-      ? ((w1 >>> FLAG_SHIFT) & NODE_MISSING_LEFT) !== 0
+      ? (flags & NODE_MISSING_LEFT) !== 0
       : ((walk[p + 4 + (b >>> 5)] >>> (b & 31)) & 1) === 1;
   return left ? p + 4 + ((categoryCounts[f] + 31) >>> 5) : w1 & OFFSET_MASK;
 }
 
 /**
- * Walks LANES independent walks to their leaves: lane k starts at node lanes[k] over the slots at
- * lanes[LANES + k], and its leaf's word offset is written back to lanes[k]. The steps are written out per lane
- * (no inner loop over lanes, no branch on the data) so that V8 keeps the walks in registers and the CPU runs
- * their loads in parallel; one branch per round checks whether every lane is on a stop node.
+ * Moves every lane stopped on a slow node one step on; lanes hold offsets in `unit`s of 4 bytes or 1 word, the
+ * row of lane k is at slots[g + k]. Returns whether a lane moved (else all lanes are on leaves).
+ */
+export function slowSteps(
+  layout: WalkLayout,
+  categoryCounts: Uint32Array,
+  slots: Uint16Array,
+  lanes: Int32Array,
+  g: number,
+): boolean {
+  const { walk, unit } = layout;
+  let moved = false;
+  for (let k = 0; k < LANES; k++) {
+    const p = lanes[k] / unit;
+    if (walk[p + 1] & STOP_SLOW) {
+      lanes[k] = slowStep(walk, categoryCounts, p, slots, g + k) * unit;
+      moved = true;
+    }
+  }
+  return moved;
+}
+
+/**
+ * Walks LANES independent walks to their leaves: lane k starts at node lanes[k], over the slots of lane k of
+ * the group at g, and its leaf's word offset is written back to lanes[k]. The steps are written out per lane
+ * (no inner loop over lanes, no branch on the data) so that the CPU runs the lanes' chains of loads in
+ * parallel; one branch per round checks whether every lane is on a stop node. The step is inlined here rather
+ * than shared with walkTree: V8 keeps a function call's results in memory, and constants are local because
+ * V8 reloads module-level ones on every use.
  */
 export function walkLanes(
   layout: WalkLayout,
   categoryCounts: Uint32Array,
   slots: Uint16Array,
   lanes: Int32Array,
+  g: number,
 ): void {
   const walk = layout.walk;
+  const pointer = 0x3fffffff;
   let p0 = lanes[0];
   let p1 = lanes[1];
   let p2 = lanes[2];
@@ -158,86 +298,76 @@ export function walkLanes(
   let p5 = lanes[5];
   let p6 = lanes[6];
   let p7 = lanes[7];
-  const s0 = lanes[8];
-  const s1 = lanes[9];
-  const s2 = lanes[10];
-  const s3 = lanes[11];
-  const s4 = lanes[12];
-  const s5 = lanes[13];
-  const s6 = lanes[14];
-  const s7 = lanes[15];
   for (;;) {
     for (;;) {
-      // right = the right child, or the node itself for a stop node; left mask: -1 when bin <= threshold
-      const a0 = walk[p0];
-      const c0 = walk[p0 + 1];
-      const a1 = walk[p1];
-      const c1 = walk[p1 + 1];
-      const a2 = walk[p2];
-      const c2 = walk[p2 + 1];
-      const a3 = walk[p3];
-      const c3 = walk[p3 + 1];
-      const a4 = walk[p4];
-      const c4 = walk[p4 + 1];
-      const a5 = walk[p5];
-      const c5 = walk[p5 + 1];
-      const a6 = walk[p6];
-      const c6 = walk[p6 + 1];
-      const a7 = walk[p7];
-      const c7 = walk[p7 + 1];
-      const r0 = c0 & POINTER;
-      const r1 = c1 & POINTER;
-      const r2 = c2 & POINTER;
-      const r3 = c3 & POINTER;
-      const r4 = c4 & POINTER;
-      const r5 = c5 & POINTER;
-      const r6 = c6 & POINTER;
-      const r7 = c7 & POINTER;
-      p0 = r0 + ((p0 + 2 - r0) & ((slots[s0 + (a0 & 0xffff)] - (a0 >>> 16) - 1) >> 31));
-      p1 = r1 + ((p1 + 2 - r1) & ((slots[s1 + (a1 & 0xffff)] - (a1 >>> 16) - 1) >> 31));
-      p2 = r2 + ((p2 + 2 - r2) & ((slots[s2 + (a2 & 0xffff)] - (a2 >>> 16) - 1) >> 31));
-      p3 = r3 + ((p3 + 2 - r3) & ((slots[s3 + (a3 & 0xffff)] - (a3 >>> 16) - 1) >> 31));
-      p4 = r4 + ((p4 + 2 - r4) & ((slots[s4 + (a4 & 0xffff)] - (a4 >>> 16) - 1) >> 31));
-      p5 = r5 + ((p5 + 2 - r5) & ((slots[s5 + (a5 & 0xffff)] - (a5 >>> 16) - 1) >> 31));
-      p6 = r6 + ((p6 + 2 - r6) & ((slots[s6 + (a6 & 0xffff)] - (a6 >>> 16) - 1) >> 31));
-      p7 = r7 + ((p7 + 2 - r7) & ((slots[s7 + (a7 & 0xffff)] - (a7 >>> 16) - 1) >> 31));
-      if ((c0 & c1 & c2 & c3 & c4 & c5 & c6 & c7) < 0) break;
+      // next = the right child (itself for a stop node), or the left one (p + 2) when bin <= threshold
+      let a = walk[p0];
+      let c = walk[p0 + 1];
+      let all = c;
+      p0 =
+        (c & pointer) + ((p0 + 2 - (c & pointer)) & ((slots[g + (a & 0xffff) * 8] - (a >>> 16) - 1) >> 31));
+      a = walk[p1];
+      c = walk[p1 + 1];
+      all &= c;
+      p1 =
+        (c & pointer) +
+        ((p1 + 2 - (c & pointer)) & ((slots[g + 1 + (a & 0xffff) * 8] - (a >>> 16) - 1) >> 31));
+      a = walk[p2];
+      c = walk[p2 + 1];
+      all &= c;
+      p2 =
+        (c & pointer) +
+        ((p2 + 2 - (c & pointer)) & ((slots[g + 2 + (a & 0xffff) * 8] - (a >>> 16) - 1) >> 31));
+      a = walk[p3];
+      c = walk[p3 + 1];
+      all &= c;
+      p3 =
+        (c & pointer) +
+        ((p3 + 2 - (c & pointer)) & ((slots[g + 3 + (a & 0xffff) * 8] - (a >>> 16) - 1) >> 31));
+      a = walk[p4];
+      c = walk[p4 + 1];
+      all &= c;
+      p4 =
+        (c & pointer) +
+        ((p4 + 2 - (c & pointer)) & ((slots[g + 4 + (a & 0xffff) * 8] - (a >>> 16) - 1) >> 31));
+      a = walk[p5];
+      c = walk[p5 + 1];
+      all &= c;
+      p5 =
+        (c & pointer) +
+        ((p5 + 2 - (c & pointer)) & ((slots[g + 5 + (a & 0xffff) * 8] - (a >>> 16) - 1) >> 31));
+      a = walk[p6];
+      c = walk[p6 + 1];
+      all &= c;
+      p6 =
+        (c & pointer) +
+        ((p6 + 2 - (c & pointer)) & ((slots[g + 6 + (a & 0xffff) * 8] - (a >>> 16) - 1) >> 31));
+      a = walk[p7];
+      c = walk[p7 + 1];
+      all &= c;
+      p7 =
+        (c & pointer) +
+        ((p7 + 2 - (c & pointer)) & ((slots[g + 7 + (a & 0xffff) * 8] - (a >>> 16) - 1) >> 31));
+      if (all < 0) break;
     }
-    if (!layout.hasCategorical) break;
-    let moved = 0;
-    if (walk[p0 + 1] & STOP_CATEGORICAL) {
-      p0 = categoricalStep(walk, categoryCounts, p0, slots, s0);
-      moved = 1;
-    }
-    if (walk[p1 + 1] & STOP_CATEGORICAL) {
-      p1 = categoricalStep(walk, categoryCounts, p1, slots, s1);
-      moved = 1;
-    }
-    if (walk[p2 + 1] & STOP_CATEGORICAL) {
-      p2 = categoricalStep(walk, categoryCounts, p2, slots, s2);
-      moved = 1;
-    }
-    if (walk[p3 + 1] & STOP_CATEGORICAL) {
-      p3 = categoricalStep(walk, categoryCounts, p3, slots, s3);
-      moved = 1;
-    }
-    if (walk[p4 + 1] & STOP_CATEGORICAL) {
-      p4 = categoricalStep(walk, categoryCounts, p4, slots, s4);
-      moved = 1;
-    }
-    if (walk[p5 + 1] & STOP_CATEGORICAL) {
-      p5 = categoricalStep(walk, categoryCounts, p5, slots, s5);
-      moved = 1;
-    }
-    if (walk[p6 + 1] & STOP_CATEGORICAL) {
-      p6 = categoricalStep(walk, categoryCounts, p6, slots, s6);
-      moved = 1;
-    }
-    if (walk[p7 + 1] & STOP_CATEGORICAL) {
-      p7 = categoricalStep(walk, categoryCounts, p7, slots, s7);
-      moved = 1;
-    }
-    if (moved === 0) break;
+    if (!layout.hasSlowNodes) break;
+    lanes[0] = p0;
+    lanes[1] = p1;
+    lanes[2] = p2;
+    lanes[3] = p3;
+    lanes[4] = p4;
+    lanes[5] = p5;
+    lanes[6] = p6;
+    lanes[7] = p7;
+    if (!slowSteps(layout, categoryCounts, slots, lanes, g)) break;
+    p0 = lanes[0];
+    p1 = lanes[1];
+    p2 = lanes[2];
+    p3 = lanes[3];
+    p4 = lanes[4];
+    p5 = lanes[5];
+    p6 = lanes[6];
+    p7 = lanes[7];
   }
   lanes[0] = p0;
   lanes[1] = p1;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { binRow, createScorer, walkTree } from '../../src/forest/compiled.js';
 import { FEATURE_CATEGORICAL, type ForestArrays, type Matrix } from '../../src/forest/types.js';
 import { type RandomForestOptions, randomForest, rng } from '../model/forest-fixtures.js';
@@ -85,42 +85,48 @@ const cases: [string, RandomForestOptions][] = [
   ],
 ];
 
-describe('scoring kernels against walkTree', () => {
-  for (const [name, options] of cases)
-    for (const seed of [1, 2]) {
-      const forest = randomForest(seed * 7919 + options.nTrees, options);
-      const C = forest.nOutputs;
-
-      it(`${name} (seed ${seed}): blocks of rows, several blocks, and rows left over`, () => {
-        const X = rows(forest, 8192 * 2 + 13, seed);
-        expectSame(createScorer(forest).scoreMatrix(X), reference(forest, X));
-      });
-
-      it(`${name} (seed ${seed}): small matrices of 1 to 17 rows`, () => {
-        const scorer = createScorer(forest);
-        for (let n = 1; n <= 17; n++) {
-          const X = rows(forest, n, seed * 100 + n);
-          expectSame(scorer.scoreMatrix(X), reference(forest, X));
-        }
-      });
-
-      it(`${name} (seed ${seed}): single rows, at an offset, into an offset`, () => {
-        const scorer = createScorer(forest);
-        const X = rows(forest, 300, seed + 50);
-        const expected = reference(forest, X);
-        const out = new Float64Array(C + 2).fill(Number.NaN);
-        for (let r = 0; r < X.nRows; r++) {
-          scorer.scoreRow(X.data, r * X.nFeatures, out, 2);
-          expectSame(out.subarray(2), expected.subarray(r * C, r * C + C));
-        }
-      });
+for (const engine of ['WebAssembly', 'JavaScript'])
+  describe(`scoring kernels (${engine}) against walkTree`, () => {
+    // Without WebAssembly (old runtimes, a content security policy) the scorer walks in JavaScript.
+    if (engine === 'JavaScript') {
+      beforeAll(() => vi.stubGlobal('WebAssembly', undefined));
+      afterAll(() => vi.unstubAllGlobals());
     }
+    for (const [name, options] of cases)
+      for (const seed of [1, 2]) {
+        const forest = randomForest(seed * 7919 + options.nTrees, options);
+        const C = forest.nOutputs;
 
-  it('reuses a caller output buffer and overwrites it', () => {
-    const forest = randomForest(5, cases[0][1]);
-    const X = rows(forest, 100, 5);
-    const out = new Float64Array(100 * forest.nOutputs).fill(7);
-    expect(createScorer(forest).scoreMatrix(X, out)).toBe(out);
-    expectSame(out, reference(forest, X));
+        it(`${name} (seed ${seed}): blocks of rows, several blocks, and rows left over`, () => {
+          const X = rows(forest, 8192 * 2 + 13, seed);
+          expectSame(createScorer(forest).scoreMatrix(X), reference(forest, X));
+        });
+
+        it(`${name} (seed ${seed}): small matrices of 1 to 17 rows`, () => {
+          const scorer = createScorer(forest);
+          for (let n = 1; n <= 17; n++) {
+            const X = rows(forest, n, seed * 100 + n);
+            expectSame(scorer.scoreMatrix(X), reference(forest, X));
+          }
+        });
+
+        it(`${name} (seed ${seed}): single rows, at an offset, into an offset`, () => {
+          const scorer = createScorer(forest);
+          const X = rows(forest, 300, seed + 50);
+          const expected = reference(forest, X);
+          const out = new Float64Array(C + 2).fill(Number.NaN);
+          for (let r = 0; r < X.nRows; r++) {
+            scorer.scoreRow(X.data, r * X.nFeatures, out, 2);
+            expectSame(out.subarray(2), expected.subarray(r * C, r * C + C));
+          }
+        });
+      }
+
+    it('reuses a caller output buffer and overwrites it', () => {
+      const forest = randomForest(5, cases[0][1]);
+      const X = rows(forest, 100, 5);
+      const out = new Float64Array(100 * forest.nOutputs).fill(7);
+      expect(createScorer(forest).scoreMatrix(X, out)).toBe(out);
+      expectSame(out, reference(forest, X));
+    });
   });
-});
