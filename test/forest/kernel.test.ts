@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { binRow, createScorer, walkTree } from '../../src/forest/compiled.js';
-import { FEATURE_CATEGORICAL, type ForestArrays, type Matrix } from '../../src/forest/types.js';
+import { findBin } from '../../src/forest/binning.js';
+import { createScorer, walkTree } from '../../src/forest/compiled.js';
+import { FEATURE_CATEGORICAL, type ForestArrays, type Matrix, MISSING_BIN } from '../../src/forest/types.js';
 import { type RandomForestOptions, randomForest, rng } from '../model/forest-fixtures.js';
 
 /**
@@ -15,7 +16,15 @@ function reference(forest: ForestArrays, X: Matrix): Float64Array {
   const out = new Float64Array(X.nRows * C);
   const bins = new Uint16Array(forest.nFeatures);
   for (let r = 0; r < X.nRows; r++) {
-    binRow(forest, X.data, r * X.nFeatures, bins, 0);
+    // binned as training bins (findBin), not with the scorer's own branch-free search
+    for (let f = 0; f < forest.nFeatures; f++) {
+      const v = X.data[r * X.nFeatures + f];
+      const k = forest.categoryCounts[f];
+      if (Number.isNaN(v)) bins[f] = MISSING_BIN;
+      else if (forest.featureKinds[f] === FEATURE_CATEGORICAL)
+        bins[f] = Number.isInteger(v) && v >= 0 && v < k ? v : MISSING_BIN;
+      else bins[f] = findBin(forest.binEdges, forest.binEdgeOffsets[f], forest.binEdgeOffsets[f + 1], v);
+    }
     for (let t = 0; t < nTrees; t++) {
       const leaf = walkTree(forest.nodes, forest.categoryCounts, forest.treeOffsets[t], bins, 0);
       for (let c = 0; c < C; c++) out[r * C + c] += forest.leafValues[leaf * C + c];
@@ -25,7 +34,7 @@ function reference(forest: ForestArrays, X: Matrix): Float64Array {
   return out;
 }
 
-/** Rows with missing values, unseen and invalid category codes, and values past every bin edge. */
+/** Rows with missing values, unseen and invalid category codes, values on bin edges and past every edge. */
 function rows(forest: ForestArrays, nRows: number, seed: number): Matrix {
   const r = rng(seed);
   const d = forest.nFeatures;
@@ -37,7 +46,12 @@ function rows(forest: ForestArrays, nRows: number, seed: number): Matrix {
     else if (forest.featureKinds[f] === FEATURE_CATEGORICAL) {
       const k = forest.categoryCounts[f];
       data[i] = u < 0.12 ? k + Math.floor(r() * 3) : u < 0.14 ? -1 : u < 0.16 ? 0.5 : Math.floor(r() * k);
-    } else data[i] = r() * 14 - 7;
+    } else {
+      // some values exactly on a bin edge (they belong to the bin below it)
+      const lo = forest.binEdgeOffsets[f];
+      const n = forest.binEdgeOffsets[f + 1] - lo;
+      data[i] = u < 0.3 && n > 0 ? forest.binEdges[lo + Math.floor(r() * n)] : r() * 14 - 7;
+    }
   }
   return { data, nRows, nFeatures: d };
 }
