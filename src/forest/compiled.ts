@@ -9,17 +9,7 @@ import {
   walkLanes,
 } from './score-lanes.js';
 import { instantiateWalk } from './score-wasm.js';
-import {
-  FEATURE_CATEGORICAL,
-  FLAG_SHIFT,
-  type ForestArrays,
-  type Matrix,
-  MISSING_BIN,
-  NODE_CATEGORICAL,
-  NODE_LEAF,
-  NODE_MISSING_LEFT,
-  OFFSET_MASK,
-} from './types.js';
+import { FEATURE_CATEGORICAL, type ForestArrays, type Matrix, MISSING_BIN } from './types.js';
 
 /**
  * Rows are binned a block at a time, then each tree scores the whole block, LANES rows walking together: the

@@ -1,3 +1,4 @@
+import { nextNode, nodeFeature, nodeWords } from './node-step.js';
 import {
   FLAG_SHIFT,
   type ForestArrays,
@@ -47,13 +48,6 @@ export interface WalkLayout {
   readonly hasSlowNodes: boolean;
   /** 4 when offsets are byte offsets, else 1. */
   readonly unit: number;
-}
-
-/** Words taken by the node at p: 2, plus the category set of a categorical node. */
-function nodeWords(nodes: Int32Array, categoryCounts: Uint32Array, p: number): number {
-  const flags = nodes[p + 1] >>> FLAG_SHIFT;
-  if ((flags & (NODE_LEAF | NODE_CATEGORICAL)) !== NODE_CATEGORICAL) return 2;
-  return 2 + ((categoryCounts[nodes[p] & 0xffff] + 31) >>> 5);
 }
 
 /** What pass 1 of createWalkLayout finds: the layout's size in words, and which slots it needs. */
@@ -224,8 +218,8 @@ export function copyLane0(layout: WalkLayout, slots: Uint16Array, g: number): vo
 }
 
 /**
- * Moves a walk stopped on the slow node at word offset p one step on, with the node's original words (the
- * row's bins are at slots[base + f * LANES]). Returns a word offset. The rule is walkTree's.
+ * Moves a walk stopped on the slow node at word offset p one step on, with the node's original words kept at
+ * p + 2 (the row's bins are at slots[base + f * LANES]). Returns a word offset.
  */
 export function slowStep(
   walk: Int32Array,
@@ -234,20 +228,7 @@ export function slowStep(
   slots: Uint16Array,
   base: number,
 ): number {
-  const w0 = walk[p + 2];
-  const w1 = walk[p + 3];
-  const flags = w1 >>> FLAG_SHIFT;
-  const f = w0 & 0xffff;
-  const b = slots[base + f * LANES];
-  if ((flags & NODE_CATEGORICAL) === 0) {
-    const left = b === MISSING_BIN ? (flags & NODE_MISSING_LEFT) !== 0 : b <= w0 >>> 16;
-    return left ? p + 4 : w1 & OFFSET_MASK;
-  }
-  const left =
-    b === MISSING_BIN
-      ? (flags & NODE_MISSING_LEFT) !== 0
-      : ((walk[p + 4 + (b >>> 5)] >>> (b & 31)) & 1) === 1;
-  return left ? p + 4 + ((categoryCounts[f] + 31) >>> 5) : w1 & OFFSET_MASK;
+  return nextNode(walk, categoryCounts, p + 2, slots[base + nodeFeature(walk, p + 2) * LANES]);
 }
 
 /**
