@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 // with esbuild, loads the 100-tree forest of the set (trained once with fitForestSync and cached as
 // bench/data/<set>.forest.bin), then alternates old and new on the same standard-normal rows, checks that the
 // outputs are identical bit for bit, and prints the medians (CPU seconds) and the ratio new/old. --single CALLS also times
-// scoreRow (one row, binning included) for p50/p99/p99.9. --rev COMMIT adds a third contender, src/forest as
+// scoreRow (one row, binning included) for p50/p99/p99.9. --rev COMMIT adds a third contender, src/ as
 // of that commit (git show), to compare a change with the last kept kernel in the same run.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -44,13 +44,13 @@ const entryPoints = {
   old: join(BENCH_DIR, 'kernel-old.ts'),
 };
 if (opts.rev) {
-  // src/forest as of --rev, with the files it imports from src/ (errors.ts)
+  // src/ as of --rev (src/forest and the few files it imports)
   const revDir = join(buildDir, 'rev');
   for (const path of execFileSync('git', ['ls-tree', '-r', '--name-only', opts.rev, 'src/'], {
     encoding: 'utf8',
   })
     .split('\n')
-    .filter((p) => p.startsWith('src/forest/') || p === 'src/errors.ts')) {
+    .filter((p) => p.endsWith('.ts'))) {
     mkdirSync(dirname(join(revDir, path)), { recursive: true });
     writeFileSync(join(revDir, path), execFileSync('git', ['show', `${opts.rev}:${path}`]));
   }

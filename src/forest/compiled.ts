@@ -162,7 +162,9 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
   const { nFeatures, nOutputs: C } = arrays;
   const walker = createWasmWalker(arrays) ?? createJsWalker(arrays);
   const { layout, slots, lanes, run } = walker;
-  const { roots, f32, f64, float64, unit } = layout;
+  const { roots, f32, f64, float64 } = layout;
+  // lanes hold word offsets (JavaScript) or byte offsets (WebAssembly)
+  const unitShift = layout.unit === 4 ? 2 : 0;
   const nTrees = roots.length;
   const scale = nTrees > 0 ? 1 / nTrees : 0;
   const S = layout.stride;
@@ -172,7 +174,7 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
 
   /** Adds the values of the leaf at word offset p to out[o ..]. */
   const addLeaf = (lane: number, out: Float64Array, o: number): void => {
-    const p = lane / unit;
+    const p = lane >>> unitShift;
     if (float64) for (let c = 0, v = (p + 3) >>> 1; c < C; c++) out[o + c] += f64[v + c];
     else for (let c = 0; c < C; c++) out[o + c] += f32[p + 2 + c];
   };
