@@ -102,6 +102,12 @@ interface Walker {
   readonly blockRows: number;
   /** Walks the lanes to their leaves over the group of rows starting at slots[g]. */
   run(g: number): void;
+  /**
+   * Where a forest without slow nodes can, in WebAssembly: adds tree `root`'s leaf values for the first `rows`
+   * rows of the block (all its groups) to `blockOut` (nOutputs per row), as the lanes loop would.
+   */
+  readonly scoreBlock: ((root: number, rows: number) => void) | null;
+  readonly blockOut: Float64Array | null;
 }
 
 function blockRowsFor(stride: number): number {
@@ -115,7 +121,15 @@ function createJsWalker(arrays: ForestArrays): Walker {
   const lanes = new Int32Array(LANES);
   const { categoryCounts } = arrays;
   const run = (g: number) => walkLanes(layout, categoryCounts, slots, lanes, g);
-  return { layout, slots, lanes, blockRows: blockRowsFor(layout.stride), run };
+  return {
+    layout,
+    slots,
+    lanes,
+    blockRows: blockRowsFor(layout.stride),
+    run,
+    scoreBlock: null,
+    blockOut: null,
+  };
 }
 
 /**
@@ -124,29 +138,39 @@ function createJsWalker(arrays: ForestArrays): Walker {
  */
 function createWasmWalker(arrays: ForestArrays): Walker | null {
   if (typeof WebAssembly !== 'object') return null;
+  const C = arrays.nOutputs;
   let memory: WebAssembly.Memory | null = null;
   let slotsAt = 0;
   let blockRows = 0;
+  // memory: the layout, then a block's slots, its outputs (float64) and the lanes
   const layout = createWalkLayout(arrays, true, (bytes, stride) => {
     slotsAt = Math.ceil(bytes / 8) * 8;
     blockRows = blockRowsFor(stride);
-    const total = slotsAt + 2 * blockRows * stride + 4 * LANES;
+    const total = slotsAt + Math.ceil((2 * blockRows * stride) / 8) * 8 + 8 * blockRows * C + 4 * LANES;
     memory = new WebAssembly.Memory({ initial: Math.ceil(total / 65536) });
     return memory.buffer;
   });
   if (layout === null || memory === null) return null;
-  const walk = instantiateWalk(memory, LANES);
-  if (walk === null) return null;
+  const wasm = instantiateWalk(memory, LANES, layout.float64);
+  if (wasm === null) return null;
   const buffer = (memory as WebAssembly.Memory).buffer;
   const slots = new Uint16Array(buffer, slotsAt, blockRows * layout.stride);
-  const lanesAt = slotsAt + slots.byteLength;
+  const outAt = slotsAt + Math.ceil(slots.byteLength / 8) * 8;
+  const blockOut = new Float64Array(buffer, outAt, blockRows * C);
+  const lanesAt = outAt + blockOut.byteLength;
   const lanes = new Int32Array(buffer, lanesAt, LANES);
   const { categoryCounts } = arrays;
+  const { walk, block } = wasm;
   const run = (g: number) => {
     do walk(slotsAt + 2 * g, lanesAt);
     while (layout.hasSlowNodes && slowSteps(layout, categoryCounts, slots, lanes, g));
   };
-  return { layout, slots, lanes, blockRows, run };
+  const groupBytes = 2 * LANES * layout.stride;
+  const scoreBlock = layout.hasSlowNodes
+    ? null
+    : (root: number, rows: number) =>
+        block(root, slotsAt, Math.ceil(rows / LANES), groupBytes, outAt, C, rows);
+  return { layout, slots, lanes, blockRows, run, scoreBlock, blockOut };
 }
 
 /**
@@ -161,7 +185,7 @@ function createWasmWalker(arrays: ForestArrays): Walker | null {
 export function createScorer(arrays: ForestArrays): ForestScorer {
   const { nFeatures, nOutputs: C } = arrays;
   const walker = createWasmWalker(arrays) ?? createJsWalker(arrays);
-  const { layout, slots, lanes, run } = walker;
+  const { layout, slots, lanes, run, scoreBlock, blockOut } = walker;
   const { roots, f32, f64, float64 } = layout;
   // lanes hold word offsets (JavaScript) or byte offsets (WebAssembly)
   const unitShift = layout.unit === 4 ? 2 : 0;
@@ -223,6 +247,13 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
       // lanes past the block's last row repeat it and are not added
       for (let r = 0, end = Math.ceil(m / LANES) * LANES; r < end; r++)
         binLane(data, (start + Math.min(r, m - 1)) * nFeatures, Math.floor(r / LANES) * G, r & (LANES - 1));
+      if (scoreBlock !== null && blockOut !== null) {
+        // the whole block in WebAssembly, tree after tree, into blockOut (zeros + the same sums)
+        blockOut.fill(0, 0, m * C);
+        for (let t = 0; t < nTrees; t++) scoreBlock(roots[t], m);
+        result.set(blockOut.subarray(0, m * C), start * C);
+        continue;
+      }
       for (let t = 0; t < nTrees; t++) {
         const root = roots[t];
         for (let i = 0; i < m; i += LANES) {

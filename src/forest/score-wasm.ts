@@ -12,25 +12,38 @@
 const I32 = 0x7f;
 const I64 = 0x7e;
 const op = {
+  block: 0x02,
   loop: 0x03,
+  if: 0x04,
+  br: 0x0c,
   end: 0x0b,
   brIf: 0x0d,
   localGet: 0x20,
   localSet: 0x21,
   i32Load: 0x28,
   i64Load: 0x29,
+  f32Load: 0x2a,
+  f64Load: 0x2b,
   i32Load16u: 0x2f,
   i32Store: 0x36,
+  f64Store: 0x39,
   i32Const: 0x41,
   i64Const: 0x42,
+  i32Eqz: 0x45,
+  i32LtU: 0x49,
   i32GeS: 0x4e,
+  i32GeU: 0x4f,
   i32Add: 0x6a,
   i32Sub: 0x6b,
+  i32Mul: 0x6c,
   i32And: 0x71,
+  i32Shl: 0x74,
   i32ShrS: 0x75,
   i32ShrU: 0x76,
   i64ShrU: 0x88,
+  f64Add: 0xa0,
   i32WrapI64: 0xa7,
+  f64PromoteF32: 0xbb,
 } as const;
 
 function uleb(n: number): number[] {
@@ -60,83 +73,206 @@ function sleb(n: number): number[] {
 const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
 const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
 
-/** The body of walk(g, lanes) for `lanes` lanes. */
-function walkBody(lanes: number): number[] {
-  const G = 0;
-  const LANES_AT = 1;
-  const P = 2; // p0 .. p(lanes-1)
-  const A = P + lanes;
-  const C = A + 1;
-  const ALL = A + 2;
-  const R = A + 3;
-  const N = A + 4; // i64
-  const code: number[] = [2, ...uleb(lanes + 4), I32, 1, I64];
-  const get = (i: number) => code.push(op.localGet, ...uleb(i));
-  const set = (i: number) => code.push(op.localSet, ...uleb(i));
-  const i32 = (v: number) => code.push(op.i32Const, ...sleb(v));
-  for (let k = 0; k < lanes; k++) {
-    get(LANES_AT);
-    code.push(op.i32Load, 2, ...uleb(4 * k));
-    set(P + k);
+/** A function body being emitted: its code, and helpers for the common instructions. */
+class Body {
+  readonly code: number[] = [];
+  get(i: number): void {
+    this.code.push(op.localGet, ...uleb(i));
   }
-  code.push(op.loop, 0x40);
-  for (let k = 0; k < lanes; k++) {
-    // n = node (word 0 in the low half, word 1 in the high half)
-    get(P + k);
-    code.push(op.i64Load, 2, 0);
-    set(N);
-    get(N);
-    code.push(op.i32WrapI64);
-    set(A);
-    get(N);
-    code.push(op.i64Const, ...sleb(32), op.i64ShrU, op.i32WrapI64);
-    set(C);
-    get(C);
-    if (k > 0) {
-      get(ALL);
-      code.push(op.i32And);
-    }
-    set(ALL);
-    // r = right child (the node itself for a stop node)
-    get(C);
-    i32(0x3fffffff);
-    code.push(op.i32And);
-    set(R);
-    // p = r + ((p + 8 - r) & ((slot - threshold - 1) >> 31))
-    get(R);
-    get(P + k);
-    i32(8);
-    code.push(op.i32Add);
-    get(R);
-    code.push(op.i32Sub);
-    get(G);
-    get(A);
-    i32(0xffff);
-    code.push(op.i32And, op.i32Add, op.i32Load16u, 1, ...uleb(2 * k));
-    get(A);
-    i32(16);
-    code.push(op.i32ShrU, op.i32Sub);
-    i32(1);
-    code.push(op.i32Sub);
-    i32(31);
-    code.push(op.i32ShrS, op.i32And, op.i32Add);
-    set(P + k);
+  set(i: number): void {
+    this.code.push(op.localSet, ...uleb(i));
   }
-  get(ALL);
-  i32(0);
-  code.push(op.i32GeS, op.brIf, 0, op.end);
-  for (let k = 0; k < lanes; k++) {
-    get(LANES_AT);
-    get(P + k);
-    code.push(op.i32Store, 2, ...uleb(4 * k));
+  i32(v: number): void {
+    this.code.push(op.i32Const, ...sleb(v));
   }
-  code.push(op.end);
-  return [...uleb(code.length), ...code];
+  ops(...bytes: number[]): void {
+    this.code.push(...bytes);
+  }
+  /** The body's bytes: its size, the local declarations ([count, type] pairs), the code and `end`. */
+  bytes(locals: number[][]): number[] {
+    const all = [...uleb(locals.length), ...locals.flat(), ...this.code, op.end];
+    return [...uleb(all.length), ...all];
+  }
 }
 
-/** The module's bytes: imports memory "m"."mem", exports walk(g: i32, lanes: i32). */
-export function walkModuleBytes(lanes: number): Uint8Array<ArrayBuffer> {
-  const body = walkBody(lanes);
+/**
+ * Emits the lane loop: the lanes' node offsets in locals p .. p + lanes - 1 advance until every lane is on a
+ * stop node, over the group of slots at the byte address in local g. Uses locals t .. t + 3 (i32) and n (i64).
+ */
+function emitWalkLoop(b: Body, lanes: number, g: number, p: number, t: number, n: number): void {
+  const [A, C, ALL, R] = [t, t + 1, t + 2, t + 3];
+  b.ops(op.loop, 0x40);
+  for (let k = 0; k < lanes; k++) {
+    // n = the node (word 0 in the low half, word 1 in the high half)
+    b.get(p + k);
+    b.ops(op.i64Load, 2, 0);
+    b.set(n);
+    b.get(n);
+    b.ops(op.i32WrapI64);
+    b.set(A);
+    b.get(n);
+    b.ops(op.i64Const, ...sleb(32), op.i64ShrU, op.i32WrapI64);
+    b.set(C);
+    b.get(C);
+    if (k > 0) {
+      b.get(ALL);
+      b.ops(op.i32And);
+    }
+    b.set(ALL);
+    // r = the right child (the node itself for a stop node)
+    b.get(C);
+    b.i32(0x3fffffff);
+    b.ops(op.i32And);
+    b.set(R);
+    // p = r + ((p + 8 - r) & ((slot - threshold - 1) >> 31))
+    b.get(R);
+    b.get(p + k);
+    b.i32(8);
+    b.ops(op.i32Add);
+    b.get(R);
+    b.ops(op.i32Sub);
+    b.get(g);
+    b.get(A);
+    b.i32(0xffff);
+    b.ops(op.i32And, op.i32Add, op.i32Load16u, 1, ...uleb(2 * k));
+    b.get(A);
+    b.i32(16);
+    b.ops(op.i32ShrU, op.i32Sub);
+    b.i32(1);
+    b.ops(op.i32Sub);
+    b.i32(31);
+    b.ops(op.i32ShrS, op.i32And, op.i32Add);
+    b.set(p + k);
+  }
+  // all lanes on stop nodes: the sign bits of every word 1
+  b.get(ALL);
+  b.i32(0);
+  b.ops(op.i32GeS, op.brIf, 0, op.end);
+}
+
+/** walk(g, lanesAt): the lanes' start offsets are read from lanesAt, their stop nodes written back there. */
+function walkBody(lanes: number): number[] {
+  const b = new Body();
+  const [G, AT, P] = [0, 1, 2];
+  const T = P + lanes;
+  const N = T + 4;
+  for (let k = 0; k < lanes; k++) {
+    b.get(AT);
+    b.ops(op.i32Load, 2, ...uleb(4 * k));
+    b.set(P + k);
+  }
+  emitWalkLoop(b, lanes, G, P, T, N);
+  for (let k = 0; k < lanes; k++) {
+    b.get(AT);
+    b.get(P + k);
+    b.ops(op.i32Store, 2, ...uleb(4 * k));
+  }
+  return b.bytes([
+    [lanes + 4, I32],
+    [1, I64],
+  ]);
+}
+
+/**
+ * block(root, g, groups, groupBytes, out, nOut, rows): one tree over a block of rows, for forests without
+ * slow nodes. For each group of `lanes` rows (slots at g, g + groupBytes, ...) the lanes walk from root to
+ * their leaves, then the leaf values of row i (i < rows) are added to the float64s at out + 8 * nOut * i,
+ * in order: the same sums as the JavaScript loop, in the same order. Leaf values are float32 at leaf + 8, or
+ * float64 at the first 8-byte boundary from leaf + 8 (`float64`).
+ */
+function blockBody(lanes: number, float64: boolean): number[] {
+  const b = new Body();
+  const [ROOT, G, GROUPS, STEP, OUT, NOUT, ROWS] = [0, 1, 2, 3, 4, 5, 6];
+  const P = 7;
+  const T = P + lanes;
+  const [ROW, V, O, CI] = [T + 4, T + 5, T + 6, T + 7];
+  const N = T + 8;
+  b.ops(op.block, 0x40, op.loop, 0x40);
+  // while (groups > 0)
+  b.get(GROUPS);
+  b.ops(op.i32Eqz, op.brIf, 1);
+  for (let k = 0; k < lanes; k++) {
+    b.get(ROOT);
+    b.set(P + k);
+  }
+  emitWalkLoop(b, lanes, G, P, T, N);
+  for (let k = 0; k < lanes; k++) {
+    // if (row < rows): out[row][c] += value[c] for c < nOut
+    b.get(ROW);
+    b.get(ROWS);
+    b.ops(op.i32LtU, op.if, 0x40);
+    b.get(P + k);
+    if (float64) {
+      b.i32(15);
+      b.ops(op.i32Add);
+      b.i32(-8);
+      b.ops(op.i32And);
+    } else {
+      b.i32(8);
+      b.ops(op.i32Add);
+    }
+    b.set(V);
+    b.get(OUT);
+    b.get(ROW);
+    b.get(NOUT);
+    b.ops(op.i32Mul);
+    b.i32(3);
+    b.ops(op.i32Shl, op.i32Add);
+    b.set(O);
+    b.i32(0);
+    b.set(CI);
+    b.ops(op.block, 0x40, op.loop, 0x40);
+    b.get(CI);
+    b.get(NOUT);
+    b.ops(op.i32GeU, op.brIf, 1);
+    b.get(O);
+    b.get(O);
+    b.ops(op.f64Load, 3, 0);
+    b.get(V);
+    b.ops(float64 ? op.f64Load : op.f32Load, float64 ? 3 : 2, 0);
+    if (!float64) b.ops(op.f64PromoteF32);
+    b.ops(op.f64Add, op.f64Store, 3, 0);
+    b.get(O);
+    b.i32(8);
+    b.ops(op.i32Add);
+    b.set(O);
+    b.get(V);
+    b.i32(float64 ? 8 : 4);
+    b.ops(op.i32Add);
+    b.set(V);
+    b.get(CI);
+    b.i32(1);
+    b.ops(op.i32Add);
+    b.set(CI);
+    b.ops(op.br, 0, op.end, op.end);
+    b.ops(op.end);
+    b.get(ROW);
+    b.i32(1);
+    b.ops(op.i32Add);
+    b.set(ROW);
+  }
+  // next group
+  b.get(G);
+  b.get(STEP);
+  b.ops(op.i32Add);
+  b.set(G);
+  b.get(GROUPS);
+  b.i32(1);
+  b.ops(op.i32Sub);
+  b.set(GROUPS);
+  b.ops(op.br, 0, op.end, op.end);
+  return b.bytes([
+    [lanes + 8, I32],
+    [1, I64],
+  ]);
+}
+
+/**
+ * The module's bytes: imports memory "m"."mem", exports walk(g, lanesAt) and block(root, g, groups,
+ * groupBytes, out, nOut, rows).
+ */
+export function walkModuleBytes(lanes: number, float64: boolean): Uint8Array<ArrayBuffer> {
+  const types = [2, 0x60, 2, I32, I32, 0, 0x60, 7, I32, I32, I32, I32, I32, I32, I32, 0];
   return Uint8Array.from([
     0x00,
     0x61,
@@ -146,25 +282,40 @@ export function walkModuleBytes(lanes: number): Uint8Array<ArrayBuffer> {
     0x00,
     0x00,
     0x00,
-    ...section(1, [1, 0x60, 2, I32, I32, 0]),
+    ...section(1, types),
     ...section(2, [1, ...name('m'), ...name('mem'), 0x02, 0x00, 1]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name('walk'), 0x00, 0]),
-    ...section(10, [1, ...body]),
+    ...section(3, [2, 0, 1]),
+    ...section(7, [2, ...name('walk'), 0x00, 0, ...name('block'), 0x00, 1]),
+    ...section(10, [2, ...walkBody(lanes), ...blockBody(lanes, float64)]),
   ]);
 }
 
-export type WasmWalk = (g: number, lanes: number) => void;
+export interface WasmWalk {
+  walk(g: number, lanesAt: number): void;
+  block(
+    root: number,
+    g: number,
+    groups: number,
+    groupBytes: number,
+    out: number,
+    nOut: number,
+    rows: number,
+  ): void;
+}
 
 /**
  * Instantiates the walk over `memory`, or returns null where WebAssembly is missing or refused (a content
  * security policy without 'wasm-unsafe-eval', for example): the caller then walks in JavaScript.
  */
-export function instantiateWalk(memory: WebAssembly.Memory, lanes: number): WasmWalk | null {
+export function instantiateWalk(
+  memory: WebAssembly.Memory,
+  lanes: number,
+  float64: boolean,
+): WasmWalk | null {
   try {
-    const module = new WebAssembly.Module(walkModuleBytes(lanes));
+    const module = new WebAssembly.Module(walkModuleBytes(lanes, float64));
     const instance = new WebAssembly.Instance(module, { m: { mem: memory } });
-    return instance.exports.walk as WasmWalk;
+    return instance.exports as unknown as WasmWalk;
   } catch {
     return null;
   }

@@ -89,6 +89,23 @@ const cases: [string, RandomForestOptions][] = [
     'regression, numeric only',
     { task: 'regression', nTrees: 8, nFeatures: 4, nOutputs: 1, maxDepth: 12, categoricalRate: 0 },
   ],
+  // numeric only: WebAssembly scores whole blocks (float32 and float64 leaf values)
+  [
+    'classification, numeric only',
+    { task: 'classification', nTrees: 11, nFeatures: 6, nOutputs: 3, maxDepth: 12, categoricalRate: 0 },
+  ],
+  [
+    'classification, numeric only, float64 leaves',
+    {
+      task: 'classification',
+      nTrees: 5,
+      nFeatures: 4,
+      nOutputs: 5,
+      maxDepth: 10,
+      categoricalRate: 0,
+      float64Rate: 0.3,
+    },
+  ],
   [
     'classification, three trees, two classes',
     { task: 'classification', nTrees: 3, nFeatures: 3, nOutputs: 2, maxDepth: 6, categoricalRate: 0.5 },
