@@ -8,7 +8,7 @@ import {
   type WalkLayout,
   walkLanes,
 } from './score-lanes.js';
-import { instantiateWalk } from './score-wasm.js';
+import { instantiateWalk, ROW_LANES } from './score-wasm.js';
 import { FEATURE_CATEGORICAL, type ForestArrays, type Matrix, MISSING_BIN } from './types.js';
 
 /**
@@ -108,6 +108,12 @@ interface Walker {
    */
   readonly scoreBlock: ((root: number, rows: number) => void) | null;
   readonly blockOut: Float64Array | null;
+  /**
+   * Where a forest without slow nodes can, in WebAssembly: walks rowLanes (ROW_LANES roots) to their leaves
+   * for the row in lane 0 of the group at slots[g] (no copies of the row in the other lanes needed).
+   */
+  readonly runRow: ((g: number) => void) | null;
+  readonly rowLanes: Int32Array;
 }
 
 function blockRowsFor(stride: number): number {
@@ -129,6 +135,8 @@ function createJsWalker(arrays: ForestArrays): Walker {
     run,
     scoreBlock: null,
     blockOut: null,
+    runRow: null,
+    rowLanes: lanes,
   };
 }
 
@@ -146,7 +154,7 @@ function createWasmWalker(arrays: ForestArrays): Walker | null {
   const layout = createWalkLayout(arrays, true, (bytes, stride) => {
     slotsAt = Math.ceil(bytes / 8) * 8;
     blockRows = blockRowsFor(stride);
-    const total = slotsAt + Math.ceil((2 * blockRows * stride) / 8) * 8 + 8 * blockRows * C + 4 * LANES;
+    const total = slotsAt + Math.ceil((2 * blockRows * stride) / 8) * 8 + 8 * blockRows * C + 4 * ROW_LANES;
     memory = new WebAssembly.Memory({ initial: Math.ceil(total / 65536) });
     return memory.buffer;
   });
@@ -159,8 +167,9 @@ function createWasmWalker(arrays: ForestArrays): Walker | null {
   const blockOut = new Float64Array(buffer, outAt, blockRows * C);
   const lanesAt = outAt + blockOut.byteLength;
   const lanes = new Int32Array(buffer, lanesAt, LANES);
+  const rowLanes = new Int32Array(buffer, lanesAt, ROW_LANES);
   const { categoryCounts } = arrays;
-  const { walk, block } = wasm;
+  const { walk, block, walkRow } = wasm;
   const run = (g: number) => {
     do walk(slotsAt + 2 * g, lanesAt);
     while (layout.hasSlowNodes && slowSteps(layout, categoryCounts, slots, lanes, g));
@@ -170,7 +179,8 @@ function createWasmWalker(arrays: ForestArrays): Walker | null {
     ? null
     : (root: number, rows: number) =>
         block(root, slotsAt, Math.ceil(rows / LANES), groupBytes, outAt, C, rows);
-  return { layout, slots, lanes, blockRows, run, scoreBlock, blockOut };
+  const runRow = layout.hasSlowNodes ? null : (g: number) => walkRow(slotsAt + 2 * g, lanesAt);
+  return { layout, slots, lanes, blockRows, run, scoreBlock, blockOut, runRow, rowLanes };
 }
 
 /**
@@ -185,7 +195,7 @@ function createWasmWalker(arrays: ForestArrays): Walker | null {
 export function createScorer(arrays: ForestArrays): ForestScorer {
   const { nFeatures, nOutputs: C } = arrays;
   const walker = createWasmWalker(arrays) ?? createJsWalker(arrays);
-  const { layout, slots, lanes, run, scoreBlock, blockOut } = walker;
+  const { layout, slots, lanes, run, scoreBlock, blockOut, runRow, rowLanes } = walker;
   const { roots, f32, f64, float64 } = layout;
   // lanes hold word offsets (JavaScript) or byte offsets (WebAssembly)
   const unitShift = layout.unit === 4 ? 2 : 0;
@@ -213,7 +223,15 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
    * Adds the trees' values for the row in the group at g (in all its lanes) to out[o ..], in tree order.
    */
   const accumulateRow = (g: number, out: Float64Array, o: number): void => {
-    // One row walks LANES trees at once (lanes past the last tree repeat it and are not added).
+    // One row walks several trees at once (lanes past the last tree repeat it and are not added).
+    if (runRow !== null) {
+      for (let t = 0; t < nTrees; t += ROW_LANES) {
+        for (let k = 0; k < ROW_LANES; k++) rowLanes[k] = roots[Math.min(t + k, nTrees - 1)];
+        runRow(g);
+        for (let k = 0, n = Math.min(ROW_LANES, nTrees - t); k < n; k++) addLeaf(rowLanes[k], out, o);
+      }
+      return;
+    }
     for (let t = 0; t < nTrees; t += LANES) {
       for (let k = 0; k < LANES; k++) lanes[k] = roots[Math.min(t + k, nTrees - 1)];
       run(g);
@@ -223,7 +241,7 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
 
   const scoreRow = (data: ArrayLike<number>, offset: number, out: Float64Array, outOffset: number): void => {
     binLane(data, offset, 0, 0);
-    copyLane0(layout, slots, 0);
+    if (runRow === null) copyLane0(layout, slots, 0);
     for (let c = 0; c < C; c++) out[outOffset + c] = 0;
     accumulateRow(0, out, outOffset);
     for (let c = 0; c < C; c++) out[outOffset + c] *= scale;
@@ -239,7 +257,7 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
         // too few rows to fill the lanes: each row walks several trees at once instead
         for (let r = 0; r < m; r++) {
           binLane(data, (start + r) * nFeatures, 0, 0);
-          copyLane0(layout, slots, 0);
+          if (runRow === null) copyLane0(layout, slots, 0);
           accumulateRow(0, result, (start + r) * C);
         }
         continue;

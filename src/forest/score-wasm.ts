@@ -97,9 +97,18 @@ class Body {
 
 /**
  * Emits the lane loop: the lanes' node offsets in locals p .. p + lanes - 1 advance until every lane is on a
- * stop node, over the group of slots at the byte address in local g. Uses locals t .. t + 3 (i32) and n (i64).
+ * stop node, over the group of slots at the byte address in local g (lane k reads lane k's row, or lane 0's
+ * for `sameRow`: one row through several trees). Uses locals t .. t + 3 (i32) and n (i64).
  */
-function emitWalkLoop(b: Body, lanes: number, g: number, p: number, t: number, n: number): void {
+function emitWalkLoop(
+  b: Body,
+  lanes: number,
+  g: number,
+  p: number,
+  t: number,
+  n: number,
+  sameRow: boolean,
+): void {
   const [A, C, ALL, R] = [t, t + 1, t + 2, t + 3];
   b.ops(op.loop, 0x40);
   for (let k = 0; k < lanes; k++) {
@@ -134,7 +143,7 @@ function emitWalkLoop(b: Body, lanes: number, g: number, p: number, t: number, n
     b.get(g);
     b.get(A);
     b.i32(0xffff);
-    b.ops(op.i32And, op.i32Add, op.i32Load16u, 1, ...uleb(2 * k));
+    b.ops(op.i32And, op.i32Add, op.i32Load16u, 1, ...uleb(sameRow ? 0 : 2 * k));
     b.get(A);
     b.i32(16);
     b.ops(op.i32ShrU, op.i32Sub);
@@ -151,7 +160,7 @@ function emitWalkLoop(b: Body, lanes: number, g: number, p: number, t: number, n
 }
 
 /** walk(g, lanesAt): the lanes' start offsets are read from lanesAt, their stop nodes written back there. */
-function walkBody(lanes: number): number[] {
+function walkBody(lanes: number, sameRow: boolean): number[] {
   const b = new Body();
   const [G, AT, P] = [0, 1, 2];
   const T = P + lanes;
@@ -161,7 +170,7 @@ function walkBody(lanes: number): number[] {
     b.ops(op.i32Load, 2, ...uleb(4 * k));
     b.set(P + k);
   }
-  emitWalkLoop(b, lanes, G, P, T, N);
+  emitWalkLoop(b, lanes, G, P, T, N, sameRow);
   for (let k = 0; k < lanes; k++) {
     b.get(AT);
     b.get(P + k);
@@ -195,7 +204,7 @@ function blockBody(lanes: number, float64: boolean): number[] {
     b.get(ROOT);
     b.set(P + k);
   }
-  emitWalkLoop(b, lanes, G, P, T, N);
+  emitWalkLoop(b, lanes, G, P, T, N, false);
   for (let k = 0; k < lanes; k++) {
     // if (row < rows): out[row][c] += value[c] for c < nOut
     b.get(ROW);
@@ -267,9 +276,12 @@ function blockBody(lanes: number, float64: boolean): number[] {
   ]);
 }
 
+/** Lanes of walkRow: one row through this many trees at once. */
+export const ROW_LANES = 16;
+
 /**
- * The module's bytes: imports memory "m"."mem", exports walk(g, lanesAt) and block(root, g, groups,
- * groupBytes, out, nOut, rows).
+ * The module's bytes: imports memory "m"."mem", exports walk(g, lanesAt), block(root, g, groups, groupBytes,
+ * out, nOut, rows) and walkRow(g, lanesAt) (ROW_LANES trees for the row in lane 0 of the group at g).
  */
 export function walkModuleBytes(lanes: number, float64: boolean): Uint8Array<ArrayBuffer> {
   const types = [2, 0x60, 2, I32, I32, 0, 0x60, 7, I32, I32, I32, I32, I32, I32, I32, 0];
@@ -284,14 +296,20 @@ export function walkModuleBytes(lanes: number, float64: boolean): Uint8Array<Arr
     0x00,
     ...section(1, types),
     ...section(2, [1, ...name('m'), ...name('mem'), 0x02, 0x00, 1]),
-    ...section(3, [2, 0, 1]),
-    ...section(7, [2, ...name('walk'), 0x00, 0, ...name('block'), 0x00, 1]),
-    ...section(10, [2, ...walkBody(lanes), ...blockBody(lanes, float64)]),
+    ...section(3, [3, 0, 1, 0]),
+    ...section(7, [3, ...name('walk'), 0x00, 0, ...name('block'), 0x00, 1, ...name('walkRow'), 0x00, 2]),
+    ...section(10, [
+      3,
+      ...walkBody(lanes, false),
+      ...blockBody(lanes, float64),
+      ...walkBody(ROW_LANES, true),
+    ]),
   ]);
 }
 
 export interface WasmWalk {
   walk(g: number, lanesAt: number): void;
+  walkRow(g: number, lanesAt: number): void;
   block(
     root: number,
     g: number,
