@@ -14,10 +14,11 @@ import { FEATURE_CATEGORICAL, type ForestArrays, type Matrix, MISSING_BIN } from
 /**
  * Rows are binned a block at a time, then each tree scores the whole block, LANES rows walking together: the
  * tree stays in L2 while the block passes through it. Most deep nodes are reached by a few rows of a block, so
- * small blocks reload them from L3 for every block: on the synthetic-150k forest, blocks of 8192 rows took
- * 0.66x the time of 2048-row blocks and 0.5x that of 512-row blocks.
+ * small blocks reload them from L3 for every block: on the synthetic-150k forest (JavaScript lanes), blocks of
+ * 8192 rows took 0.66x the time of 2048-row blocks and 0.5x that of 512-row blocks; with the WebAssembly
+ * block, 16384 rows took 0.87x the time of 8192 (32768: no better, 4096: 1.2x).
  */
-const BLOCK_ROWS = 8192;
+const BLOCK_ROWS = 16384;
 /** At most this many bytes of slots per block (wide rows get fewer rows). */
 const BLOCK_BYTES = 4 << 20;
 
