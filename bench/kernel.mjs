@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-import { execFileSync } from 'node:child_process';
-// Scoring kernel, old against new, side by side in ONE process (issue 12).
+// Scoring kernels side by side in ONE process (issue 12).
 //   node bench/kernel.mjs [--rows 200000] [--repeat 5] [--single 20000] [--set synthetic-150k] [--trees 100]
 //                         [--rev COMMIT]
-// Bundles src/forest/compiled.ts (the package's kernel) and bench/kernel-old.ts (the kernel before issue 12)
-// with esbuild, loads the 100-tree forest of the set (trained once with fitForestSync and cached as
-// bench/data/<set>.forest.bin), then alternates old and new on the same standard-normal rows, checks that the
-// outputs are identical bit for bit, and prints the medians (CPU seconds) and the ratio new/old. --single CALLS also times
-// scoreRow (one row, binning included) for p50/p99/p99.9. --rev COMMIT adds a third contender, src/ as
-// of that commit (git show), to compare a change with the last kept kernel in the same run.
+// Bundles src/forest (the package's kernel) and bench/kernel-old.ts (the kernel before issue 12) with esbuild,
+// loads the 100-tree forest of the set (trained once with fitForestSync, seed 0, and cached as
+// bench/data/<set>.forest<trees>.bin), then runs the kernels in turn on the same standard-normal rows, checks
+// that their outputs are identical bit for bit, and prints medians (CPU seconds: the machine is shared) and
+// ratios to the old kernel. Kernels: old, new (WebAssembly where available), js (the new kernel's JavaScript
+// fallback), and with --rev COMMIT, rev: src/ as of that commit, to compare a change with the last kept one.
+// --single CALLS also times scoreRow (one row, binning included): p50, p99, p99.9 in wall-clock µs.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -130,7 +131,18 @@ console.log(
   `forest: ${opts.set}, ${nTrees} trees, ${arrays.nodes.length / 2} node words/2, ${arrays.nOutputs} outputs`,
 );
 
-const makers = { old: old.createScorer, new: lib.createScorer };
+/** The package's kernel without WebAssembly: its JavaScript fallback (browsers that refuse WebAssembly). */
+function createJsScorer(arrays) {
+  const wasm = globalThis.WebAssembly;
+  globalThis.WebAssembly = undefined;
+  try {
+    return lib.createScorer(arrays);
+  } finally {
+    globalThis.WebAssembly = wasm;
+  }
+}
+
+const makers = { old: old.createScorer, new: lib.createScorer, js: createJsScorer };
 if (rev) makers.rev = rev.createScorer;
 const names = Object.keys(makers);
 const kernels = {};
