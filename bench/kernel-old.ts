@@ -326,17 +326,3 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
 
   return { arrays, nTrees, scoreRow, scoreMatrix };
 }
-
-/** Index of the largest value in out[offset .. offset + n); ties go to the lowest index, as numpy's argmax. */
-export function argmax(out: ArrayLike<number>, offset: number, n: number): number {
-  let best = 0;
-  let bestV = out[offset];
-  for (let c = 1; c < n; c++) {
-    const v = out[offset + c];
-    if (v > bestV) {
-      bestV = v;
-      best = c;
-    }
-  }
-  return best;
-}

@@ -258,9 +258,10 @@ export function slowSteps(
  * Walks LANES independent walks to their leaves: lane k starts at node lanes[k], over the slots of lane k of
  * the group at g, and its leaf's word offset is written back to lanes[k]. The steps are written out per lane
  * (no inner loop over lanes, no branch on the data) so that the CPU runs the lanes' chains of loads in
- * parallel; one branch per round checks whether every lane is on a stop node. The step is inlined here rather
- * than shared with walkTree: V8 keeps a function call's results in memory, and constants are local because
- * V8 reloads module-level ones on every use.
+ * parallel; one branch per round checks whether every lane is on a stop node. The step is its own rather than
+ * node-step.ts's nextNode: it reads the walk layout, not the model's nodes, and has no branch for missing
+ * values or categories (those nodes stop the lanes and take nextNode in slowStep). Constants are local because
+ * V8 reloaded module-level ones on every use (--print-opt-code).
  */
 export function walkLanes(
   layout: WalkLayout,

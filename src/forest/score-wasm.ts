@@ -2,7 +2,9 @@
  * The lane walk (see walkLanes in score-lanes.ts) as a WebAssembly function, emitted here byte by byte: no
  * build step, no native code, and it runs in browsers too. It exists because it measured faster than V8's
  * code for the same loop, which re-checks the typed arrays' maps and bounds on every lane step (see
- * bench/RESULTS.md). The JavaScript walk stays as the fallback where WebAssembly is unavailable.
+ * bench/RESULTS.md). The JavaScript walk stays as the fallback where WebAssembly is unavailable. The module
+ * must stay under 4 KB: Chrome refuses to compile a larger one synchronously on the main thread (the scorer
+ * would then fall back to JavaScript there); test/forest/kernel.test.ts checks it.
  *
  * `walk(g, lanes)`: the LANES i32 at byte address `lanes` are byte offsets of nodes in the walk layout (built
  * with byte offsets, see createWalkLayout); each walk advances over the Uint16 slots of its lane in the group

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findBin } from '../../src/forest/binning.js';
 import { createScorer, walkTree } from '../../src/forest/compiled.js';
+import { LANES } from '../../src/forest/score-lanes.js';
+import { walkModuleBytes } from '../../src/forest/score-wasm.js';
 import { FEATURE_CATEGORICAL, type ForestArrays, type Matrix, MISSING_BIN } from '../../src/forest/types.js';
 import { type RandomForestOptions, randomForest, rng } from '../model/forest-fixtures.js';
 
@@ -161,3 +163,9 @@ for (const engine of ['WebAssembly', 'JavaScript'])
       expectSame(out, reference(forest, X));
     });
   });
+
+describe('the WebAssembly walk module', () => {
+  it('stays under 4 KB, the largest module Chrome compiles synchronously on the main thread', () => {
+    for (const float64 of [false, true]) expect(walkModuleBytes(LANES, float64).length).toBeLessThan(4096);
+  });
+});
