@@ -156,8 +156,13 @@ function createWasmWalker(arrays: ForestArrays): Walker | null {
     slotsAt = Math.ceil(bytes / 8) * 8;
     blockRows = blockRowsFor(stride);
     const total = slotsAt + Math.ceil((2 * blockRows * stride) / 8) * 8 + 8 * blockRows * C + 4 * ROW_LANES;
-    memory = new WebAssembly.Memory({ initial: Math.ceil(total / 65536) });
-    return memory.buffer;
+    try {
+      memory = new WebAssembly.Memory({ initial: Math.ceil(total / 65536) });
+      return memory.buffer;
+    } catch {
+      // past WebAssembly's 4 GB, or refused: the JavaScript walker builds its own layout
+      return null;
+    }
   });
   if (layout === null || memory === null) return null;
   const wasm = instantiateWalk(memory, LANES, layout.float64);

@@ -165,13 +165,13 @@ function allFloat32(values: Float64Array): boolean {
 
 /**
  * Builds the walk layout at the start of the ArrayBuffer that `allocate` returns for its byte size (and the
- * row stride, to size what follows), or returns null when it is built `forWasm` and the slots' byte offsets
- * do not fit the 16-bit slot field (thousands of features).
+ * row stride, to size what follows), or returns null when `allocate` does, or when it is built `forWasm` and
+ * the slots' byte offsets do not fit the 16-bit slot field (thousands of features).
  */
 export function createWalkLayout(
   arrays: ForestArrays,
   forWasm = false,
-  allocate: (bytes: number, stride: number) => ArrayBuffer = (bytes) => new ArrayBuffer(bytes),
+  allocate: (bytes: number, stride: number) => ArrayBuffer | null = (bytes) => new ArrayBuffer(bytes),
 ): WalkLayout | null {
   const { nFeatures, treeOffsets } = arrays;
   const float64 = !allFloat32(arrays.leafValues);
@@ -184,6 +184,7 @@ export function createWalkLayout(
   const stride = (missingLeftSlots ? 2 * nFeatures : nFeatures) + 1;
   if (stride * slotUnit > 0x10000) return null;
   const buffer = allocate(((size + 1) & ~1) * 4, stride);
+  if (buffer === null) return null;
   const walk = new Int32Array(buffer, 0, size);
   const f32 = new Float32Array(buffer, 0, size);
   const f64 = new Float64Array(buffer, 0, size >>> 1);

@@ -168,4 +168,20 @@ describe('the WebAssembly walk module', () => {
   it('stays under 4 KB, the largest module Chrome compiles synchronously on the main thread', () => {
     for (const float64 of [false, true]) expect(walkModuleBytes(LANES, float64).length).toBeLessThan(4096);
   });
+
+  it('falls back to the JavaScript walk when WebAssembly cannot allocate the memory', () => {
+    const forest = randomForest(3, cases[2][1]);
+    const X = rows(forest, 40, 3);
+    const refuse = class {
+      constructor() {
+        throw new RangeError('WebAssembly.Memory(): could not allocate memory');
+      }
+    };
+    vi.stubGlobal('WebAssembly', { ...WebAssembly, Memory: refuse });
+    try {
+      expectSame(createScorer(forest).scoreMatrix(X), reference(forest, X));
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
 });
