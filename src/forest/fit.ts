@@ -112,22 +112,14 @@ function kindsArray(kinds: FitOptions['featureKinds'], nFeatures: number, issues
   return out;
 }
 
-/** Validates the inputs and options, bins the data, and derives one seed per tree. */
-export function prepareFit(
-  X: Matrix,
-  y: ArrayLike<number>,
-  options: FitOptions,
-  sharedMemory: boolean,
-): PreparedFit {
+/** A Float64Array of nRows, in shared memory when the trees grow in worker threads. */
+function rowArray(nRows: number, sharedMemory: boolean): Float64Array {
+  return sharedMemory ? new Float64Array(new SharedArrayBuffer(nRows * 8)) : new Float64Array(nRows);
+}
+
+/** The shape of X and y; throws MLI_INVALID_DATA before anything reads the values. */
+function checkShape(X: Matrix, y: ArrayLike<number>): void {
   const issues: Issue[] = [];
-  const taskIssues = checkOptions(
-    options,
-    { task: FIT_SPEC.task },
-    { what: 'fit options', rejectUnknown: false },
-  );
-  throwIfIssues('MLI_INVALID_OPTION', taskIssues, 'fit options');
-  const task = options.task;
-  const params = resolveParams(options as unknown as Record<string, unknown>, task, FIT_SPEC);
   const { nRows, nFeatures, data } = X ?? ({} as Matrix);
   if (!(data instanceof Float64Array))
     throw new MlinferError(
@@ -148,21 +140,32 @@ export function prepareFit(
   if (!y || y.length !== nRows)
     issues.push({ path: ['y'], message: `y must have one value per row (${nRows}), got ${y?.length}` });
   throwIfIssues('MLI_INVALID_DATA', issues, 'training data');
+}
 
-  // Counts given as integers must fit the data, as scikit-learn requires (rather than being capped silently).
-  // Problems with options and problems with the data are kept apart: they carry different codes and exit codes.
-  const optionIssues: Issue[] = [];
+/**
+ * Counts given as integers must fit the data, as scikit-learn requires (rather than being capped silently).
+ * Problems with options and problems with the data are kept apart: they carry different codes and exit codes.
+ */
+function checkCounts(params: ForestParams, nRows: number, nFeatures: number, optionIssues: Issue[]): void {
   const mf = params.maxFeatures;
   if (typeof mf === 'number' && Number.isInteger(mf) && mf > nFeatures)
     optionIssues.push(optionIssue(['maxFeatures'], `at most the number of features (${nFeatures})`, mf));
   const ms = params.maxSamples;
   if (typeof ms === 'number' && Number.isInteger(ms) && ms > nRows)
     optionIssues.push(optionIssue(['maxSamples'], `at most the number of rows (${nRows})`, ms));
-  const featureKinds = kindsArray(options.featureKinds, nFeatures, optionIssues);
+}
+
+/** The number of codes per categorical feature (given, or the largest code seen plus one); 0 for numeric ones. */
+function categoryCountsOf(
+  X: Matrix,
+  featureKinds: Uint8Array,
+  given: FitOptions['categoryCounts'],
+  issues: Issue[],
+) {
+  const { nRows, nFeatures, data } = X;
   const categoryCounts = new Uint32Array(nFeatures);
   for (let f = 0; f < nFeatures; f++) {
     if (featureKinds[f] !== FEATURE_CATEGORICAL) continue;
-    const given = options.categoryCounts?.[f];
     let max = -1;
     for (let r = 0; r < nRows; r++) {
       const v = data[r * nFeatures + f];
@@ -176,36 +179,27 @@ export function prepareFit(
       }
       if (v > max) max = v;
     }
-    categoryCounts[f] = given ?? max + 1;
+    categoryCounts[f] = given?.[f] ?? max + 1;
     if (categoryCounts[f] > 255)
       issues.push({
         path: ['categoryCounts', f],
         message: `categorical feature ${f} has ${categoryCounts[f]} categories; at most 255 are supported`,
       });
   }
+  return categoryCounts;
+}
 
-  // targets
-  const yy = sharedMemory ? new Float64Array(new SharedArrayBuffer(nRows * 8)) : new Float64Array(nRows);
-  let nClasses = 0;
-  if (task === 'classification') {
-    let max = -1;
-    for (let r = 0; r < nRows; r++) {
-      const v = y[r];
-      if (!Number.isInteger(v) || v < 0) {
-        issues.push({ path: ['y', r], message: `y[${r}] must be a class index (an integer >= 0), got ${v}` });
-        if (issues.length > 20) break;
-        continue;
-      }
-      yy[r] = v;
-      if (v > max) max = v;
-    }
-    nClasses = options.nClasses ?? max + 1;
-    if (!Number.isInteger(nClasses) || nClasses < 1 || nClasses <= max)
-      optionIssues.push({
-        path: ['nClasses'],
-        message: `nClasses must be an integer > the largest class index ${max}`,
-      });
-  } else {
+/** Copies y, checking each value for the task (at most about 20 reported); nClasses is 0 for a regression. */
+function targetsOf(
+  y: ArrayLike<number>,
+  task: Task,
+  givenClasses: number | undefined,
+  yy: Float64Array,
+  issues: Issue[],
+  optionIssues: Issue[],
+): number {
+  const nRows = yy.length;
+  if (task !== 'classification') {
     for (let r = 0; r < nRows; r++) {
       const v = y[r];
       if (typeof v !== 'number' || !Number.isFinite(v)) {
@@ -215,72 +209,94 @@ export function prepareFit(
       }
       yy[r] = v;
     }
+    return 0;
   }
+  let max = -1;
+  for (let r = 0; r < nRows; r++) {
+    const v = y[r];
+    if (!Number.isInteger(v) || v < 0) {
+      issues.push({ path: ['y', r], message: `y[${r}] must be a class index (an integer >= 0), got ${v}` });
+      if (issues.length > 20) break;
+      continue;
+    }
+    yy[r] = v;
+    if (v > max) max = v;
+  }
+  const nClasses = givenClasses ?? max + 1;
+  if (!Number.isInteger(nClasses) || nClasses < 1 || nClasses <= max)
+    optionIssues.push({
+      path: ['nClasses'],
+      message: `nClasses must be an integer > the largest class index ${max}`,
+    });
+  return nClasses;
+}
 
-  // weights: sample weights times class weights
-  let weights: Float64Array | null = null;
-  const sw = options.sampleWeight;
-  if (sw !== undefined) {
-    if (sw.length !== nRows)
+/** The sample weights, checked and copied; null when none were given (or they could not be read). */
+function sampleWeightsOf(
+  sw: ArrayLike<number> | undefined,
+  nRows: number,
+  sharedMemory: boolean,
+  issues: Issue[],
+): Float64Array | null {
+  if (sw === undefined) return null;
+  if (sw.length !== nRows) {
+    issues.push({
+      path: ['sampleWeight'],
+      message: `sampleWeight must have ${nRows} values, got ${sw.length}`,
+    });
+    return null;
+  }
+  const weights = rowArray(nRows, sharedMemory);
+  let sum = 0;
+  for (let r = 0; r < nRows; r++) {
+    const v = sw[r];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
       issues.push({
-        path: ['sampleWeight'],
-        message: `sampleWeight must have ${nRows} values, got ${sw.length}`,
+        path: ['sampleWeight', r],
+        message: `sampleWeight[${r}] must be a finite number >= 0, got ${v}`,
       });
-    else {
-      weights = sharedMemory ? new Float64Array(new SharedArrayBuffer(nRows * 8)) : new Float64Array(nRows);
-      let sum = 0;
-      for (let r = 0; r < nRows; r++) {
-        const v = sw[r];
-        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-          issues.push({
-            path: ['sampleWeight', r],
-            message: `sampleWeight[${r}] must be a finite number >= 0, got ${v}`,
-          });
-          break;
-        }
-        weights[r] = v;
-        sum += v;
-      }
-      if (sum <= 0) issues.push({ path: ['sampleWeight'], message: 'sampleWeight must not be all zero' });
+      break;
     }
+    weights[r] = v;
+    sum += v;
   }
-  throwIfIssues('MLI_INVALID_OPTION', optionIssues, 'options');
-  throwIfIssues('MLI_INVALID_DATA', issues, 'training data');
+  if (sum <= 0) issues.push({ path: ['sampleWeight'], message: 'sampleWeight must not be all zero' });
+  return weights;
+}
 
-  if (
-    task === 'classification' &&
-    params.classWeight !== null &&
-    params.classWeight !== 'balanced_subsample'
-  ) {
-    const cw = new Float64Array(nClasses).fill(1);
-    if (params.classWeight === 'balanced') {
-      const counts = new Float64Array(nClasses);
-      for (let r = 0; r < nRows; r++) counts[yy[r]]++;
-      let present = 0;
-      for (let c = 0; c < nClasses; c++) if (counts[c] > 0) present++;
-      for (let c = 0; c < nClasses; c++) cw[c] = counts[c] > 0 ? nRows / (present * counts[c]) : 1;
-    } else {
-      for (const [k, v] of Object.entries(params.classWeight)) {
-        const c = Number(k);
-        if (!Number.isInteger(c) || c < 0 || c >= nClasses)
-          issues.push({
-            path: ['classWeight', k],
-            message: `classWeight has a key ${k} that is not a class index`,
-          });
-        else cw[c] = v;
-      }
-      throwIfIssues('MLI_INVALID_OPTION', issues, 'classWeight');
-    }
-    if (!weights) {
-      weights = sharedMemory ? new Float64Array(new SharedArrayBuffer(nRows * 8)) : new Float64Array(nRows);
-      weights.fill(1);
-    }
-    for (let r = 0; r < nRows; r++) weights[r] *= cw[yy[r]];
+/** The weight of each class: 'balanced' as scikit-learn computes it, or the given map (keys checked). */
+function classWeightsOf(
+  classWeight: ForestParams['classWeight'],
+  yy: Float64Array,
+  nClasses: number,
+): Float64Array {
+  const nRows = yy.length;
+  const cw = new Float64Array(nClasses).fill(1);
+  if (classWeight === 'balanced') {
+    const counts = new Float64Array(nClasses);
+    for (let r = 0; r < nRows; r++) counts[yy[r]]++;
+    let present = 0;
+    for (let c = 0; c < nClasses; c++) if (counts[c] > 0) present++;
+    for (let c = 0; c < nClasses; c++) cw[c] = counts[c] > 0 ? nRows / (present * counts[c]) : 1;
+    return cw;
   }
+  const issues: Issue[] = [];
+  for (const [k, v] of Object.entries(classWeight ?? {})) {
+    const c = Number(k);
+    if (!Number.isInteger(c) || c < 0 || c >= nClasses)
+      issues.push({
+        path: ['classWeight', k],
+        message: `classWeight has a key ${k} that is not a class index`,
+      });
+    else cw[c] = v;
+  }
+  throwIfIssues('MLI_INVALID_OPTION', issues, 'classWeight');
+  return cw;
+}
 
-  const { binEdges, binEdgeOffsets } = computeBinEdges(X, featureKinds, params.maxBins);
-  const bins = binMatrix(X, featureKinds, categoryCounts, binEdges, binEdgeOffsets, sharedMemory);
-  const cfg: TreeConfig = {
+/** The tree growers' settings, with counts and fractions resolved against the data. */
+function treeConfig(params: ForestParams, nRows: number, nFeatures: number): TreeConfig {
+  return {
     entropy: params.criterion === 'entropy' || params.criterion === 'log_loss',
     maxDepth: params.maxDepth ?? Number.POSITIVE_INFINITY,
     minSamplesSplit: resolveMinCount(params.minSamplesSplit, nRows),
@@ -291,19 +307,62 @@ export function prepareFit(
     balancedSubsample: params.classWeight === 'balanced_subsample',
     computeOob: params.oobScore,
   };
-  const data2: TrainingData = {
+}
+
+/** Validates the inputs and options, bins the data, and derives one seed per tree. */
+export function prepareFit(
+  X: Matrix,
+  y: ArrayLike<number>,
+  options: FitOptions,
+  sharedMemory: boolean,
+): PreparedFit {
+  const taskIssues = checkOptions(
+    options,
+    { task: FIT_SPEC.task },
+    { what: 'fit options', rejectUnknown: false },
+  );
+  throwIfIssues('MLI_INVALID_OPTION', taskIssues, 'fit options');
+  const task = options.task;
+  const params = resolveParams(options as unknown as Record<string, unknown>, task, FIT_SPEC);
+  checkShape(X, y);
+  const { nRows, nFeatures } = X;
+
+  // Every problem is gathered before throwing; option problems go first (they carry their own exit code).
+  const issues: Issue[] = [];
+  const optionIssues: Issue[] = [];
+  checkCounts(params, nRows, nFeatures, optionIssues);
+  const featureKinds = kindsArray(options.featureKinds, nFeatures, optionIssues);
+  const categoryCounts = categoryCountsOf(X, featureKinds, options.categoryCounts, issues);
+  const yy = rowArray(nRows, sharedMemory);
+  const nClasses = targetsOf(y, task, options.nClasses, yy, issues, optionIssues);
+  let weights = sampleWeightsOf(options.sampleWeight, nRows, sharedMemory, issues);
+  throwIfIssues('MLI_INVALID_OPTION', optionIssues, 'options');
+  throwIfIssues('MLI_INVALID_DATA', issues, 'training data');
+
+  // Class weights multiply the sample weights ('balanced_subsample' is applied per tree by the grower).
+  const cwMode = params.classWeight;
+  if (task === 'classification' && cwMode !== null && cwMode !== 'balanced_subsample') {
+    const cw = classWeightsOf(cwMode, yy, nClasses);
+    if (!weights) weights = rowArray(nRows, sharedMemory).fill(1);
+    for (let r = 0; r < nRows; r++) weights[r] *= cw[yy[r]];
+  }
+
+  const { binEdges, binEdgeOffsets } = computeBinEdges(X, featureKinds, params.maxBins);
+  const bins = binMatrix(X, featureKinds, categoryCounts, binEdges, binEdgeOffsets, sharedMemory);
+  const nOutputs = task === 'classification' ? nClasses : 1;
+  const data: TrainingData = {
     task,
     bins,
     nRows,
     nFeatures,
     featureKinds,
     categoryCounts,
-    nOutputs: task === 'classification' ? nClasses : 1,
+    nOutputs,
     y: yy,
     weights,
   };
   const seeds = Array.from({ length: params.nEstimators }, (_, i) => treeSeed(params.seed, i));
-  return { params, data: data2, cfg, seeds, binEdges, binEdgeOffsets };
+  return { params, data, cfg: treeConfig(params, nRows, nFeatures), seeds, binEdges, binEdgeOffsets };
 }
 
 /** Joins grown trees (in tree order, whatever order they finished in) into one fitted forest. */
