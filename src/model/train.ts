@@ -221,6 +221,100 @@ export async function train(data: string | TableInput, options: TrainOptions = {
   return fitEncoded(enc.X, enc.y, schema, options, noteLines);
 }
 
+/** Class weights keyed by label become weights keyed by class index; an unknown label is an option error. */
+function classWeightByIndex(classWeight: unknown, classes: readonly unknown[] | null): unknown {
+  if (!classWeight || typeof classWeight !== 'object' || !classes) return classWeight;
+  const byIndex: Record<number, number> = {};
+  for (const [label, w] of Object.entries(classWeight)) {
+    const c = classes.findIndex((k) => String(k) === label);
+    if (c < 0)
+      throw new MlinferError(
+        'MLI_INVALID_OPTION',
+        `classWeight names the class ${JSON.stringify(label)}, which the target does not have (classes: ${classes.join(', ')})`,
+        { issues: [{ path: ['classWeight', label], message: 'unknown class' }] },
+      );
+    byIndex[c] = w as number;
+  }
+  return byIndex;
+}
+
+interface Split {
+  X: Matrix;
+  y: Float64Array;
+}
+
+/** A seeded holdout split (rows keep their order within each side); no split when testSize is 0. */
+function holdoutSplit(
+  X: Matrix,
+  y: Float64Array,
+  testSize: number,
+  seed: number,
+): { train: Split; test: Split | null } {
+  if (testSize <= 0) return { train: { X, y }, test: null };
+  const n = X.nRows;
+  const nTest = Math.round(n * testSize);
+  if (nTest < 1 || n - nTest < 2)
+    throw new MlinferError(
+      'MLI_INVALID_OPTION',
+      `testSize ${testSize} leaves no rows to test or to train on (${n} rows)`,
+    );
+  const perm = Uint32Array.from({ length: n }, (_, i) => i);
+  const rng = createRng(seed ^ 0x5eed);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+  return {
+    train: takeRows(X, y, perm.slice(nTest).sort()),
+    test: takeRows(X, y, perm.slice(0, nTest).sort()),
+  };
+}
+
+type FitOnce = (
+  extra: Record<string, unknown>,
+  onProgress?: (d: number, t: number) => void,
+) => Promise<FittedForest>;
+
+interface Tried {
+  minSamplesLeaf: number;
+  maxFeatures: 'sqrt' | 'all' | number;
+  score: number;
+  metric: string;
+}
+
+/** Fits each candidate of the tuning grid and keeps the best by out-of-bag score (log loss, or R²). */
+async function tuneForest(
+  fitOnce: FitOnce,
+  task: Task,
+  train: Split,
+  nClasses: number,
+  trees: number,
+  onProgress: TrainOptions['onProgress'],
+): Promise<{ forest: FittedForest; tried: Tried[]; candidates: number }> {
+  const grid = tuningGrid(task, train.X.nRows);
+  const tried: Tried[] = [];
+  let best: FittedForest | null = null;
+  let bestScore = Number.POSITIVE_INFINITY;
+  for (let g = 0; g < grid.length; g++) {
+    const f = await fitOnce(grid[g], (d) => onProgress?.(g * trees + d, grid.length * trees));
+    const m = scoreOutputs(task, f.oobPrediction!, train.y, nClasses);
+    // lower is better: log loss, or minus R²
+    const score = task === 'classification' ? m.logLoss! : -m.r2!;
+    tried.push({
+      ...grid[g],
+      score: task === 'classification' ? m.logLoss! : m.r2!,
+      metric: task === 'classification' ? 'oob log loss' : 'oob R2',
+    });
+    if (score < bestScore) {
+      bestScore = score;
+      best = f;
+    }
+  }
+  return { forest: best!, tried, candidates: grid.length };
+}
+
 async function fitEncoded(
   Xall: Matrix,
   yall: Float64Array,
@@ -234,49 +328,10 @@ async function fitEncoded(
   const forestOptions: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) if (!Object.hasOwn(TRAIN_SPEC, k)) forestOptions[k] = v;
   const seed = (options.seed as number | undefined) ?? 0;
+  const classWeight = classWeightByIndex(options.classWeight ?? null, classes);
+  const { train: trainSet, test: testSet } = holdoutSplit(Xall, yall, options.testSize ?? 0, seed);
 
-  // class weights keyed by label become weights keyed by class index
-  let classWeight: unknown = options.classWeight ?? null;
-  if (classWeight && typeof classWeight === 'object' && classes) {
-    const byIndex: Record<number, number> = {};
-    for (const [label, w] of Object.entries(classWeight)) {
-      const c = classes.findIndex((k) => String(k) === label);
-      if (c < 0)
-        throw new MlinferError(
-          'MLI_INVALID_OPTION',
-          `classWeight names the class ${JSON.stringify(label)}, which the target does not have (classes: ${classes.join(', ')})`,
-          { issues: [{ path: ['classWeight', label], message: 'unknown class' }] },
-        );
-      byIndex[c] = w as number;
-    }
-    classWeight = byIndex;
-  }
-
-  // holdout split, seeded
-  let trainSet = { X: Xall, y: yall };
-  let testSet: { X: Matrix; y: Float64Array } | null = null;
-  const testSize = options.testSize ?? 0;
-  if (testSize > 0) {
-    const n = Xall.nRows;
-    const nTest = Math.round(n * testSize);
-    if (nTest < 1 || n - nTest < 2)
-      throw new MlinferError(
-        'MLI_INVALID_OPTION',
-        `testSize ${testSize} leaves no rows to test or to train on (${n} rows)`,
-      );
-    const perm = Uint32Array.from({ length: n }, (_, i) => i);
-    const rng = createRng(seed ^ 0x5eed);
-    for (let i = n - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      const t = perm[i];
-      perm[i] = perm[j];
-      perm[j] = t;
-    }
-    testSet = takeRows(Xall, yall, perm.slice(0, nTest).sort());
-    trainSet = takeRows(Xall, yall, perm.slice(nTest).sort());
-  }
-
-  const fitOnce = (extra: Record<string, unknown>, onProgress?: (d: number, t: number) => void) =>
+  const fitOnce: FitOnce = (extra, onProgress) =>
     fitForest(trainSet.X, trainSet.y, {
       ...forestOptions,
       ...extra,
@@ -291,42 +346,19 @@ async function fitEncoded(
     });
 
   let forest: FittedForest;
-  let tuning: ModelMetadata['metrics'] & { tried?: unknown } = {};
+  let tried: Tried[] | undefined;
   if (options.tune) {
     if (forestOptions.bootstrap === false)
       throw new MlinferError(
         'MLI_INVALID_OPTION',
         'tune needs bootstrap: it ranks candidates by out-of-bag score',
       );
-    const grid = tuningGrid(task, trainSet.X.nRows);
     const trees = (forestOptions.nEstimators as number | undefined) ?? 100;
-    const tried: {
-      minSamplesLeaf: number;
-      maxFeatures: 'sqrt' | 'all' | number;
-      score: number;
-      metric: string;
-    }[] = [];
-    let best: FittedForest | null = null;
-    let bestScore = Number.POSITIVE_INFINITY;
-    for (let g = 0; g < grid.length; g++) {
-      const f = await fitOnce(grid[g], (d) => options.onProgress?.(g * trees + d, grid.length * trees));
-      const m = scoreOutputs(task, f.oobPrediction!, trainSet.y, nClasses);
-      // lower is better: log loss, or minus R²
-      const score = task === 'classification' ? m.logLoss! : -m.r2!;
-      tried.push({
-        ...grid[g],
-        score: task === 'classification' ? m.logLoss! : m.r2!,
-        metric: task === 'classification' ? 'oob log loss' : 'oob R2',
-      });
-      if (score < bestScore) {
-        bestScore = score;
-        best = f;
-      }
-    }
-    forest = best!;
-    tuning = { tried };
+    const tuned = await tuneForest(fitOnce, task, trainSet, nClasses, trees, options.onProgress);
+    forest = tuned.forest;
+    tried = tuned.tried;
     notes.push(
-      `tuned by out-of-bag score over ${grid.length} candidates: kept minSamplesLeaf=${forest.params.minSamplesLeaf}, maxFeatures=${forest.params.maxFeatures}`,
+      `tuned by out-of-bag score over ${tuned.candidates} candidates: kept minSamplesLeaf=${forest.params.minSamplesLeaf}, maxFeatures=${forest.params.maxFeatures}`,
     );
   } else forest = await fitOnce({}, options.onProgress);
 
@@ -336,7 +368,7 @@ async function fitEncoded(
     const out = task === 'classification' ? forest.predictProba(testSet.X) : forest.predict(testSet.X);
     metrics.holdout = { ...scoreOutputs(task, out, testSet.y, nClasses), rows: testSet.X.nRows };
   }
-  if (options.tune) metrics.tuning = tuning.tried ? { tried: tuning.tried } : undefined;
+  if (options.tune) metrics.tuning = tried ? { tried } : undefined;
 
   const dataHash = hashArrays([Xall.data, yall]);
   return modelWithCard(forest, schema, {
