@@ -236,6 +236,83 @@ export function shapeResult(
   return result;
 }
 
+/** Parses a CSV piece; a ragged or badly quoted row becomes a reject and a null record (rows keep their numbers). */
+function parseCsvPiece(text: string, firstRow: number, cfg: ChunkConfig, width: number): Parsed {
+  const res = Papa.parse<string[]>(text, {
+    delimiter: cfg.delimiter,
+    newline: cfg.newline,
+    quoteChar: '"',
+  });
+  const errs = new Map<number, string[]>();
+  for (const e of res.errors) {
+    if (e.row === undefined) continue;
+    const list = errs.get(e.row);
+    if (list) list.push(e.message);
+    else errs.set(e.row, [e.message]);
+  }
+  const records: Parsed['records'] = [];
+  const rejects: RejectedRow[] = [];
+  for (let i = 0; i < res.data.length; i++) {
+    const row = res.data[i];
+    if (row.length === 1 && row[0] === '') continue; // a blank line is not a record
+    const n = firstRow + records.length;
+    const reasons: Issue[] = [];
+    const e = errs.get(i);
+    if (e) reasons.push({ path: [n], kind: 'quotes', message: `row ${n}: ${e.join('; ')}` });
+    if (row.length !== width)
+      reasons.push({
+        path: [n],
+        kind: 'ragged_row',
+        message: `row ${n} has ${row.length} fields, the header has ${width}`,
+        expected: `${width} fields`,
+        received: `${row.length} fields`,
+      });
+    if (reasons.length > 0) {
+      rejects.push({ row: n, raw: csvRaw(row, cfg.delimiter), reasons });
+      records.push(null);
+    } else records.push(row);
+  }
+  return { records, rejects };
+}
+
+/** Parses a JSON Lines piece; a line that is not a JSON object becomes a reject and a null record. */
+function parseJsonlPiece(text: string, firstRow: number): Parsed {
+  const records: Parsed['records'] = [];
+  const rejects: RejectedRow[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let nl = text.indexOf('\n', start);
+    if (nl === -1) nl = text.length;
+    const line = text.slice(start, nl).trim();
+    start = nl + 1;
+    if (line.length === 0) continue;
+    const n = firstRow + records.length;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (e) {
+      rejects.push({
+        row: n,
+        raw: line,
+        reasons: [{ path: [n], kind: 'invalid_json', message: `row ${n}: ${(e as Error).message}` }],
+      });
+      records.push(null);
+      continue;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      rejects.push({
+        row: n,
+        raw: line,
+        reasons: [{ path: [n], kind: 'not_an_object', message: `row ${n}: expected a JSON object` }],
+      });
+      records.push(null);
+      continue;
+    }
+    records.push(value as Record<string, unknown>);
+  }
+  return { records, rejects };
+}
+
 /**
  * Makes the processor of a run's pieces. One per thread: it holds the encoder's counters and scratch space.
  *
@@ -255,81 +332,6 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const width = header.length;
   let notesSent = 0;
-
-  const parseCsv = (text: string, firstRow: number): Parsed => {
-    const res = Papa.parse<string[]>(text, {
-      delimiter: cfg.delimiter,
-      newline: cfg.newline,
-      quoteChar: '"',
-    });
-    const errs = new Map<number, string[]>();
-    for (const e of res.errors) {
-      if (e.row === undefined) continue;
-      const list = errs.get(e.row);
-      if (list) list.push(e.message);
-      else errs.set(e.row, [e.message]);
-    }
-    const records: Parsed['records'] = [];
-    const rejects: RejectedRow[] = [];
-    for (let i = 0; i < res.data.length; i++) {
-      const row = res.data[i];
-      if (row.length === 1 && row[0] === '') continue; // a blank line is not a record
-      const n = firstRow + records.length;
-      const reasons: Issue[] = [];
-      const e = errs.get(i);
-      if (e) reasons.push({ path: [n], kind: 'quotes', message: `row ${n}: ${e.join('; ')}` });
-      if (row.length !== width)
-        reasons.push({
-          path: [n],
-          kind: 'ragged_row',
-          message: `row ${n} has ${row.length} fields, the header has ${width}`,
-          expected: `${width} fields`,
-          received: `${row.length} fields`,
-        });
-      if (reasons.length > 0) {
-        rejects.push({ row: n, raw: csvRaw(row, cfg.delimiter), reasons });
-        records.push(null);
-      } else records.push(row);
-    }
-    return { records, rejects };
-  };
-
-  const parseJsonl = (text: string, firstRow: number): Parsed => {
-    const records: Parsed['records'] = [];
-    const rejects: RejectedRow[] = [];
-    let start = 0;
-    while (start < text.length) {
-      let nl = text.indexOf('\n', start);
-      if (nl === -1) nl = text.length;
-      const line = text.slice(start, nl).trim();
-      start = nl + 1;
-      if (line.length === 0) continue;
-      const n = firstRow + records.length;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (e) {
-        rejects.push({
-          row: n,
-          raw: line,
-          reasons: [{ path: [n], kind: 'invalid_json', message: `row ${n}: ${(e as Error).message}` }],
-        });
-        records.push(null);
-        continue;
-      }
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        rejects.push({
-          row: n,
-          raw: line,
-          reasons: [{ path: [n], kind: 'not_an_object', message: `row ${n}: expected a JSON object` }],
-        });
-        records.push(null);
-        continue;
-      }
-      records.push(value as Record<string, unknown>);
-    }
-    return { records, rejects };
-  };
 
   const newNotes = (): Issue[] => {
     const all = (csvEncoder ?? rowEncoder)?.notes ?? [];
@@ -358,7 +360,10 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
         cause: e,
       });
     }
-    const parsed = cfg.input === 'csv' ? parseCsv(text, task.firstRow) : parseJsonl(text, task.firstRow);
+    const parsed =
+      cfg.input === 'csv'
+        ? parseCsvPiece(text, task.firstRow, cfg, width)
+        : parseJsonlPiece(text, task.firstRow);
     const recs = parsed.records;
     const encoder = (csvEncoder ?? rowEncoder)!;
     const before = encoder.unknownCategoryTotal;
