@@ -16,7 +16,7 @@ import {
   writeError,
   writeStream,
 } from '../node/atomic-file.js';
-import { type BatchStats, checkRejects, openBatch } from './batch.js';
+import { type BatchStats, checkRejects, type OpenBatch, openBatch } from './batch.js';
 import type { ChunkResult } from './batch-chunk.js';
 import { predictionValue, type RejectedRow } from './batch-format.js';
 import type { BatchInput } from './batch-input.js';
@@ -124,22 +124,8 @@ function parquetColumns(
   return [...cols, pred, ...probs];
 }
 
-/**
- * Scores a file into another file: CSV, JSON Lines or Parquet, `-` for stdin/stdout. Writes atomically,
- * and writes the report (and the rejects) also when the run fails. Throws MLI_TOO_MANY_REJECTS (after
- * writing the report and the rejects, but not the output) when more rows were rejected than `maxErrors`.
- *
- * @example
- * const report = await batchPredictFile('in.csv', 'out.csv', { model: 'model.mlinfer', proba: true, rejectsPath: 'rejects.jsonl' });
- * console.log(report.rowsIn, report.rowsOut, report.rowsRejected, report.rowsPerSecond);
- */
-export async function batchPredictFile(
-  inPath: string,
-  outPath: string,
-  options: BatchFileOptions,
-): Promise<BatchReport> {
-  const started = Date.now();
-  assertOptions(options, BATCH_FILE_SPEC, 'batch options');
+/** The input and output formats (given, else from the extensions) and the delimiter; refuses impossible pairs. */
+function resolveFormats(inPath: string, outPath: string, options: BatchFileOptions) {
   const inputFormat = options.inputFormat ?? (inPath === '-' ? 'csv' : (formatOfPath(inPath) ?? 'csv'));
   const outputFormat =
     options.outputFormat ??
@@ -154,14 +140,23 @@ export async function batchPredictFile(
     throw new MlinferError('MLI_INVALID_OPTION', 'Parquet output cannot go to stdout: give a file');
   if (outPath !== '-' && inPath !== '-' && outPath === inPath)
     throw new MlinferError('MLI_INVALID_OPTION', 'the output must not be the input file');
-  const delimiter = options.delimiter ?? delimiterOfPath(inPath);
+  return { inputFormat, outputFormat, delimiter: options.delimiter ?? delimiterOfPath(inPath) };
+}
 
-  const report: BatchReport = {
+/** A report with nothing done yet (status 'failed' until the run succeeds). */
+function emptyReport(
+  inPath: string,
+  outPath: string,
+  formats: { inputFormat: FileFormat; outputFormat: FileFormat },
+  options: BatchFileOptions,
+  started: number,
+): BatchReport {
+  return {
     status: 'failed',
     input: inPath,
     output: outPath,
-    inputFormat,
-    outputFormat,
+    inputFormat: formats.inputFormat,
+    outputFormat: formats.outputFormat,
     model: typeof options.model === 'string' ? options.model : (options.modelPath ?? null),
     modelVersion: null,
     rowsIn: 0,
@@ -179,37 +174,135 @@ export async function batchPredictFile(
     durationsMs: { loadModel: 0, score: 0, total: 0 },
     rowsPerSecond: 0,
   };
-  let out: AtomicFile | null = null;
+}
+
+/** Counts, durations and rate once the run has ended (stats is null when it failed before opening). */
+function completeReport(report: BatchReport, stats: BatchStats | null, started: number): void {
+  const finished = Date.now();
+  if (stats) {
+    report.rowsIn = stats.rowsIn;
+    report.rowsOut = stats.rowsOut;
+    report.rowsRejected = stats.rowsRejected;
+    report.unknownCategories = stats.unknownCategories;
+    report.notes = stats.notes.map((n) => n.message);
+    report.bytesRead = stats.bytesRead;
+  }
+  report.reconciled = report.rowsIn === report.rowsOut + report.rowsRejected;
+  report.finishedAt = new Date(finished).toISOString();
+  report.durationsMs.total = finished - started;
+  report.durationsMs.score = finished - started - report.durationsMs.loadModel;
+  report.rowsPerSecond =
+    report.durationsMs.score > 0 ? Math.round((report.rowsIn * 1000) / report.durationsMs.score) : 0;
+}
+
+async function resolveModel(model: BatchFileOptions['model']): Promise<Model> {
+  if (typeof model === 'string') return loadModel(model);
+  return model instanceof Uint8Array ? modelFromBytes(model) : model;
+}
+
+/** The input as batch reads it: stdin, a file's chunks, or a Parquet file's rows (with its column types). */
+async function openInput(inPath: string, inputFormat: FileFormat) {
+  if (inPath !== '-') {
+    const s = await stat(inPath).catch((e) => {
+      throw new MlinferError('MLI_NOT_FOUND', `input file not found: ${inPath}`, { cause: e });
+    });
+    if (s.isDirectory()) throw new MlinferError('MLI_IO', `${inPath} is a directory, not a file`);
+  }
+  if (inputFormat !== 'parquet')
+    return { input: (inPath === '-' ? process.stdin : fileChunks(inPath)) as BatchInput };
+  const src = await readParquetRows(inPath);
+  return { input: src.rows as BatchInput, inputColumns: src.columns, elements: src.elements };
+}
+
+/** Where scored pieces go; nothing appears at the destination before commit. */
+interface OutputSink {
+  write(res: ChunkResult): Promise<void>;
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+/** A text output (CSV with its header line, or JSON Lines), written atomically or to stdout. */
+async function textSink(outPath: string, outputFormat: FileFormat, columns: string[]): Promise<OutputSink> {
+  const out = atomicText(outPath);
+  if (outputFormat === 'csv') await out.write(csvHeaderLine(columns));
+  return {
+    write: (res) => out.write(res.text ?? ''),
+    commit: () => out.commit(),
+    discard: () => out.discard(),
+  };
+}
+
+/**
+ * A Parquet output written to a temporary file and renamed at commit. Kept columns take the input's Parquet
+ * types when it was Parquet, else strings; the prediction is a string (classes) or a double, probabilities doubles.
+ */
+async function parquetSink(
+  outPath: string,
+  open: OpenBatch,
+  model: Model,
+  elements: Map<string, unknown> | undefined,
+): Promise<OutputSink> {
+  const pqTemp = tempPathFor(outPath);
+  const keepCount = open.layout.keep.length;
+  const specs: ParquetColumnSpec[] = open.columns.map((name, j) => {
+    if (j < keepCount) {
+      const el = elements?.get(name);
+      return el ? { name, element: el as ParquetColumnSpec['element'] } : { name, kind: 'string' };
+    }
+    if (j === keepCount) return { name, kind: model.classes ? 'string' : 'double' };
+    return { name, kind: 'double' };
+  });
+  const asText = specs.slice(0, keepCount).map((s) => s.kind === 'string');
   let pq: (ParquetSink & { close?: () => void }) | null = null;
-  let pqTemp: string | null = null;
+  try {
+    pq = await createParquetSink(pqTemp, specs);
+  } catch (e) {
+    await rm(pqTemp, { force: true });
+    throw e;
+  }
+  return {
+    write: async (res) =>
+      pq!.write(parquetColumns(res, model, open.layout.keep, open.layout.proba, asText), res.predicted),
+    commit: async () => {
+      pq!.finish();
+      pq = null;
+      await rename(pqTemp, outPath).catch((e) => {
+        throw writeError(outPath, e);
+      });
+    },
+    discard: async () => {
+      pq?.close?.();
+      await rm(pqTemp, { force: true });
+    },
+  };
+}
+
+/**
+ * Scores a file into another file: CSV, JSON Lines or Parquet, `-` for stdin/stdout. Writes atomically,
+ * and writes the report (and the rejects) also when the run fails. Throws MLI_TOO_MANY_REJECTS (after
+ * writing the report and the rejects, but not the output) when more rows were rejected than `maxErrors`.
+ *
+ * @example
+ * const report = await batchPredictFile('in.csv', 'out.csv', { model: 'model.mlinfer', proba: true, rejectsPath: 'rejects.jsonl' });
+ * console.log(report.rowsIn, report.rowsOut, report.rowsRejected, report.rowsPerSecond);
+ */
+export async function batchPredictFile(
+  inPath: string,
+  outPath: string,
+  options: BatchFileOptions,
+): Promise<BatchReport> {
+  const started = Date.now();
+  assertOptions(options, BATCH_FILE_SPEC, 'batch options');
+  const { inputFormat, outputFormat, delimiter } = resolveFormats(inPath, outPath, options);
+  const report = emptyReport(inPath, outPath, { inputFormat, outputFormat }, options, started);
+  let sink: OutputSink | null = null;
   let rejects: AtomicFile | null = null;
-  let asText: boolean[] = [];
   let stats: BatchStats | null = null;
   let failure: unknown = null;
   try {
-    const model: Model =
-      typeof options.model === 'string'
-        ? await loadModel(options.model)
-        : options.model instanceof Uint8Array
-          ? modelFromBytes(options.model)
-          : options.model;
-    const loaded = Date.now();
-    report.durationsMs.loadModel = loaded - started;
-    if (inPath !== '-') {
-      const s = await stat(inPath).catch((e) => {
-        throw new MlinferError('MLI_NOT_FOUND', `input file not found: ${inPath}`, { cause: e });
-      });
-      if (s.isDirectory()) throw new MlinferError('MLI_IO', `${inPath} is a directory, not a file`);
-    }
-    let input: BatchInput;
-    let inputColumns: string[] | undefined;
-    let elements: Map<string, unknown> | undefined;
-    if (inputFormat === 'parquet') {
-      const src = await readParquetRows(inPath);
-      input = src.rows;
-      inputColumns = src.columns;
-      elements = src.elements;
-    } else input = inPath === '-' ? process.stdin : fileChunks(inPath);
+    const model = await resolveModel(options.model);
+    report.durationsMs.loadModel = Date.now() - started;
+    const { input, inputColumns, elements } = await openInput(inPath, inputFormat);
     if (options.rejectsPath) rejects = atomicText(options.rejectsPath);
     const rejectLines: string[] = [];
     const {
@@ -238,38 +331,17 @@ export async function batchPredictFile(
     stats = open.stats;
     report.modelVersion = model.metadata.modelVersion;
     report.columns = open.columns;
-    if (outputFormat === 'parquet') {
-      pqTemp = tempPathFor(outPath);
-      const keepCount = open.layout.keep.length;
-      const specs: ParquetColumnSpec[] = open.columns.map((name, j) => {
-        if (j < keepCount) {
-          const el = elements?.get(name);
-          return el ? { name, element: el as ParquetColumnSpec['element'] } : { name, kind: 'string' };
-        }
-        if (j === keepCount) return { name, kind: model.classes ? 'string' : 'double' };
-        return { name, kind: 'double' };
-      });
-      asText = specs.slice(0, keepCount).map((s) => s.kind === 'string');
-      pq = await createParquetSink(pqTemp, specs);
-    } else {
-      out = atomicText(outPath);
-      if (outputFormat === 'csv') await out.write(csvHeaderLine(open.columns));
-    }
+    sink =
+      outputFormat === 'parquet'
+        ? await parquetSink(outPath, open, model, elements)
+        : await textSink(outPath, outputFormat, open.columns);
     for await (const res of open.chunks) {
-      if (pq)
-        pq.write(parquetColumns(res, model, open.layout.keep, open.layout.proba, asText), res.predicted);
-      else await out!.write(res.text ?? '');
+      await sink.write(res);
       if (rejects && rejectLines.length > 0) await rejects.write(`${rejectLines.splice(0).join('\n')}\n`);
     }
     checkRejects(stats, options.maxErrors);
-    if (pq) {
-      pq.finish();
-      pq = null;
-      await rename(pqTemp!, outPath).catch((e) => {
-        throw writeError(outPath, e);
-      });
-      pqTemp = null;
-    } else await out!.commit();
+    await sink.commit();
+    sink = null;
     report.status = 'ok';
   } catch (e) {
     failure = e;
@@ -278,9 +350,7 @@ export async function batchPredictFile(
       code: isMlinferError(e) ? e.code : 'MLI_INTERNAL',
       message: (e as Error)?.message ?? String(e),
     };
-    await out?.discard();
-    pq?.close?.();
-    if (pqTemp) await rm(pqTemp, { force: true });
+    await sink?.discard();
   }
   // The rejects are kept whatever happened: they say why rows were refused.
   if (rejects) {
@@ -290,21 +360,7 @@ export async function batchPredictFile(
       failure ??= e;
     }
   }
-  const finished = Date.now();
-  if (stats) {
-    report.rowsIn = stats.rowsIn;
-    report.rowsOut = stats.rowsOut;
-    report.rowsRejected = stats.rowsRejected;
-    report.unknownCategories = stats.unknownCategories;
-    report.notes = stats.notes.map((n) => n.message);
-    report.bytesRead = stats.bytesRead;
-  }
-  report.reconciled = report.rowsIn === report.rowsOut + report.rowsRejected;
-  report.finishedAt = new Date(finished).toISOString();
-  report.durationsMs.total = finished - started;
-  report.durationsMs.score = finished - started - report.durationsMs.loadModel;
-  report.rowsPerSecond =
-    report.durationsMs.score > 0 ? Math.round((report.rowsIn * 1000) / report.durationsMs.score) : 0;
+  completeReport(report, stats, started);
   if (options.reportPath) {
     const r = atomicText(options.reportPath);
     await r.write(`${JSON.stringify(report, null, 2)}\n`);
