@@ -82,6 +82,86 @@ function checkPredictor(p: unknown): asserts p is Predictor {
     );
 }
 
+/** Counts requests in flight; idle() resolves once none is (for graceful shutdown). */
+function inFlightCounter() {
+  let count = 0;
+  let waiters: (() => void)[] = [];
+  return {
+    get count() {
+      return count;
+    },
+    start() {
+      count++;
+    },
+    end() {
+      count--;
+      if (count === 0 && waiters.length) {
+        const w = waiters;
+        waiters = [];
+        for (const f of w) f();
+      }
+    },
+    idle: () => (count === 0 ? Promise.resolve() : new Promise<void>((r) => waiters.push(r))),
+  };
+}
+
+function logInternalError(e: unknown, req: IncomingMessage): void {
+  process.stderr.write(
+    `mlinfer: internal error on ${req.method} ${pathOf(req.url)}: ${(e as Error)?.stack ?? e}\n`,
+  );
+}
+
+/**
+ * Matches a request to a route. An unknown path is passed to `next` when the handler is middleware
+ * ('passed'), else answered 404; a known path with another method is answered 405. Either way the
+ * request is still counted in the metrics (m is null then).
+ */
+function matchRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: ((err?: unknown) => void) | undefined,
+): { m: RouteMatch | null; route: string; errorCode?: string } | 'passed' {
+  let m: RouteMatch | null;
+  try {
+    m = matchRoute(req.method ?? 'GET', pathOf(req.url));
+  } catch (e) {
+    const { status, body } = toErrorResponse(e);
+    const allowed = e instanceof MethodNotAllowed;
+    sendJson(res, status, body, allowed ? { Allow: e.allow } : undefined);
+    return { m: null, route: allowed ? e.template : 'unmatched', errorCode: 'MLI_METHOD_NOT_ALLOWED' };
+  }
+  if (m !== null) return { m, route: 'unmatched' };
+  // Not one of ours: as middleware, let the app handle it.
+  if (next) {
+    next();
+    return 'passed';
+  }
+  const { status, body } = toErrorResponse(
+    new MlinferError('MLI_NOT_FOUND', `no route ${req.method} ${pathOf(req.url)}; see GET /openapi.json`),
+  );
+  sendJson(res, status, body);
+  return { m: null, route: 'unmatched', errorCode: 'MLI_NOT_FOUND' };
+}
+
+/** Answers a failed route with its error (500s reported to onError); returns the error code for the metrics. */
+function sendError(
+  res: ServerResponse,
+  e: unknown,
+  req: IncomingMessage,
+  onError: (error: unknown, req: IncomingMessage) => void,
+): string {
+  const { status, body, internal } = toErrorResponse(e);
+  if (internal) onError(e, req);
+  const extra: Record<string, string> | undefined =
+    status === 401
+      ? { 'WWW-Authenticate': 'Bearer realm="mlinfer"' }
+      : status === 413
+        ? { Connection: 'close' }
+        : undefined;
+  sendJson(res, status, body, extra);
+  return body.code;
+}
+
 /**
  * Creates the HTTP handler for a predictor.
  *
@@ -103,12 +183,7 @@ export function createHandler(
   const maxInstances = options.maxInstances ?? DEFAULTS.maxInstances;
   const checkAuth = options.token ? createBearerCheck(options.token) : null;
   const metricsOn = options.metrics ?? true;
-  const onError =
-    options.onError ??
-    ((e: unknown, req: IncomingMessage) =>
-      process.stderr.write(
-        `mlinfer: internal error on ${req.method} ${pathOf(req.url)}: ${(e as Error)?.stack ?? e}\n`,
-      ));
+  const onError = options.onError ?? logInternalError;
   const createdAt = Date.now();
   const metrics = createServeMetrics(predictor, modelName, () => predictor.loadedAt ?? createdAt, {
     defaultMetrics: options.defaultMetrics,
@@ -116,8 +191,7 @@ export function createHandler(
   const count = (labels: readonly (string | number)[]) =>
     metrics.countPredictions(predictor.model.classes ? labels : labels.map(() => 'value'));
   const ctx = { predictor, modelName, maxInstances, count };
-  let inFlight = 0;
-  let waiters: (() => void)[] = [];
+  const flight = inFlightCounter();
 
   const checkModel = (m: RouteMatch): void => {
     if (m.name !== modelName)
@@ -179,30 +253,13 @@ export function createHandler(
 
   const handler = ((req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => {
     const started = process.hrtime.bigint();
-    let route = 'unmatched';
-    let errorCode: string | undefined;
-    let m: RouteMatch | null;
-    try {
-      m = matchRoute(req.method ?? 'GET', pathOf(req.url));
-    } catch (e) {
-      if (e instanceof MethodNotAllowed) route = e.template;
-      m = null;
-      errorCode = 'MLI_METHOD_NOT_ALLOWED';
-      const { status, body } = toErrorResponse(e);
-      sendJson(res, status, body, e instanceof MethodNotAllowed ? { Allow: e.allow } : undefined);
-    }
-    if (m === null && errorCode === undefined) {
-      // Not one of ours: as middleware, let the app handle it.
-      if (next) return next();
-      errorCode = 'MLI_NOT_FOUND';
-      const { status, body } = toErrorResponse(
-        new MlinferError('MLI_NOT_FOUND', `no route ${req.method} ${pathOf(req.url)}; see GET /openapi.json`),
-      );
-      sendJson(res, status, body);
-    }
-    inFlight++;
+    const matched = matchRequest(req, res, next);
+    if (matched === 'passed') return;
+    let { route, errorCode } = matched;
+    const m = matched.m;
+    flight.start();
     res.once('close', () => {
-      inFlight--;
+      flight.end();
       metrics.observe(
         route,
         req.method ?? 'GET',
@@ -210,36 +267,22 @@ export function createHandler(
         Number(process.hrtime.bigint() - started) / 1e9,
         errorCode,
       );
-      if (inFlight === 0 && waiters.length) {
-        const w = waiters;
-        waiters = [];
-        for (const f of w) f();
-      }
     });
     if (m === null) return;
     route = m.template;
     if (handler.draining) res.setHeader('Connection', 'close');
     run(m, req, res).catch((e: unknown) => {
-      const { status, body, internal } = toErrorResponse(e);
-      errorCode = body.code;
-      if (internal) onError(e, req);
-      const extra: Record<string, string> | undefined =
-        status === 401
-          ? { 'WWW-Authenticate': 'Bearer realm="mlinfer"' }
-          : status === 413
-            ? { Connection: 'close' }
-            : undefined;
-      sendJson(res, status, body, extra);
+      errorCode = sendError(res, e, req, onError);
     });
   }) as MlinferHandler;
 
   Object.defineProperties(handler, {
-    inFlight: { get: () => inFlight },
+    inFlight: { get: () => flight.count },
     metrics: { value: metrics },
     predictor: { value: predictor },
   });
   handler.ready = true;
   handler.draining = false;
-  handler.idle = () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => waiters.push(r)));
+  handler.idle = flight.idle;
   return handler;
 }
