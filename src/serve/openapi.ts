@@ -32,21 +32,23 @@ const error = (description: string) => ({
   content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
 });
 
-/**
- * Builds the OpenAPI 3.1 document for a model served under `modelName`; `auth` adds the bearer scheme.
- *
- * @example
- * const doc = openApiDocument(predictor.model, 'churn', { auth: false });
- * doc.components.schemas.Record.properties.plan; // { type: ['string', 'null'], enum: ['basic', 'pro', null], ... }
- */
-export function openApiDocument(model: Model, modelName: string, options: { auth: boolean }) {
-  const features = model.schema.features;
-  const m = model.metadata;
-  const classification = m.task === 'classification';
+const json = (ref: string, description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
+});
+
+const plain = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { type: 'object' } } },
+});
+
+/** One prediction: the class and each class's probability, or the predicted value. */
+function predictionSchema(model: Model): JsonSchema {
+  const classification = model.metadata.task === 'classification';
   const label = classification
     ? { description: 'the predicted class', enum: [...(model.classes ?? [])] }
     : { type: 'number', description: 'the predicted value' };
-  const prediction: JsonSchema = {
+  return {
     type: 'object',
     required: classification ? ['prediction', 'probabilities'] : ['prediction'],
     properties: {
@@ -64,6 +66,22 @@ export function openApiDocument(model: Model, modelName: string, options: { auth
         : {}),
     },
   };
+}
+
+/**
+ * Builds the OpenAPI 3.1 document for a model served under `modelName`; `auth` adds the bearer scheme.
+ *
+ * This function is long on purpose: past its first lines it is one object literal, the document itself,
+ * which reads best whole, in the order of the routes. The logic (feature and prediction schemas) is above.
+ *
+ * @example
+ * const doc = openApiDocument(predictor.model, 'churn', { auth: false });
+ * doc.components.schemas.Record.properties.plan; // { type: ['string', 'null'], enum: ['basic', 'pro', null], ... }
+ */
+export function openApiDocument(model: Model, modelName: string, options: { auth: boolean }) {
+  const features = model.schema.features;
+  const m = model.metadata;
+  const prediction = predictionSchema(model);
   const meta = modelMetadata(model, modelName);
   const std = {
     '400': error('invalid input, with every issue'),
@@ -72,14 +90,6 @@ export function openApiDocument(model: Model, modelName: string, options: { auth
   };
   const busy = { '503': error('overloaded or not ready') };
   const auth = options.auth ? { '401': error('missing or wrong bearer token') } : {};
-  const json = (ref: string, description: string) => ({
-    description,
-    content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
-  });
-  const plain = (description: string) => ({
-    description,
-    content: { 'application/json': { schema: { type: 'object' } } },
-  });
   const open = options.auth ? { security: [] } : {};
   const nameParam = {
     name: 'name',
