@@ -3,10 +3,10 @@ import { basename, extname } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { MlinferError } from '../../errors.js';
 import { DEFAULT_MODEL_FILE } from '../../model/io.js';
-import { createPredictor } from '../../predict/predictor-node.js';
+import { createPredictor, type NodePredictor } from '../../predict/predictor-node.js';
 import { isLoopback } from '../../serve/auth.js';
-import { createHandler } from '../../serve/handler.js';
-import { startServer } from '../../serve/server.js';
+import { createHandler, type MlinferHandler } from '../../serve/handler.js';
+import { type RunningServer, startServer } from '../../serve/server.js';
 import { parseInteger } from '../options.js';
 
 interface ServeFlags {
@@ -51,6 +51,7 @@ const log = (quiet: boolean, s: string) => {
   if (!quiet) process.stderr.write(`${new Date().toISOString()} ${s}\n`);
 };
 
+/** Declares `mlinfer serve`. Long because it is the flag list, one declaration per flag; the work is in runServe. */
 export function registerServe(program: Command): void {
   program
     .command('serve')
@@ -113,65 +114,77 @@ export function registerServe(program: Command): void {
     )
     .option('--no-process-metrics', 'leave process metrics (CPU, memory, event loop) out of /metrics')
     .option('-q, --quiet', 'no log lines on stderr', false)
-    .action(async (f: ServeFlags) => {
-      const token = f.token ?? (process.env.MLINFER_TOKEN || undefined);
-      if (!token && f.auth && !isLoopback(f.host))
-        throw new MlinferError(
-          'MLI_INVALID_OPTION',
-          `--host ${f.host} is reachable from other machines: set a token with --token or MLINFER_TOKEN, or pass --no-auth when a gateway in front authenticates`,
-        );
-      const predictor = createPredictor(f.model, {
-        maxBatchSize: f.maxBatchSize,
-        maxWaitMs: f.maxWaitMs,
-        maxQueue: f.maxQueue,
-      });
-      const modelName = f.name ?? modelNameFromPath(f.model);
-      const handler = createHandler(predictor, {
-        modelName,
-        token,
-        maxBodyBytes: f.maxBody,
-        maxInstances: f.maxInstances,
-        defaultMetrics: f.processMetrics,
-      });
-      const s = await startServer(handler, {
-        port: f.port,
-        host: f.host,
-        keepAliveTimeoutMs: f.keepAliveTimeout,
-        headersTimeoutMs: f.headersTimeout,
-        requestTimeoutMs: f.requestTimeout,
-        drainDelayMs: f.drainDelay,
-        shutdownTimeoutMs: f.shutdownTimeout,
-      });
-      log(
-        f.quiet,
-        `serving ${f.model} as ${modelName} (version ${predictor.modelVersion}) on ${s.url}${token ? ' (bearer token required)' : ''}`,
-      );
+    .action(runServe);
+}
 
-      let reloading = Promise.resolve();
-      const onHup = () => {
-        // Reloads run one at a time; a bad file leaves the old model serving.
-        reloading = reloading.then(async () => {
-          const r = await predictor.reload(f.model);
-          if (r.ok) log(f.quiet, `reloaded ${f.model}: now serving version ${r.modelVersion}`);
-          else
-            log(
-              false,
-              `reload of ${f.model} failed, still serving version ${r.modelVersion}: ${r.error?.message}`,
-            );
-        });
-      };
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          log(f.quiet, `${signal}: draining (${handler.inFlight} requests in flight)`);
-          process.off('SIGHUP', onHup);
-          s.shutdown().then(() => {
-            log(f.quiet, 'stopped');
-            resolve();
-          });
-        };
-        process.on('SIGHUP', onHup);
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+/** `mlinfer serve`: checks the exposure, starts the server, and serves until SIGTERM or SIGINT. */
+async function runServe(f: ServeFlags): Promise<void> {
+  const token = f.token ?? (process.env.MLINFER_TOKEN || undefined);
+  if (!token && f.auth && !isLoopback(f.host))
+    throw new MlinferError(
+      'MLI_INVALID_OPTION',
+      `--host ${f.host} is reachable from other machines: set a token with --token or MLINFER_TOKEN, or pass --no-auth when a gateway in front authenticates`,
+    );
+  const predictor = createPredictor(f.model, {
+    maxBatchSize: f.maxBatchSize,
+    maxWaitMs: f.maxWaitMs,
+    maxQueue: f.maxQueue,
+  });
+  const modelName = f.name ?? modelNameFromPath(f.model);
+  const handler = createHandler(predictor, {
+    modelName,
+    token,
+    maxBodyBytes: f.maxBody,
+    maxInstances: f.maxInstances,
+    defaultMetrics: f.processMetrics,
+  });
+  const s = await startServer(handler, {
+    port: f.port,
+    host: f.host,
+    keepAliveTimeoutMs: f.keepAliveTimeout,
+    headersTimeoutMs: f.headersTimeout,
+    requestTimeoutMs: f.requestTimeout,
+    drainDelayMs: f.drainDelay,
+    shutdownTimeoutMs: f.shutdownTimeout,
+  });
+  log(
+    f.quiet,
+    `serving ${f.model} as ${modelName} (version ${predictor.modelVersion}) on ${s.url}${token ? ' (bearer token required)' : ''}`,
+  );
+  await serveUntilStopped(f, predictor, handler, s);
+}
+
+/** SIGHUP reloads the model file (one reload at a time); SIGTERM and SIGINT drain and stop the server. */
+async function serveUntilStopped(
+  f: ServeFlags,
+  predictor: NodePredictor,
+  handler: MlinferHandler,
+  s: RunningServer,
+): Promise<void> {
+  let reloading = Promise.resolve();
+  const onHup = () => {
+    // Reloads run one at a time; a bad file leaves the old model serving.
+    reloading = reloading.then(async () => {
+      const r = await predictor.reload(f.model);
+      if (r.ok) log(f.quiet, `reloaded ${f.model}: now serving version ${r.modelVersion}`);
+      else
+        log(
+          false,
+          `reload of ${f.model} failed, still serving version ${r.modelVersion}: ${r.error?.message}`,
+        );
     });
+  };
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log(f.quiet, `${signal}: draining (${handler.inFlight} requests in flight)`);
+      process.off('SIGHUP', onHup);
+      s.shutdown().then(() => {
+        log(f.quiet, 'stopped');
+        resolve();
+      });
+    };
+    process.on('SIGHUP', onHup);
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
 }

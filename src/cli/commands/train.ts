@@ -65,6 +65,83 @@ function fmt(n: number | undefined): string {
   return n === undefined || Number.isNaN(n) ? '-' : n.toFixed(4);
 }
 
+/** The --numeric, --categorical and --boolean lists as one map; a column given two types is refused. */
+function typesOf(f: TrainFlags): Record<string, 'numeric' | 'categorical' | 'boolean'> {
+  const types: Record<string, 'numeric' | 'categorical' | 'boolean'> = {};
+  for (const [type, cols] of [
+    ['numeric', f.numeric],
+    ['categorical', f.categorical],
+    ['boolean', f.boolean],
+  ] as const)
+    for (const c of cols) {
+      if (types[c] && types[c] !== type)
+        throw new MlinferError(
+          'MLI_INVALID_OPTION',
+          `column ${JSON.stringify(c)} is given two types: --${types[c]} and --${type}`,
+        );
+      types[c] = type;
+    }
+  return types;
+}
+
+/** train()'s options from the flags. */
+function trainOptionsOf(f: TrainFlags, onProgress: TrainOptions['onProgress']): TrainOptions {
+  const types = typesOf(f);
+  if (f.delimiter !== undefined && f.delimiter.length !== 1)
+    throw new MlinferError(
+      'MLI_INVALID_OPTION',
+      `--delimiter must be one character, got ${JSON.stringify(f.delimiter)}`,
+    );
+  return {
+    target: f.target,
+    task: f.task,
+    exclude: f.exclude,
+    keepIdColumns: f.keepIdColumns,
+    types,
+    testSize: f.testSize,
+    seed: f.seed,
+    nEstimators: f.nEstimators,
+    criterion: f.criterion as never,
+    maxDepth: f.maxDepth,
+    minSamplesSplit: f.minSamplesSplit,
+    minSamplesLeaf: f.minSamplesLeaf,
+    maxFeatures: f.maxFeatures as never,
+    bootstrap: f.bootstrap,
+    maxSamples: f.maxSamples ?? null,
+    classWeight: classWeightOf(f.classWeight),
+    maxBins: f.maxBins,
+    maxCategories: f.maxCategories,
+    nThreads: f.threads,
+    delimiter: f.delimiter,
+    tune: f.tune,
+    skipInvalidRows: f.skipInvalidRows,
+    onProgress,
+  };
+}
+
+/** `mlinfer train`: trains, writes the model, and prints the summary (or JSON) with the notes on stderr. */
+async function runTrain(data: string, f: TrainFlags): Promise<void> {
+  // The flags are checked before the progress bar starts.
+  const options = trainOptionsOf(f, (done, total) => progress.update(done, total, `${done}/${total} trees`));
+  const progress = createProgress(f.tune ? 'tuning' : 'training', !f.quiet && !f.json);
+  const started = Date.now();
+  const model = await train(data, options);
+  progress.done();
+  await saveModel(model, f.output);
+  const m = model.metadata;
+  const seconds = (Date.now() - started) / 1000;
+  if (f.json) {
+    process.stdout.write(
+      `${JSON.stringify({ model: f.output, seconds, task: m.task, target: m.target, classes: m.classes, trainingRows: m.trainingRows, features: model.featureNames, params: m.params, metrics: m.metrics, featureImportances: m.featureImportances, notes: m.notes, modelVersion: m.modelVersion }, null, 2)}\n`,
+    );
+    return;
+  }
+  // notes are warnings (stderr); the summary is the command's result (stdout)
+  for (const n of m.notes) process.stderr.write(`note: ${n}\n`);
+  process.stdout.write(formatSummary(model, f.output, seconds));
+}
+
+/** Declares `mlinfer train`. Long because it is the flag list, one declaration per flag; the work is in runTrain. */
 export function registerTrain(program: Command): void {
   program
     .command('train')
@@ -158,67 +235,7 @@ export function registerTrain(program: Command): void {
     .option('--skip-invalid-rows', 'leave out rows with invalid values instead of failing', false)
     .option('--json', 'print a JSON summary on stdout', false)
     .option('-q, --quiet', 'no progress bar', false)
-    .action(async (data: string, f: TrainFlags) => {
-      const types: Record<string, 'numeric' | 'categorical' | 'boolean'> = {};
-      for (const [type, cols] of [
-        ['numeric', f.numeric],
-        ['categorical', f.categorical],
-        ['boolean', f.boolean],
-      ] as const)
-        for (const c of cols) {
-          if (types[c] && types[c] !== type)
-            throw new MlinferError(
-              'MLI_INVALID_OPTION',
-              `column ${JSON.stringify(c)} is given two types: --${types[c]} and --${type}`,
-            );
-          types[c] = type;
-        }
-      if (f.delimiter !== undefined && f.delimiter.length !== 1)
-        throw new MlinferError(
-          'MLI_INVALID_OPTION',
-          `--delimiter must be one character, got ${JSON.stringify(f.delimiter)}`,
-        );
-      const progress = createProgress(f.tune ? 'tuning' : 'training', !f.quiet && !f.json);
-      const started = Date.now();
-      const model = await train(data, {
-        target: f.target,
-        task: f.task,
-        exclude: f.exclude,
-        keepIdColumns: f.keepIdColumns,
-        types,
-        testSize: f.testSize,
-        seed: f.seed,
-        nEstimators: f.nEstimators,
-        criterion: f.criterion as never,
-        maxDepth: f.maxDepth,
-        minSamplesSplit: f.minSamplesSplit,
-        minSamplesLeaf: f.minSamplesLeaf,
-        maxFeatures: f.maxFeatures as never,
-        bootstrap: f.bootstrap,
-        maxSamples: f.maxSamples ?? null,
-        classWeight: classWeightOf(f.classWeight),
-        maxBins: f.maxBins,
-        maxCategories: f.maxCategories,
-        nThreads: f.threads,
-        delimiter: f.delimiter,
-        tune: f.tune,
-        skipInvalidRows: f.skipInvalidRows,
-        onProgress: (done, total) => progress.update(done, total, `${done}/${total} trees`),
-      });
-      progress.done();
-      await saveModel(model, f.output);
-      const m = model.metadata;
-      const seconds = (Date.now() - started) / 1000;
-      if (f.json) {
-        process.stdout.write(
-          `${JSON.stringify({ model: f.output, seconds, task: m.task, target: m.target, classes: m.classes, trainingRows: m.trainingRows, features: model.featureNames, params: m.params, metrics: m.metrics, featureImportances: m.featureImportances, notes: m.notes, modelVersion: m.modelVersion }, null, 2)}\n`,
-        );
-        return;
-      }
-      // notes are warnings (stderr); the summary is the command's result (stdout)
-      for (const n of m.notes) process.stderr.write(`note: ${n}\n`);
-      process.stdout.write(formatSummary(model, f.output, seconds));
-    });
+    .action(runTrain);
 }
 
 /** The text summary of a trained model: size, metrics, what tuning tried, the top features. */
