@@ -99,3 +99,14 @@ export class IssueList implements IssueSink {
     if (this.items.length < this.cap) this.items.push(issue);
   }
 }
+
+/** The issue of a CSV row whose field count differs from the header's (one wording wherever rows are read). */
+export function raggedRowIssue(row: number, fields: number, width: number): Issue {
+  return {
+    path: [row],
+    kind: 'ragged_row',
+    message: `row ${row} has ${fields} fields, the header has ${width}`,
+    expected: `${width} fields`,
+    received: `${fields} fields`,
+  };
+}

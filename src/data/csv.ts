@@ -12,7 +12,7 @@
 import Papa from 'papaparse';
 import { assertOptions, c, type Spec } from '../constraints.js';
 import { type Issue, MlinferError } from '../errors.js';
-import { describeValue } from './cells.js';
+import { describeValue, raggedRowIssue } from './cells.js';
 
 export interface CsvOptions {
   /** Field delimiter, default `,`. `'auto'` guesses among `, \t ; |` from the first lines. */
@@ -211,13 +211,7 @@ class CsvReader {
         this.problems.push({ path: [n], kind: 'quotes', message: `row ${n}: ${rowErrors.join('; ')}` });
       }
       if (row.length !== this.header.length) {
-        this.problems.push({
-          path: [n],
-          kind: 'ragged_row',
-          message: `row ${n} has ${row.length} fields, the header has ${this.header.length}`,
-          expected: `${this.header.length} fields`,
-          received: `${row.length} fields`,
-        });
+        this.problems.push(raggedRowIssue(n, row.length, this.header.length));
       }
     }
   }

@@ -12,7 +12,15 @@
 import { assertOptions, c, type Spec } from '../constraints.js';
 import { type Issue, MlinferError } from '../errors.js';
 import type { Matrix } from '../types.js';
-import { describeValue, IssueList, type IssueSink, isMissing, parseBoolean, parseDecimal } from './cells.js';
+import {
+  describeValue,
+  IssueList,
+  type IssueSink,
+  isMissing,
+  parseBoolean,
+  parseDecimal,
+  raggedRowIssue,
+} from './cells.js';
 import type { Schema } from './schema.js';
 import { columnIndex, duplicateColumns, type TableInput, toTable } from './table.js';
 
@@ -227,6 +235,22 @@ export interface EncodedRows {
   invalidCount: number;
 }
 
+/** Encodes `count` records into one matrix; `encodeAt` encodes record i at `offset` and says whether it was valid. */
+function encodeBatch(
+  n: number,
+  count: number,
+  encodeAt: (i: number, out: Float64Array, offset: number) => boolean,
+): { X: Matrix; valid: Uint8Array; invalidCount: number } {
+  const data = new Float64Array(count * n);
+  const valid = new Uint8Array(count);
+  let invalidCount = 0;
+  for (let i = 0; i < count; i++) {
+    if (encodeAt(i, data, i * n)) valid[i] = 1;
+    else invalidCount++;
+  }
+  return { X: { data, nRows: count, nFeatures: n }, valid, invalidCount };
+}
+
 /**
  * Builds the predict-time encoder for a schema. A record is an object keyed by column name (extra keys
  * are ignored and reported once in `notes`; the target and excluded columns are silently ignored) or
@@ -325,17 +349,11 @@ export function createRowEncoder(schema: Schema): RowEncoder {
     featureNames: features.map((f) => f.name),
     encode,
     encodeRows(records: readonly unknown[]): EncodedRows {
-      const data = new Float64Array(records.length * n);
-      const valid = new Uint8Array(records.length);
-      const rowIssues: Issue[][] = new Array(records.length);
-      let invalidCount = 0;
-      for (let i = 0; i < records.length; i++) {
-        const issues: Issue[] = [];
-        if (encode(records[i], data, i * n, issues)) valid[i] = 1;
-        else invalidCount++;
-        rowIssues[i] = issues;
-      }
-      return { X: { data, nRows: records.length, nFeatures: n }, valid, rowIssues, invalidCount };
+      const rowIssues: Issue[][] = records.map(() => []);
+      const batch = encodeBatch(n, records.length, (i, out, offset) =>
+        encode(records[i], out, offset, rowIssues[i]),
+      );
+      return { ...batch, rowIssues };
     },
     unknownCategoryCounts: unknown.counts,
     get unknownCategoryTotal() {
@@ -427,13 +445,7 @@ export function createCsvRowEncoder(schema: Schema, header: readonly string[]): 
     row: number,
   ): boolean => {
     if (cells.length !== width) {
-      issues.push({
-        path: [row],
-        kind: 'ragged_row',
-        message: `row ${row} has ${cells.length} fields, the header has ${width}`,
-        expected: `${width} fields`,
-        received: `${cells.length} fields`,
-      });
+      issues.push(raggedRowIssue(row, cells.length, width));
       return false;
     }
     return putCells(features, missing, unknown, cells, positions, out, offset, issues, row);
@@ -443,15 +455,11 @@ export function createCsvRowEncoder(schema: Schema, header: readonly string[]): 
     nFeatures: n,
     encode,
     encodeRows(rows, firstRow) {
-      const data = new Float64Array(rows.length * n);
-      const valid = new Uint8Array(rows.length);
       const issues: Issue[] = [];
-      let invalidCount = 0;
-      for (let i = 0; i < rows.length; i++) {
-        if (encode(rows[i], data, i * n, issues, firstRow + i)) valid[i] = 1;
-        else invalidCount++;
-      }
-      return { X: { data, nRows: rows.length, nFeatures: n }, valid, issues, invalidCount };
+      const batch = encodeBatch(n, rows.length, (i, out, offset) =>
+        encode(rows[i], out, offset, issues, firstRow + i),
+      );
+      return { ...batch, issues };
     },
     unknownCategoryCounts: unknown.counts,
     get unknownCategoryTotal() {
@@ -601,13 +609,7 @@ export function encodeTable(input: TableInput, schema: Schema, opts: EncodeTable
     const row = i + 1;
     if (cells.length !== width) {
       rejected++;
-      issues.push({
-        path: [row],
-        kind: 'ragged_row',
-        message: `row ${row} has ${cells.length} fields, the header has ${width}`,
-        expected: `${width} fields`,
-        received: `${cells.length} fields`,
-      });
+      issues.push(raggedRowIssue(row, cells.length, width));
       continue;
     }
     const tv = cells[tCol];

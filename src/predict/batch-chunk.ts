@@ -8,6 +8,7 @@
  */
 
 import Papa from 'papaparse';
+import { raggedRowIssue } from '../data/cells.js';
 import { quoteCsvField } from '../data/csv.js';
 import { createCsvRowEncoder, createRowEncoder } from '../data/encode.js';
 import { type Issue, MlinferError } from '../errors.js';
@@ -259,14 +260,7 @@ function parseCsvPiece(text: string, firstRow: number, cfg: ChunkConfig, width: 
     const reasons: Issue[] = [];
     const e = errs.get(i);
     if (e) reasons.push({ path: [n], kind: 'quotes', message: `row ${n}: ${e.join('; ')}` });
-    if (row.length !== width)
-      reasons.push({
-        path: [n],
-        kind: 'ragged_row',
-        message: `row ${n} has ${row.length} fields, the header has ${width}`,
-        expected: `${width} fields`,
-        received: `${row.length} fields`,
-      });
+    if (row.length !== width) reasons.push(raggedRowIssue(n, row.length, width));
     if (reasons.length > 0) {
       rejects.push({ row: n, raw: csvRaw(row, cfg.delimiter), reasons });
       records.push(null);
