@@ -333,7 +333,7 @@ function inferTask(scan: TargetScan, name: string, notes: Issue[]): Task {
     const why =
       distinct <= 2
         ? `holds only the integers ${values.join(' and ')}`
-        : `holds ${distinct} distinct integer values (at most ${CLASS_LIKE_MAX}, each seen twice on average)`;
+        : `holds ${distinct} distinct integer values in ${scan.present} rows (at most ${CLASS_LIKE_MAX}, and at least two rows per value on average)`;
     notes.push({
       path: [name],
       kind: 'integer_target',

@@ -121,7 +121,7 @@ describe('the task of a numeric target (integer class labels)', () => {
     expect(digits.schema.target).toEqual({ name: 'y', task: 'classification', classes: range(0, 9) });
     expect(digits.notes.map((n) => n.kind)).toEqual(['integer_target']);
     expect(digits.notes[0].message).toMatch(
-      /10 distinct integer values .*task 'regression' \(--task regression\)/,
+      /10 distinct integer values in 200 rows \(at most 20, and at least two rows per value on average\).*task 'regression' \(--task regression\)/,
     );
     const cover = inferSchema(targetTable(range(1, 7).map(String), 100), { target: 'y' });
     expect(cover.target).toEqual({ name: 'y', task: 'classification', classes: range(1, 7) });
