@@ -85,6 +85,21 @@ export async function readTableFile(path: string, delimiter?: string): Promise<T
 }
 
 /**
+ * A CSV read as a single column whose name holds another delimiter was split with the wrong one (the
+ * wine-quality data set uses ';'): say which to pass rather than "1 column" or "no column quality".
+ */
+function checkOneColumn(path: string, columns: readonly string[]): void {
+  if (columns.length !== 1) return;
+  const sep = [';', '\t', '|'].find((d) => columns[0].includes(d));
+  if (sep === undefined) return;
+  const q = JSON.stringify(sep);
+  throw new MlinferError(
+    'MLI_INVALID_DATA',
+    `${path} reads as one column ${JSON.stringify(columns[0])}: the header looks separated by ${q}; pass delimiter ${q} (--delimiter ${q})`,
+  );
+}
+
+/**
  * The target when none is given: a column named target, label or y (any case), else the last column, as
  * Weka and BigML do (most published CSVs put the label last); the last-column choice gets a note.
  */
@@ -187,6 +202,7 @@ export async function train(data: string | TableInput, options: TrainOptions = {
   const { criterion: _c, ...early } = (options ?? {}) as Record<string, unknown>;
   resolveParams(early, options.task === 'regression' ? 'regression' : 'classification', TRAIN_SPEC);
   const table = typeof data === 'string' ? await readTableFile(data, options.delimiter) : toTable(data);
+  if (typeof data === 'string') checkOneColumn(data, table.columns);
   const targetNotes: Issue[] = [];
   const target = pickTarget(table.columns, options.target, targetNotes);
   const { schema, notes } = inferSchemaWithNotes(table, {

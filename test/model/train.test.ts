@@ -121,6 +121,18 @@ describe('train()', () => {
     expect(fromCols.metadata.task).toBe('regression');
   });
 
+  it('a CSV read as one column whose header holds ; tab or | says which delimiter to pass', async () => {
+    // The wine-quality data set is published with ';' between fields.
+    const wine = join(tmp, 'winequality-red.csv');
+    writeFileSync(wine, 'alcohol;volatile_acidity;quality\n9.4;0.7;5\n9.8;0.88;5\n11.2;0.28;6\n');
+    for (const target of [undefined, 'quality'])
+      await expect(train(wine, { target, nThreads: 1 })).rejects.toThrow(
+        /one column "alcohol;volatile_acidity;quality": the header looks separated by ";"; pass delimiter ";" \(--delimiter ";"\)/,
+      );
+    const model = await train(wine, { delimiter: ';', task: 'regression', nThreads: 1, nEstimators: 5 });
+    expect(model.metadata.target).toBe('quality');
+  });
+
   it('fails clearly with an unknown target, too few columns, and on bad options before reading data', async () => {
     const csv = join(tmp, 'notarget.csv');
     writeFileSync(csv, 'a,b\n1,2\n3,4\n');
