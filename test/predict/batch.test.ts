@@ -425,6 +425,43 @@ describeBuilt('mlinfer batch (CLI)', () => {
     for (const n of names)
       expect(readFileSync(join(dir, 'shard-union', n), 'utf8')).toBe(readFileSync(join(all, n), 'utf8'));
     expect((await cli('batch', join(parts, 'part-*.csv'), all, '--shard', '2/2')).code).toBe(2);
+    // The run's report goes through the one atomic writer: a missing folder is MLI_NOT_FOUND, not an
+    // internal error, and a written report leaves no temporary file behind.
+    const noFolder = await cli(
+      'batch',
+      join(parts, 'part-*.csv'),
+      all,
+      '-m',
+      modelPath,
+      '-q',
+      '--report',
+      join(dir, 'nope', 'r.json'),
+    );
+    expect(noFolder.code).toBe(1);
+    expect(noFolder.stderr).toMatch(
+      /cannot write report file .*r\.json: the folder does not exist \[MLI_NOT_FOUND\]/,
+    );
+    const reportDir = join(dir, 'reports');
+    mkdirSync(reportDir);
+    expect(
+      (
+        await cli(
+          'batch',
+          join(parts, 'part-*.csv'),
+          all,
+          '-m',
+          modelPath,
+          '-q',
+          '--report',
+          join(reportDir, 'r.json'),
+        )
+      ).code,
+    ).toBe(0);
+    expect(readdirSync(reportDir)).toEqual(['r.json']);
+    expect(JSON.parse(readFileSync(join(reportDir, 'r.json'), 'utf8'))).toMatchObject({
+      status: 'ok',
+      files: 5,
+    });
   });
 
   it('a killed run leaves no file at the destination', async () => {

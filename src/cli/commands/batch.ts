@@ -6,6 +6,7 @@ import { type Command, Option } from 'commander';
 import { type FileFormat, formatOfPath } from '../../data/file-format.js';
 import { MlinferError } from '../../errors.js';
 import { DEFAULT_MODEL_FILE, loadModel } from '../../model/io.js';
+import { writeFileAtomic } from '../../node/atomic-file.js';
 import { type BatchFileOptions, type BatchReport, batchPredictFile } from '../../predict/batch-file.js';
 import { parseInteger, parseList } from '../options.js';
 import { createProgress } from '../progress.js';
@@ -221,13 +222,8 @@ async function runMany(
     rowsRejected: reports.reduce((s, r) => s + r.rowsRejected, 0),
   };
   if (f.report) {
-    const { writeFile, rename } = await import('node:fs/promises');
-    const tmp = `${f.report}.${process.pid}.tmp`;
-    await writeFile(
-      tmp,
-      `${JSON.stringify({ ...totals, status: failure ? 'failed' : 'ok', reports }, null, 2)}\n`,
-    );
-    await rename(tmp, f.report);
+    const text = `${JSON.stringify({ ...totals, status: failure ? 'failed' : 'ok', reports }, null, 2)}\n`;
+    await writeFileAtomic(f.report, new TextEncoder().encode(text), 'report file');
   }
   if (!f.quiet && !failure)
     process.stderr.write(
