@@ -148,7 +148,7 @@ describeBuilt('worker threads under the ways Node is started', () => {
   });
 
   for (const format of ['esm', 'cjs'] as const)
-    it(`an esbuild bundle (${format}) without the worker files runs on the calling thread, with one notice`, async () => {
+    it(`an esbuild bundle (${format}) without the worker files runs on the calling thread, with one warning`, async () => {
       const { build } = await import('esbuild');
       const out = join(dir, `bundle-${format}`, format === 'esm' ? 'app.mjs' : 'app.cjs');
       // CommonJS has no top-level await: there the program runs in an async function.
@@ -174,8 +174,8 @@ describeBuilt('worker threads under the ways Node is started', () => {
       expect(h.code, h.stderr).toBe(0);
       expect(h.stdout).toBe(expected);
       expect(h.workers).toEqual([]);
-      const notices = h.stderr.match(/MLINFER_NO_WORKERS/g) ?? [];
-      expect(notices.length, h.stderr).toBe(1);
+      const warnings = h.stderr.match(/MLINFER_NO_WORKERS/g) ?? [];
+      expect(warnings.length, h.stderr).toBe(1);
       expect(h.stderr).toMatch(/worker files \(forest-worker\.js, batch-worker\.js\) are not found/);
     });
 
