@@ -427,36 +427,16 @@ describeBuilt('mlinfer batch (CLI)', () => {
     expect((await cli('batch', join(parts, 'part-*.csv'), all, '--shard', '2/2')).code).toBe(2);
     // The run's report goes through the one atomic writer: a missing folder is MLI_NOT_FOUND, not an
     // internal error, and a written report leaves no temporary file behind.
-    const noFolder = await cli(
-      'batch',
-      join(parts, 'part-*.csv'),
-      all,
-      '-m',
-      modelPath,
-      '-q',
-      '--report',
-      join(dir, 'nope', 'r.json'),
-    );
+    const withReport = (report: string) =>
+      cli('batch', join(parts, 'part-*.csv'), all, '-m', modelPath, '-q', '--report', report);
+    const noFolder = await withReport(join(dir, 'nope', 'r.json'));
     expect(noFolder.code).toBe(1);
     expect(noFolder.stderr).toMatch(
       /cannot write report file .*r\.json: the folder does not exist \[MLI_NOT_FOUND\]/,
     );
     const reportDir = join(dir, 'reports');
     mkdirSync(reportDir);
-    expect(
-      (
-        await cli(
-          'batch',
-          join(parts, 'part-*.csv'),
-          all,
-          '-m',
-          modelPath,
-          '-q',
-          '--report',
-          join(reportDir, 'r.json'),
-        )
-      ).code,
-    ).toBe(0);
+    expect((await withReport(join(reportDir, 'r.json'))).code).toBe(0);
     expect(readdirSync(reportDir)).toEqual(['r.json']);
     expect(JSON.parse(readFileSync(join(reportDir, 'r.json'), 'utf8'))).toMatchObject({
       status: 'ok',
