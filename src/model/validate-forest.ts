@@ -10,6 +10,7 @@ import {
   nodeFlags,
   nodeTarget,
   nodeThresholdBin,
+  nodeWords,
 } from '../forest/node-step.js';
 import {
   FEATURE_CATEGORICAL,
@@ -58,6 +59,7 @@ export function forestIssues(forest: ForestArrays, options: { skipNodes?: boolea
   checkFeatures(forest, list);
   if (list.issues.length === 0 && !options.skipNodes) checkNodes(forest, list);
   checkLeafValues(forest, list);
+  if (forest.nodeStats !== undefined && list.issues.length === 0) checkNodeStats(forest, list);
   return list.issues;
 }
 
@@ -281,4 +283,33 @@ function checkLeafValues(f: ForestArrays, list: IssueList): void {
       return;
     }
   }
+}
+
+/** One cover per node and nOutputs values per internal node; weights >= 0 and values finite. */
+function checkNodeStats(f: ForestArrays, list: IssueList): void {
+  const { cover, internalValues } = f.nodeStats!;
+  if (!(cover instanceof Float64Array) || !(internalValues instanceof Float64Array)) {
+    list.add(['nodeStats'], 'nodeStats.cover and nodeStats.internalValues must be Float64Arrays');
+    return;
+  }
+  let nNodes = 0;
+  let nInternal = 0;
+  for (let p = 0; p < f.nodes.length; p += nodeWords(f.nodes, f.categoryCounts, p)) {
+    nNodes++;
+    if ((nodeFlags(f.nodes, p) & NODE_LEAF) === 0) nInternal++;
+  }
+  if (cover.length !== nNodes || internalValues.length !== nInternal * f.nOutputs) {
+    list.add(
+      ['nodeStats'],
+      `nodeStats has ${cover.length} covers and ${internalValues.length} values for ${nNodes} nodes ` +
+        `(${nInternal} internal) and ${f.nOutputs} outputs`,
+    );
+    return;
+  }
+  const bad = cover.findIndex((w) => !(w >= 0 && Number.isFinite(w)));
+  if (bad >= 0)
+    list.add(['nodeStats', 'cover', bad], `node ${bad} has cover ${cover[bad]}, expected a weight >= 0`);
+  const badValue = internalValues.findIndex((v) => !Number.isFinite(v));
+  if (badValue >= 0)
+    list.add(['nodeStats', 'internalValues', badValue], `internal node value ${badValue} is not finite`);
 }

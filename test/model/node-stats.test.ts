@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { fitForestSync } from '../../src/forest/fit.js';
+import { isLeaf, nodeWords } from '../../src/forest/node-step.js';
+import type { ForestArrays } from '../../src/forest/types.js';
+import { ELEMENT, readContainer, writeContainer } from '../../src/model/container.js';
+import { encodeForestSections, SECTION } from '../../src/model/forest-sections.js';
+import { decodeModel, encodeModel } from '../../src/model/format.js';
+import { makeClassification, makeFriedman } from '../forest/helpers.js';
+import { reseal } from './forest-fixtures.js';
+
+/** Node numbers in pre-order with their word offsets, per forest. */
+function nodeOrder(a: ForestArrays): { p: number; leaf: boolean }[] {
+  const out: { p: number; leaf: boolean }[] = [];
+  for (let p = 0; p < a.nodes.length; p += nodeWords(a.nodes, a.categoryCounts, p))
+    out.push({ p, leaf: isLeaf(a.nodes, p) });
+  return out;
+}
+
+const clf = makeClassification(300, 6, 1);
+const reg = makeFriedman(300, 6, 2);
+
+describe('node statistics recorded by training', () => {
+  it('cover: the root holds the sample weight, and every internal node the sum of its children', () => {
+    const weights = Float64Array.from({ length: 300 }, (_, i) => 0.5 + (i % 3));
+    const forest = fitForestSync(clf.X, clf.y, {
+      task: 'classification',
+      nEstimators: 3,
+      seed: 4,
+      bootstrap: false,
+      sampleWeight: weights,
+    });
+    const a = forest.arrays;
+    const { cover, internalValues } = a.nodeStats!;
+    const order = nodeOrder(a);
+    expect(cover.length).toBe(order.length);
+    expect(internalValues.length).toBe(order.filter((n) => !n.leaf).length * 3);
+    const total = weights.reduce((s, w) => s + w, 0);
+    const byOffset = new Map(order.map((n, i) => [n.p, i]));
+    for (let t = 0; t < 3; t++) expect(cover[byOffset.get(a.treeOffsets[t])!]).toBeCloseTo(total, 9);
+    // pre-order: the left child follows its parent; the right child is the target of word 1
+    for (const [i, n] of order.entries()) {
+      if (n.leaf) continue;
+      const right = byOffset.get(a.nodes[n.p + 1] & 0x1fffffff)!;
+      const left = i + 1;
+      expect(cover[left] + cover[right]).toBeCloseTo(cover[i], 9);
+    }
+  });
+
+  it('internal values follow the leaves: class fractions in float32, or the mean target', () => {
+    const c = fitForestSync(clf.X, clf.y, {
+      task: 'classification',
+      nEstimators: 2,
+      seed: 1,
+      bootstrap: false,
+    });
+    const root = c.arrays.nodeStats!.internalValues.subarray(0, 3);
+    const counts = [0, 0, 0];
+    for (const y of clf.y) counts[y]++;
+    expect(Array.from(root)).toEqual(counts.map((k) => Math.fround(k / 300)));
+    const r = fitForestSync(reg.X, reg.y, { task: 'regression', nEstimators: 2, seed: 1, bootstrap: false });
+    const mean = reg.y.reduce((s, v) => s + v, 0) / 300;
+    expect(r.arrays.nodeStats!.internalValues[0]).toBeCloseTo(mean, 12);
+  });
+});
+
+describe('node statistics in the model file (format 1.1)', () => {
+  it('round-trip exactly, in u32 / f32 for whole weights and class fractions', () => {
+    const forest = fitForestSync(clf.X, clf.y, { task: 'classification', nEstimators: 4, seed: 3 }).arrays;
+    const bytes = encodeModel({ metadata: {}, forest });
+    const { sections } = readContainer(bytes);
+    expect(sections.get(SECTION.NODE_COVER)!.type).toBe(ELEMENT.u32);
+    expect(sections.get(SECTION.NODE_VALUES)!.type).toBe(ELEMENT.f32);
+    expect(decodeModel(bytes).forest).toEqual(forest);
+  });
+
+  it('round-trip exactly in f64 for fractional weights and regression means', () => {
+    const weights = Float64Array.from({ length: 300 }, (_, i) => 0.25 + (i % 7) / 3);
+    const forest = fitForestSync(reg.X, reg.y, {
+      task: 'regression',
+      nEstimators: 3,
+      seed: 3,
+      sampleWeight: weights,
+    }).arrays;
+    const bytes = encodeModel({ metadata: {}, forest });
+    const { sections } = readContainer(bytes);
+    expect(sections.get(SECTION.NODE_COVER)!.type).toBe(ELEMENT.f64);
+    expect(sections.get(SECTION.NODE_VALUES)!.type).toBe(ELEMENT.f64);
+    expect(decodeModel(bytes).forest).toEqual(forest);
+  });
+
+  it('a format 1.0 file (no node statistics) still loads, without them', () => {
+    const { nodeStats, ...old } = fitForestSync(clf.X, clf.y, {
+      task: 'classification',
+      nEstimators: 2,
+      seed: 5,
+    }).arrays;
+    expect(nodeStats).toBeDefined();
+    const bytes = encodeModel({ metadata: {}, forest: old });
+    new DataView(bytes.buffer).setUint16(10, 0, true);
+    const decoded = decodeModel(reseal(bytes)).forest;
+    expect(decoded.nodeStats).toBeUndefined();
+    expect(decoded).toEqual(old);
+  });
+
+  it('node statistics that do not match the nodes are a corrupt file', () => {
+    const forest = fitForestSync(clf.X, clf.y, { task: 'classification', nEstimators: 2, seed: 5 }).arrays;
+    const { cover, internalValues } = forest.nodeStats!;
+    const short = { ...forest, nodeStats: { cover: cover.subarray(1), internalValues } };
+    expect(() => encodeModel({ metadata: {}, forest: short })).toThrow(/nodeStats has/);
+    const raw = writeContainer('{}', encodeSectionsWithout(forest, SECTION.NODE_VALUES));
+    expect(() => decodeModel(raw)).toThrow(
+      expect.objectContaining({ code: 'MLI_MODEL_CORRUPT', message: expect.stringContaining('node values') }),
+    );
+  });
+
+  it('costs a few bytes per node in the file (measured here)', () => {
+    const forest = fitForestSync(clf.X, clf.y, { task: 'classification', nEstimators: 10, seed: 6 }).arrays;
+    const { nodeStats, ...old } = forest;
+    const withStats = encodeModel({ metadata: {}, forest }).length;
+    const without = encodeModel({ metadata: {}, forest: old }).length;
+    const nNodes = nodeStats!.cover.length;
+    const perNode = (withStats - without) / nNodes;
+    // u32 cover (4 bytes) per node + 3 float32 values (12 bytes) per internal node, about half the nodes
+    expect(perNode).toBeGreaterThan(4);
+    expect(perNode).toBeLessThan(4 + 12);
+  });
+});
+
+function encodeSectionsWithout(forest: ForestArrays, id: number) {
+  return encodeForestSections(forest).filter((s) => s.id !== id);
+}
