@@ -4,6 +4,7 @@ import type { FeatureSpec } from '../data/schema.js';
 import type { Model } from '../model/model.js';
 import { VERSION } from '../version.js';
 import { modelMetadata, TENSOR_DATATYPES } from './kserve.js';
+import { explainPath, explainSchemas } from './openapi-explain.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -135,6 +136,7 @@ export function openApiDocument(model: Model, modelName: string, options: { auth
           },
         },
       },
+      '/explain': explainPath({ ...std, ...auth, ...busy }),
       '/v2/models/{name}/infer': {
         post: {
           summary: 'Open Inference Protocol (KServe V2) inference',
@@ -274,6 +276,7 @@ export function openApiDocument(model: Model, modelName: string, options: { auth
           required: ['predictions', 'modelVersion'],
           properties: { predictions: { type: 'array', items: prediction }, modelVersion: { type: 'string' } },
         },
+        ...explainSchemas(model),
         InferenceRequest: {
           type: 'object',
           required: ['inputs'],
