@@ -2,7 +2,7 @@
  * Explanations as the predictor returns them: the forest's per-feature contributions (src/forest/explain.ts)
  * named by the schema, beside the record's values. No `node:` imports.
  */
-import { type Issue, MlinferError } from '../errors.js';
+import { assertOptions, c, type Spec } from '../constraints.js';
 import { argmax } from '../forest/argmax.js';
 import { EXPLAIN_METHODS, type ExplainMethod, type RowExplanation } from '../forest/explain.js';
 import type { Model } from '../model/model.js';
@@ -40,39 +40,18 @@ export interface Explanation extends Prediction {
   byClass?: Record<string, { baseValue: number; contributions: Record<string, number> }>;
 }
 
-const OPTION_KEYS = new Set(['method', 'top']);
+const EXPLAIN_SPEC: Spec = {
+  method: [c.oneOf(...EXPLAIN_METHODS)],
+  top: [c.integer({ min: 1 })],
+};
 
-/** Checks explain options: every problem with its path, as MLI_INVALID_OPTION. */
+/** Checks explain options with the one validator (every problem with its path, MLI_INVALID_OPTION). */
 export function resolveExplainOptions(
   options: ExplainOptions | undefined,
   nFeatures: number,
 ): { method: ExplainMethod; top: number } {
-  const o = (options ?? {}) as Record<string, unknown>;
-  const issues: Issue[] = [];
-  if (typeof o !== 'object' || Array.isArray(o))
-    issues.push({ path: [], message: 'explain options must be an object' });
-  else
-    for (const key of Object.keys(o))
-      if (!OPTION_KEYS.has(key))
-        issues.push({ path: [key], message: `unknown explain option ${key} (known: method, top)` });
-  const method = o.method ?? 'path';
-  if (!EXPLAIN_METHODS.includes(method as ExplainMethod))
-    issues.push({
-      path: ['method'],
-      message: `method must be one of ${EXPLAIN_METHODS.join(', ')}, got ${JSON.stringify(method)}`,
-    });
-  const top = o.top ?? nFeatures;
-  if (typeof top !== 'number' || !Number.isInteger(top) || top < 1)
-    issues.push({ path: ['top'], message: `top must be a positive integer, got ${JSON.stringify(top)}` });
-  if (issues.length > 0)
-    throw new MlinferError(
-      'MLI_INVALID_OPTION',
-      `invalid explain options: ${issues.map((i) => i.message).join('; ')}`,
-      {
-        issues,
-      },
-    );
-  return { method: method as ExplainMethod, top: Math.min(top as number, nFeatures) };
+  assertOptions(options, EXPLAIN_SPEC, 'explain options');
+  return { method: options?.method ?? 'path', top: Math.min(options?.top ?? nFeatures, nFeatures) };
 }
 
 /** The record's value of feature i (by name for an object record, by position for an array one). */

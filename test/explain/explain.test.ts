@@ -85,7 +85,12 @@ describe('attribution goes to the features that carry signal', () => {
         y[r] = 3 * data[r * d + 2] - 2 * data[r * d + 5];
       }
       const X = { data, nRows: n, nFeatures: d };
-      const forest = fitForestSync(X, y, { task: 'regression', nEstimators: 20, seed: 1, maxFeatures: 1.0 });
+      const forest = fitForestSync(X, y, {
+        task: 'regression',
+        nEstimators: 20,
+        seed: 1,
+        maxFeatures: 'all',
+      });
       const explainer = createExplainer(forest.arrays);
       const total = new Float64Array(d);
       for (let r = 0; r < 100; r++) {

@@ -94,7 +94,7 @@ describe('predictor.explain', () => {
       const err = e as { code: string; issues: { path: string[]; message: string }[] };
       expect(err.code).toBe('MLI_INVALID_OPTION');
       expect(err.issues.map((i) => i.path[0]).sort()).toEqual(['colour', 'method', 'top']);
-      expect(err.issues.find((i) => i.path[0] === 'method')!.message).toContain('path, shap');
+      expect(err.issues.find((i) => i.path[0] === 'method')!.message).toContain("one of 'path', 'shap'");
     }
   });
 
