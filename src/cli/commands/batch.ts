@@ -17,6 +17,8 @@ interface BatchFlags {
   outputFormat?: FileFormat;
   delimiter?: string;
   proba: boolean;
+  explain?: number;
+  explainMethod: 'path' | 'shap';
   keep: string[];
   joinInput: boolean;
   rejects?: string;
@@ -62,6 +64,19 @@ export function registerBatch(program: Command): void {
     )
     .option('--delimiter <char>', 'CSV input delimiter (default , or tab for .tsv)')
     .option('--proba', 'add one probability column per class: proba_<label>', false)
+    .option(
+      '--explain <n>',
+      'add n reason columns per row: reason_k, reason_k_value, reason_k_contribution (largest effect first)',
+      parseInteger('--explain', 1),
+    )
+    .addOption(
+      new Option(
+        '--explain-method <method>',
+        'how --explain finds reasons: path (fast) or shap (exact TreeSHAP)',
+      )
+        .choices(['path', 'shap'])
+        .default('path'),
+    )
     .option('--keep <columns>', 'input columns to carry into the output, comma-separated', parseList, [])
     .option('--join-input', 'carry every input column into the output', false)
     .option(
@@ -103,6 +118,8 @@ export function registerBatch(program: Command): void {
           outputFormat: f.outputFormat,
           delimiter: f.delimiter,
           proba: f.proba,
+          explain: f.explain,
+          explainMethod: f.explainMethod,
           keep: f.keep,
           joinInput: f.joinInput,
           maxErrors: f.maxErrors,
