@@ -10,11 +10,9 @@
  *   count k of n <= 255 rows (the usual impure leaf: n and the k's take a byte each, not 4 per class);
  *   else F32 or F64 saying which section holds the fractions. Regression leaves are float64 as they are.
  *
- * - Node statistics (format 1.1, for explanations; see NodeStats in forest/types.ts), when the forest has them:
- *   NODE_COVER holds each node's training weight in node order, as u32 when every weight is a whole number
- *   below 2^32 (a forest trained without fractional weights), else f64; NODE_VALUES holds nOutputs values per
- *   internal node in node order, as f32 when every value is a float32 (classification fractions always are),
- *   else f64. A file without them (format 1.0, or an imported forest) loads, predicts, and cannot explain.
+ * - Node statistics (format 1.1, for explanations; see NodeStats in forest/types.ts), when the forest has them,
+ *   in NODE_COVER and NODE_VALUES: see node-stats-sections.ts for their compact forms. A file without them
+ *   (format 1.0, or an imported forest) loads, predicts, and cannot explain.
  *
  * Decoding is one linear pass over the flag bytes with a stack of open subtrees.
  */
@@ -38,7 +36,6 @@ import {
   NODE_CATEGORICAL,
   NODE_LEAF,
   NODE_MISSING_LEFT,
-  type NodeStats,
   type Task,
 } from '../forest/types.js';
 import {
@@ -50,6 +47,7 @@ import {
   type SectionRef,
   viewSection,
 } from './container.js';
+import { decodeNodeStats, encodeNodeStats, NODE_COVER, NODE_VALUES } from './node-stats-sections.js';
 
 export const SECTION = {
   /** u32: task (0 classification, 1 regression), nFeatures, nOutputs, nTrees, nNodes, nWords, nLeafRows, leafIndexMode. */
@@ -69,10 +67,10 @@ export const SECTION = {
   LEAF_F64: 12,
   /** u8: per RATIONAL leaf, n then the nOutputs counts k. */
   LEAF_RATIONAL: 13,
-  /** u32 or f64: the training weight of every node, in node order (format 1.1; optional). */
-  NODE_COVER: 14,
-  /** f32 or f64: nOutputs values per internal node, in node order (format 1.1; with NODE_COVER). */
-  NODE_VALUES: 15,
+  /** Node covers (format 1.1; optional): see node-stats-sections.ts. */
+  NODE_COVER: NODE_COVER,
+  /** Internal node values (format 1.1; optional, derived when absent): see node-stats-sections.ts. */
+  NODE_VALUES: NODE_VALUES,
 } as const;
 
 const INFO_WORDS = 8;
@@ -150,55 +148,8 @@ export function encodeForestSections(forest: ForestArrays): SectionInput[] {
   if (!implicit)
     sections.push({ id: SECTION.LEAF_INDICES, type: ELEMENT.u32, data: leafIndices.subarray(0, nLeaves) });
   sections.push(...encodeLeafValues(forest.task, nOutputs, forest.leafValues));
-  if (forest.nodeStats) sections.push(...encodeNodeStats(forest.nodeStats));
+  sections.push(...encodeNodeStats(forest));
   return sections;
-}
-
-/** The node statistics in their narrowest exact element types (see the file comment). */
-function encodeNodeStats(stats: NodeStats): SectionInput[] {
-  const { cover, internalValues } = stats;
-  const wholeCover = cover.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32);
-  const f32Values = internalValues.every((v) => Math.fround(v) === v);
-  return [
-    wholeCover
-      ? { id: SECTION.NODE_COVER, type: ELEMENT.u32, data: Uint32Array.from(cover) }
-      : { id: SECTION.NODE_COVER, type: ELEMENT.f64, data: cover },
-    f32Values
-      ? { id: SECTION.NODE_VALUES, type: ELEMENT.f32, data: Float32Array.from(internalValues) }
-      : { id: SECTION.NODE_VALUES, type: ELEMENT.f64, data: internalValues },
-  ];
-}
-
-/**
- * The node statistics of a file that has them (format 1.1 and later), else undefined. Their lengths must
- * match the nodes: one cover per node, nOutputs values per internal node.
- */
-function decodeNodeStats(
-  bytes: Uint8Array,
-  sections: Map<number, SectionRef>,
-  flags: Uint8Array,
-  nOutputs: number,
-): NodeStats | undefined {
-  const coverRef = sections.get(SECTION.NODE_COVER);
-  const valuesRef = sections.get(SECTION.NODE_VALUES);
-  if (coverRef === undefined && valuesRef === undefined) return undefined;
-  if (coverRef === undefined || valuesRef === undefined)
-    throw corrupt('model file is corrupt: node cover and node values come together, one is missing');
-  if (coverRef.type !== ELEMENT.u32 && coverRef.type !== ELEMENT.f64)
-    throw corrupt(`model file is corrupt: the node cover section has element type ${coverRef.type}`);
-  if (valuesRef.type !== ELEMENT.f32 && valuesRef.type !== ELEMENT.f64)
-    throw corrupt(`model file is corrupt: the node values section has element type ${valuesRef.type}`);
-  let nInternal = 0;
-  for (let i = 0; i < flags.length; i++) if ((flags[i] & NODE_LEAF) === 0) nInternal++;
-  if (coverRef.length !== flags.length || valuesRef.length !== nInternal * nOutputs)
-    throw corrupt(
-      `model file is corrupt: ${coverRef.length} node covers and ${valuesRef.length} node values ` +
-        `for ${flags.length} nodes (${nInternal} internal) and ${nOutputs} outputs`,
-    );
-  return {
-    cover: Float64Array.from(viewSection(bytes, coverRef)),
-    internalValues: Float64Array.from(viewSection(bytes, valuesRef)),
-  };
 }
 
 function encodeLeafValues(task: Task, nOutputs: number, values: Float64Array): SectionInput[] {
@@ -356,7 +307,12 @@ export function decodeForestSections(bytes: Uint8Array, sections: Map<number, Se
     nLeafRows,
   });
   const leafValues = decodeLeafValues(bytes, sections, task, nOutputs, nLeafRows);
-  const nodeStats = decodeNodeStats(bytes, sections, flags, nOutputs);
+  const nodeStats = decodeNodeStats(
+    bytes,
+    sections,
+    { task, nodes: tree.nodes, categoryCounts, leafValues, nOutputs },
+    nNodes,
+  );
   return {
     task,
     nFeatures,
