@@ -4,7 +4,7 @@ import type { Model } from '../model/model.js';
 type JsonSchema = Record<string, unknown>;
 
 /** The `/explain` path item: the request shapes of /predict, options in the query string. */
-export function explainPath(responses: JsonSchema): JsonSchema {
+export function explainPath(requestBody: JsonSchema, responses: JsonSchema): JsonSchema {
   return {
     post: {
       summary: 'Predict and explain: the contribution of each feature',
@@ -28,20 +28,7 @@ export function explainPath(responses: JsonSchema): JsonSchema {
           schema: { type: 'integer', minimum: 1 },
         },
       ],
-      requestBody: {
-        required: true,
-        content: {
-          'application/json': {
-            schema: {
-              oneOf: [
-                { $ref: '#/components/schemas/FeaturesRequest' },
-                { $ref: '#/components/schemas/Record' },
-                { $ref: '#/components/schemas/InstancesRequest' },
-              ],
-            },
-          },
-        },
-      },
+      requestBody,
       responses: {
         '200': {
           description: 'the explanation (or explanations, for "instances")',

@@ -82,6 +82,21 @@ export function openApiDocument(model: Model, modelName: string, options: { auth
     content: { 'application/json': { schema: { type: 'object' } } },
   });
   const open = options.auth ? { security: [] } : {};
+  // /predict and /explain take the same bodies.
+  const recordsBody = {
+    required: true,
+    content: {
+      'application/json': {
+        schema: {
+          oneOf: [
+            { $ref: '#/components/schemas/FeaturesRequest' },
+            { $ref: '#/components/schemas/Record' },
+            { $ref: '#/components/schemas/InstancesRequest' },
+          ],
+        },
+      },
+    },
+  };
   const nameParam = {
     name: 'name',
     in: 'path',
@@ -102,20 +117,7 @@ export function openApiDocument(model: Model, modelName: string, options: { auth
         post: {
           summary: 'Predict one record or several',
           operationId: 'predict',
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  oneOf: [
-                    { $ref: '#/components/schemas/FeaturesRequest' },
-                    { $ref: '#/components/schemas/Record' },
-                    { $ref: '#/components/schemas/InstancesRequest' },
-                  ],
-                },
-              },
-            },
-          },
+          requestBody: recordsBody,
           responses: {
             '200': {
               description: 'the prediction (or predictions, for "instances")',
@@ -136,7 +138,7 @@ export function openApiDocument(model: Model, modelName: string, options: { auth
           },
         },
       },
-      '/explain': explainPath({ ...std, ...auth, ...busy }),
+      '/explain': explainPath(recordsBody, { ...std, ...auth, ...busy }),
       '/v2/models/{name}/infer': {
         post: {
           summary: 'Open Inference Protocol (KServe V2) inference',

@@ -1,22 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { RECORD } from '../serve/helpers.js';
 import { cli, FIXTURES, tempDir } from './helpers.js';
 
 const dir = tempDir();
 const model = join(dir, 'churn.mlinfer');
 const row = join(dir, 'row.json');
-const record = {
-  age: 39,
-  tenure_months: 2,
-  monthly_charges: 54.61,
-  contract: 'one year',
-  plan: 'Standard',
-  has_partner: 'no',
-  paperless_billing: true,
-  support_calls: 7,
-  city: null,
-};
+const record = { ...RECORD, city: null };
 
 beforeAll(async () => {
   const t = await cli(

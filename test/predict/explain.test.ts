@@ -6,19 +6,10 @@ import { train } from '../../src/model/train.js';
 import type { Explanation } from '../../src/predict/explanation.js';
 import { createPredictorFromModel } from '../../src/predict/predictor.js';
 import { reseal } from '../model/forest-fixtures.js';
+import { RECORD } from '../serve/helpers.js';
 
 const FIX = join(__dirname, '../../fixtures');
-const record = {
-  age: 39,
-  tenure_months: 2,
-  monthly_charges: 54.61,
-  contract: 'one year',
-  plan: 'Standard',
-  has_partner: 'no',
-  paperless_billing: true,
-  support_calls: 7,
-  city: 'Springfield, IL',
-};
+const record = RECORD;
 
 let model: Model;
 let regression: Model;

@@ -1,6 +1,5 @@
 // `mlinfer explain <model> <row.json>`: why the model predicts what it does for one record, for people
 // debugging one case.
-import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { MlinferError } from '../../errors.js';
 import { loadModel } from '../../model/io.js';
@@ -8,20 +7,11 @@ import type { Explanation } from '../../predict/explanation.js';
 import type { PredictRecord } from '../../predict/predictor.js';
 import { createPredictorFromModel } from '../../predict/predictor.js';
 import { parseInteger } from '../options.js';
+import { readTextFile } from '../read-text.js';
 
 /** Reads one record from a JSON file: an object keyed by feature name, or an array in schema order. */
 export async function readRecord(path: string): Promise<PredictRecord> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    const code = (cause as { code?: string }).code;
-    throw new MlinferError(
-      code === 'ENOENT' ? 'MLI_NOT_FOUND' : 'MLI_IO',
-      `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (cause as Error).message}`,
-      { cause },
-    );
-  }
+  const text = await readTextFile(path);
   let value: unknown;
   try {
     value = JSON.parse(text);
