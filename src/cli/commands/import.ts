@@ -1,6 +1,5 @@
 // `mlinfer import`: bring a model from ml-random-forest (its toJSON() output) over as an mlinfer model file.
 import { type Command, Option } from 'commander';
-import { MlinferError } from '../../errors.js';
 import { DEFAULT_MODEL_FILE, saveModel } from '../../model/io.js';
 import { modelFromMlRandomForest } from '../../model/model.js';
 import { parseInteger, parseList } from '../options.js';
