@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fitForestSync } from '../../src/forest/fit.js';
+import { fitForest } from '../../src/forest/fit-node.js';
 import { isLeaf, nodeWords } from '../../src/forest/node-step.js';
 import type { ForestArrays } from '../../src/forest/types.js';
 import { ELEMENT, readContainer, writeContainer } from '../../src/model/container.js';
@@ -60,6 +61,17 @@ describe('node statistics recorded by training', () => {
     const r = fitForestSync(reg.X, reg.y, { task: 'regression', nEstimators: 2, seed: 1, bootstrap: false });
     const mean = reg.y.reduce((s, v) => s + v, 0) / 300;
     expect(r.arrays.nodeStats!.internalValues[0]).toBeCloseTo(mean, 12);
+  });
+});
+
+describe('node statistics from worker threads', () => {
+  it('are the same as on one thread', async () => {
+    const big = makeClassification(2000, 6, 3);
+    const options = { task: 'classification' as const, nEstimators: 100, seed: 2, maxDepth: 4 };
+    const threaded = await fitForest(big.X, big.y, { ...options, nThreads: 2 });
+    const single = fitForestSync(big.X, big.y, options);
+    expect(threaded.arrays.nodeStats!.cover.length).toBeGreaterThan(100);
+    expect(threaded.arrays.nodeStats).toEqual(single.arrays.nodeStats);
   });
 });
 
