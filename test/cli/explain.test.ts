@@ -1,6 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeModel, encodeModel } from '../../src/model/format.js';
+import { reseal } from '../model/forest-fixtures.js';
 import { RECORD } from '../serve/helpers.js';
 import { cli, FIXTURES, tempDir } from './helpers.js';
 
@@ -39,6 +41,23 @@ describe('mlinfer explain', () => {
     expect(r.stdout.split('\n').filter((l) => /^ {2}"/.test(l))).toHaveLength(9);
     const probability = /probability (0\.\d{4})/.exec(r.stdout)![1];
     expect(r.stdout).toContain(`base value + contributions = ${probability}\n`);
+  });
+
+  it('inspect says whether the model can explain', async () => {
+    const r = await cli('inspect', model, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).explanations).toBe(true);
+    expect((await cli('inspect', model)).stdout).toMatch(/explanations +yes \(path and shap\)/);
+    const { metadata, forest } = decodeModel(readFileSync(model));
+    const { nodeStats: _, ...old } = forest;
+    const bytes = encodeModel({ metadata, forest: old });
+    new DataView(bytes.buffer).setUint16(10, 0, true);
+    const oldModel = join(dir, 'old.mlinfer');
+    writeFileSync(oldModel, reseal(bytes));
+    expect((await cli('inspect', oldModel)).stdout).toMatch(/explanations +no: no node statistics/);
+    const e = await cli('explain', oldModel, row);
+    expect(e.code).toBe(1);
+    expect(e.stderr).toMatch(/MLI_CANNOT_EXPLAIN/);
   });
 
   it('--json --method shap --top 3: the explanation as JSON, three features', async () => {
