@@ -47,7 +47,7 @@ import {
   type SectionRef,
   viewSection,
 } from './container.js';
-import { decodeNodeStats, encodeNodeStats, NODE_COVER, NODE_VALUES } from './node-stats-sections.js';
+import { attachNodeStats, encodeNodeStats, NODE_COVER, NODE_VALUES } from './node-stats-sections.js';
 
 export const SECTION = {
   /** u32: task (0 classification, 1 regression), nFeatures, nOutputs, nTrees, nNodes, nWords, nLeafRows, leafIndexMode. */
@@ -307,13 +307,7 @@ export function decodeForestSections(bytes: Uint8Array, sections: Map<number, Se
     nLeafRows,
   });
   const leafValues = decodeLeafValues(bytes, sections, task, nOutputs, nLeafRows);
-  const nodeStats = decodeNodeStats(
-    bytes,
-    sections,
-    { task, nodes: tree.nodes, categoryCounts, leafValues, nOutputs },
-    nNodes,
-  );
-  return {
+  const forest: ForestArrays = {
     task,
     nFeatures,
     nOutputs,
@@ -324,8 +318,9 @@ export function decodeForestSections(bytes: Uint8Array, sections: Map<number, Se
     treeOffsets: tree.treeOffsets,
     nodes: tree.nodes,
     leafValues,
-    ...(nodeStats ? { nodeStats } : {}),
   };
+  attachNodeStats(forest, bytes, sections, nNodes, flags);
+  return forest;
 }
 
 /** Top level, not a closure: a closure over the loop counters would slow the hot loop down several times. */

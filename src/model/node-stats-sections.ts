@@ -17,7 +17,9 @@
 
 import { isLeaf, nodeTarget, nodeWords } from '../forest/node-step.js';
 import type { ForestArrays, NodeStats } from '../forest/types.js';
-import { corrupt, ELEMENT, type SectionInput, type SectionRef, viewSection } from './container.js';
+import { NODE_LEAF } from '../forest/types.js';
+import { corrupt, ELEMENT, readSection, type SectionInput, type SectionRef } from './container.js';
+import { nodeStatsIssues } from './validate-forest.js';
 
 /** Section ids (see SECTION in forest-sections.ts, which lists them too). */
 export const NODE_COVER = 14;
@@ -147,52 +149,72 @@ export function encodeNodeStats(forest: ForestArrays): SectionInput[] {
 }
 
 /**
- * The node statistics of a file that has them (format 1.1 and later), else undefined. Throws MLI_MODEL_CORRUPT
- * when their sizes or types do not fit the nodes.
+ * Reads a file's node statistics lazily: the sections are checked (presence, types, lengths) and copied now,
+ * and decoded into NodeStats the first time `nodeStats` is read, so that a model that only predicts never holds
+ * them in memory (8 bytes per node and more). Leaves `forest.nodeStats` undefined when the file has none.
+ * Throws MLI_MODEL_CORRUPT, now or on first use, when they do not fit the nodes.
  *
  * @example
- * const nodeStats = decodeNodeStats(bytes, sections, forest);
+ * attachNodeStats(forest, bytes, sections, nNodes);
  */
-export function decodeNodeStats(
+export function attachNodeStats(
+  forest: ForestArrays,
   bytes: Uint8Array,
   sections: Map<number, SectionRef>,
-  forest: Pick<ForestArrays, 'task' | 'nodes' | 'categoryCounts' | 'leafValues' | 'nOutputs'>,
   nNodes: number,
-): NodeStats | undefined {
+  flags: Uint8Array,
+): void {
   const coverRef = sections.get(NODE_COVER);
   const valuesRef = sections.get(NODE_VALUES);
   if (coverRef === undefined) {
     if (valuesRef !== undefined) throw corrupt('model file is corrupt: node values without node covers');
-    return undefined;
+    return;
   }
   const whole =
     coverRef.type === ELEMENT.u8 || coverRef.type === ELEMENT.u16 || coverRef.type === ELEMENT.u32;
   if (!whole && coverRef.type !== ELEMENT.f64)
     throw corrupt(`model file is corrupt: the node cover section has element type ${coverRef.type}`);
-  const shape = shapeOf(forest.nodes, forest.categoryCounts, nNodes);
+  let nLeaves = 0;
+  for (let i = 0; i < nNodes; i++) nLeaves += flags[i] & NODE_LEAF;
   const C = forest.nOutputs;
-  const nInternal = nNodes - shape.nLeaves;
-  const stored = viewSection(bytes, coverRef);
-  let cover: Float64Array;
-  if (stored.length === nNodes) cover = Float64Array.from(stored);
-  else if (stored.length === shape.nLeaves) cover = coversFromLeaves(shape, stored);
-  else
+  const nInternal = nNodes - nLeaves;
+  if (coverRef.length !== nNodes && coverRef.length !== nLeaves)
     throw corrupt(
-      `model file is corrupt: ${stored.length} node covers for ${nNodes} nodes (${shape.nLeaves} leaves)`,
+      `model file is corrupt: ${coverRef.length} node covers for ${nNodes} nodes (${nLeaves} leaves)`,
     );
-  let internalValues: Float64Array;
-  if (valuesRef === undefined) {
-    if (forest.task !== 'classification' || !whole)
-      throw corrupt('model file is corrupt: the node values section is missing');
-    internalValues = valuesFromLeaves(shape, cover, forest.leafValues, C);
-  } else {
+  if (valuesRef === undefined && (forest.task !== 'classification' || !whole))
+    throw corrupt('model file is corrupt: the node values section is missing');
+  if (valuesRef !== undefined) {
     if (valuesRef.type !== ELEMENT.f32 && valuesRef.type !== ELEMENT.f64)
       throw corrupt(`model file is corrupt: the node values section has element type ${valuesRef.type}`);
     if (valuesRef.length !== nInternal * C)
       throw corrupt(
         `model file is corrupt: ${valuesRef.length} node values for ${nInternal} internal nodes and ${C} outputs`,
       );
-    internalValues = Float64Array.from(viewSection(bytes, valuesRef));
   }
-  return { cover, internalValues };
+  // Copies: a view would keep the whole file's bytes alive.
+  const storedCover = readSection(bytes, coverRef);
+  const storedValues = valuesRef === undefined ? null : readSection(bytes, valuesRef);
+  const decode = (): NodeStats => {
+    const shape = shapeOf(forest.nodes, forest.categoryCounts, nNodes);
+    const cover =
+      storedCover.length === nNodes ? Float64Array.from(storedCover) : coversFromLeaves(shape, storedCover);
+    const internalValues = storedValues
+      ? Float64Array.from(storedValues)
+      : valuesFromLeaves(shape, cover, forest.leafValues, C);
+    const stats = { cover, internalValues };
+    const issues = nodeStatsIssues(forest, stats);
+    if (issues.length > 0)
+      throw corrupt(`model file holds invalid node statistics: ${issues.map((i) => i.message).join('; ')}`);
+    return stats;
+  };
+  Object.defineProperty(forest, 'nodeStats', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const stats = decode();
+      Object.defineProperty(forest, 'nodeStats', { value: stats, enumerable: true, writable: false });
+      return stats;
+    },
+  });
 }

@@ -20,6 +20,7 @@ import {
   NODE_CATEGORICAL,
   NODE_LEAF,
   NODE_MISSING_LEFT,
+  type NodeStats,
   OFFSET_MASK,
 } from '../forest/types.js';
 
@@ -53,13 +54,18 @@ class IssueList {
  * const issues = forestIssues(forest);
  * if (issues.length > 0) console.error(issues.map((i) => i.message).join('\n'));
  */
-export function forestIssues(forest: ForestArrays, options: { skipNodes?: boolean } = {}): Issue[] {
+export function forestIssues(
+  forest: ForestArrays,
+  options: { skipNodes?: boolean; skipNodeStats?: boolean } = {},
+): Issue[] {
   const list = new IssueList();
   if (!checkShapes(forest, list)) return list.issues;
   checkFeatures(forest, list);
   if (list.issues.length === 0 && !options.skipNodes) checkNodes(forest, list);
   checkLeafValues(forest, list);
-  if (forest.nodeStats !== undefined && list.issues.length === 0) checkNodeStats(forest, list);
+  // The model decoder checks node statistics when they are first used (they are decoded lazily).
+  if (!options.skipNodeStats && forest.nodeStats !== undefined && list.issues.length === 0)
+    checkNodeStats(forest, forest.nodeStats, list);
   return list.issues;
 }
 
@@ -73,7 +79,7 @@ export function assertValidForest(
   forest: ForestArrays,
   code: ErrorCode,
   what: string,
-  options: { skipNodes?: boolean } = {},
+  options: { skipNodes?: boolean; skipNodeStats?: boolean } = {},
 ): void {
   const issues = forestIssues(forest, options);
   if (issues.length === 0) return;
@@ -286,8 +292,22 @@ function checkLeafValues(f: ForestArrays, list: IssueList): void {
 }
 
 /** One cover per node and nOutputs values per internal node; weights >= 0 and values finite. */
-function checkNodeStats(f: ForestArrays, list: IssueList): void {
-  const { cover, internalValues } = f.nodeStats!;
+/**
+ * The problems of a forest's node statistics (lengths matching the nodes, weights >= 0, finite values).
+ *
+ * @example
+ * if (nodeStatsIssues(forest).length > 0) throw corrupt('bad node statistics');
+ */
+export function nodeStatsIssues(forest: NodeStatsShape, stats: NodeStats): Issue[] {
+  const list = new IssueList();
+  checkNodeStats(forest, stats, list);
+  return list.issues;
+}
+
+type NodeStatsShape = Pick<ForestArrays, 'nodes' | 'categoryCounts' | 'nOutputs'>;
+
+function checkNodeStats(f: NodeStatsShape, stats: NodeStats, list: IssueList): void {
+  const { cover, internalValues } = stats;
   if (!(cover instanceof Float64Array) || !(internalValues instanceof Float64Array)) {
     list.add(['nodeStats'], 'nodeStats.cover and nodeStats.internalValues must be Float64Arrays');
     return;

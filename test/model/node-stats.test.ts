@@ -153,6 +153,25 @@ describe('node statistics in the model file (format 1.1)', () => {
     expect(() => decodeModel(noCover)).toThrow(expect.objectContaining({ code: 'MLI_MODEL_CORRUPT' }));
   });
 
+  it('are decoded on first use, so a model that only predicts never holds them; bad ones fail then', () => {
+    const forest = fitForestSync(clf.X, clf.y, { task: 'classification', nEstimators: 2, seed: 8 }).arrays;
+    const decoded = decodeModel(encodeModel({ metadata: {}, forest })).forest;
+    expect(Object.getOwnPropertyDescriptor(decoded, 'nodeStats')!.get).toBeTypeOf('function');
+    expect(decoded.nodeStats).toEqual(forest.nodeStats);
+    expect(Object.getOwnPropertyDescriptor(decoded, 'nodeStats')!.value).toBe(decoded.nodeStats);
+
+    const cover = forest.nodeStats!.cover.slice();
+    cover[0] = -1;
+    const bad = { ...forest, nodeStats: { cover, internalValues: forest.nodeStats!.internalValues } };
+    const loaded = decodeModel(writeContainer('{}', encodeForestSections(bad))).forest;
+    expect(() => loaded.nodeStats).toThrow(
+      expect.objectContaining({
+        code: 'MLI_MODEL_CORRUPT',
+        message: expect.stringContaining('node 0 has cover -1'),
+      }),
+    );
+  });
+
   it('costs a few bytes per node in the file (measured here)', () => {
     const forest = fitForestSync(clf.X, clf.y, { task: 'classification', nEstimators: 10, seed: 6 }).arrays;
     const { nodeStats, ...old } = forest;
