@@ -21,6 +21,12 @@ export {
   modelFromForest,
   modelToBytes,
 } from './model/model.js';
+export type {
+  ExplainMethod,
+  ExplainOptions,
+  Explanation,
+  FeatureContribution,
+} from './predict/explanation.js';
 export {
   createPredictorFromModel as createPredictor,
   type Prediction,

@@ -39,6 +39,11 @@ export const ERROR_CODES = {
   MLI_UNSUPPORTED_MEDIA_TYPE: { http: 415, exit: 1, summary: 'the request body is not JSON' },
   MLI_NOT_READY: { http: 503, exit: 1, summary: 'no model is loaded yet' },
   MLI_ABORTED: { http: 503, exit: 1, summary: 'the operation was aborted' },
+  MLI_CANNOT_EXPLAIN: {
+    http: 422,
+    exit: 1,
+    summary: 'the model has no node statistics to explain with (a format 1.0 file or an imported forest)',
+  },
   MLI_WORKER_FAILED: { http: 500, exit: 1, summary: 'a worker thread failed' },
   MLI_INTERNAL: { http: 500, exit: 1, summary: 'an unexpected internal error' },
 } as const;

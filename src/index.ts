@@ -54,6 +54,12 @@ export {
   type FileFormat,
 } from './predict/batch-file.js';
 export type {
+  ExplainMethod,
+  ExplainOptions,
+  Explanation,
+  FeatureContribution,
+} from './predict/explanation.js';
+export type {
   Prediction,
   Predictor,
   PredictorOptions,

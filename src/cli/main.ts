@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { registerBatch } from './commands/batch.js';
 import { registerEvaluate } from './commands/evaluate.js';
+import { registerExplain } from './commands/explain.js';
 import { registerImport } from './commands/import.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerServe } from './commands/serve.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerEvaluate(program);
   registerInspect(program);
+  registerExplain(program);
   registerTypes(program);
   registerImport(program);
   for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');

@@ -15,7 +15,14 @@ import {
   resolveParams,
 } from './params.js';
 import { treeSeed } from './rng.js';
-import { FEATURE_CATEGORICAL, FEATURE_NUMERIC, type ForestArrays, type Matrix, type Task } from './types.js';
+import {
+  FEATURE_CATEGORICAL,
+  FEATURE_NUMERIC,
+  type ForestArrays,
+  type Matrix,
+  type NodeStats,
+  type Task,
+} from './types.js';
 
 /** What `fitForest` takes besides X and y: the task, the feature kinds, weights, and the forest parameters. */
 export interface FitOptions extends ForestParamsInput {
@@ -391,6 +398,7 @@ export function assembleForest(prep: PreparedFit, trees: GrownTree[]): FittedFor
     leafBase += trees[t].leafValues.length / C;
   }
   treeOffsets[trees.length] = wordBase;
+  const nodeStats = joinNodeStats(trees);
 
   // importances: each tree's normalised, then averaged and normalised again (scikit-learn)
   const imp = new Float64Array(data.nFeatures);
@@ -414,6 +422,7 @@ export function assembleForest(prep: PreparedFit, trees: GrownTree[]): FittedFor
     treeOffsets,
     nodes,
     leafValues,
+    nodeStats,
   };
 
   let oobScore: number | null = null;
@@ -421,6 +430,27 @@ export function assembleForest(prep: PreparedFit, trees: GrownTree[]): FittedFor
   if (params.oobScore) ({ oobScore, oobPrediction } = outOfBag(data, trees));
 
   return createFittedForest(arrays, params, imp, oobScore, oobPrediction);
+}
+
+/** The trees' node statistics end to end: nodes are numbered in pre-order over the forest (see NodeStats). */
+function joinNodeStats(trees: GrownTree[]): NodeStats {
+  let nNodes = 0;
+  let nValues = 0;
+  for (const t of trees) {
+    nNodes += t.cover.length;
+    nValues += t.internalValues.length;
+  }
+  const cover = new Float64Array(nNodes);
+  const internalValues = new Float64Array(nValues);
+  nNodes = 0;
+  nValues = 0;
+  for (const t of trees) {
+    cover.set(t.cover, nNodes);
+    internalValues.set(t.internalValues, nValues);
+    nNodes += t.cover.length;
+    nValues += t.internalValues.length;
+  }
+  return { cover, internalValues };
 }
 
 function outOfBag(data: TrainingData, trees: GrownTree[]): { oobScore: number; oobPrediction: Float64Array } {

@@ -39,6 +39,9 @@ export interface TreeConfig {
 export interface GrownTree {
   nodes: Int32Array;
   leafValues: Float64Array;
+  /** Per node in pre-order: its training weight; per internal node: its values (see NodeStats in types.ts). */
+  cover: Float64Array;
+  internalValues: Float64Array;
   /** Unnormalised impurity decrease per feature, weighted by node weight. */
   importances: Float64Array;
   /** Out-of-bag rows and this tree's outputs for them (nOutputs values per row). */
@@ -83,17 +86,19 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
     const f = search.bestF;
     importances[f] += TW * impurity;
     const set = search.bestIsCat ? search.bestSet : null;
-    const at = tree.addSplit(f, search.bestThr, search.missingGoesLeft(), set, d.categoryCounts[f]);
+    const at = tree.addSplit(f, search.bestThr, search.missingGoesLeft(), set, d.categoryCounts[f], search);
     // right is pushed first so that the left subtree is written right after this node
     stack.push(mid, end, depth + 1, f, at);
     stack.push(start, mid, depth + 1, f, -1);
   }
 
-  const { nodes, leafValues } = tree.finish();
+  const { nodes, leafValues, cover, internalValues } = tree.finish();
   const oob = cfg.computeOob ? outOfBag(d, nodes, leafValues, inBag) : null;
   return {
     nodes,
     leafValues,
+    cover,
+    internalValues,
     importances,
     oobRows: oob?.rows ?? new Uint32Array(0),
     oobValues: oob?.values ?? new Float64Array(0),

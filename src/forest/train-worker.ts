@@ -10,6 +10,8 @@ parentPort!.on('message', (msg: { index: number; seed: number }) => {
     const transfer = [
       tree.nodes.buffer,
       tree.leafValues.buffer,
+      tree.cover.buffer,
+      tree.internalValues.buffer,
       tree.importances.buffer,
       tree.oobRows.buffer,
       tree.oobValues.buffer,

@@ -10,6 +10,11 @@ export class TreeBuilder {
   private length = 0;
   private leafValues: Float64Array;
   private nLeaves = 0;
+  /** Per node: its training weight; per internal node: its values (see NodeStats). */
+  private cover: Float64Array = new Float64Array(512);
+  private nNodes = 0;
+  private internalValues: Float64Array;
+  private nInternal = 0;
   private readonly C: number;
   private readonly isClf: boolean;
 
@@ -17,6 +22,7 @@ export class TreeBuilder {
     this.C = C;
     this.isClf = isClf;
     this.leafValues = new Float64Array(1024 * C);
+    this.internalValues = new Float64Array(512 * C);
   }
 
   /** The word offset where the next node goes. */
@@ -29,19 +35,12 @@ export class TreeBuilder {
    * TS / TW (regression).
    */
   addLeaf(T: Float64Array, TW: number, TS: number): void {
-    const C = this.C;
     this.reserve(2);
     writeLeaf(this.nodes, this.length, this.nLeaves);
     this.length += 2;
-    if ((this.nLeaves + 1) * C > this.leafValues.length) {
-      const next = new Float64Array(this.leafValues.length * 2);
-      next.set(this.leafValues);
-      this.leafValues = next;
-    }
-    const at = this.nLeaves * C;
-    if (this.isClf) for (let c = 0; c < C; c++) this.leafValues[at + c] = Math.fround(T[c] / TW);
-    else this.leafValues[at] = TS / TW;
-    this.nLeaves++;
+    this.leafValues = grown(this.leafValues, (this.nLeaves + 1) * this.C);
+    this.writeValues(this.leafValues, this.nLeaves++, T, TW, TS);
+    this.addCover(TW);
   }
 
   /**
@@ -54,7 +53,11 @@ export class TreeBuilder {
     missingLeft: boolean,
     set: Uint32Array | null,
     categoryCount: number,
+    stats: { T: Float64Array; TW: number; TS: number },
   ): number {
+    this.internalValues = grown(this.internalValues, (this.nInternal + 1) * this.C);
+    this.writeValues(this.internalValues, this.nInternal++, stats.T, stats.TW, stats.TS);
+    this.addCover(stats.TW);
     const setWords = set ? categorySetWords(categoryCount) : 0;
     this.reserve(2 + setWords);
     const at = this.length;
@@ -70,12 +73,32 @@ export class TreeBuilder {
     setNodeTarget(this.nodes, at, this.length);
   }
 
-  /** The tree's nodes and leaf values, trimmed. */
-  finish(): { nodes: Int32Array; leafValues: Float64Array } {
+  /** The tree's nodes, leaf values and node statistics, trimmed. */
+  finish(): {
+    nodes: Int32Array;
+    leafValues: Float64Array;
+    cover: Float64Array;
+    internalValues: Float64Array;
+  } {
     return {
       nodes: this.nodes.slice(0, this.length),
       leafValues: this.leafValues.slice(0, this.nLeaves * this.C),
+      cover: this.cover.slice(0, this.nNodes),
+      internalValues: this.internalValues.slice(0, this.nInternal * this.C),
     };
+  }
+
+  /** Row `row` of `out`: the class fractions T[c] / TW rounded to float32, or the mean target TS / TW. */
+  private writeValues(out: Float64Array, row: number, T: Float64Array, TW: number, TS: number): void {
+    const C = this.C;
+    const at = row * C;
+    if (this.isClf) for (let c = 0; c < C; c++) out[at + c] = Math.fround(T[c] / TW);
+    else out[at] = TS / TW;
+  }
+
+  private addCover(TW: number): void {
+    this.cover = grown(this.cover, this.nNodes + 1);
+    this.cover[this.nNodes++] = TW;
   }
 
   private reserve(extra: number): void {
@@ -84,4 +107,12 @@ export class TreeBuilder {
     next.set(this.nodes);
     this.nodes = next;
   }
+}
+
+/** `a`, or a copy twice as long when it holds fewer than `need` values. */
+function grown(a: Float64Array, need: number): Float64Array {
+  if (need <= a.length) return a;
+  const next = new Float64Array(Math.max(need, a.length * 2));
+  next.set(a);
+  return next;
 }

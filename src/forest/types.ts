@@ -46,6 +46,27 @@ export interface ForestArrays {
    * rounded to float32 so that a model file can store them in 4 bytes exactly. Regression: the mean target.
    */
   leafValues: Float64Array;
+  /**
+   * What training saw at every node, for explanations only (scoring never reads it, so the hot arrays above
+   * stay as they are). Absent from forests loaded from model files older than format 1.1 and from imported
+   * forests: those predict but cannot explain.
+   */
+  nodeStats?: NodeStats;
+}
+
+/**
+ * Per-node training statistics. Nodes are numbered in pre-order over the whole forest (tree 0's nodes in
+ * `nodes` order, then tree 1's...), leaves included; internal nodes are also numbered on their own, in the
+ * same order.
+ */
+export interface NodeStats {
+  /** Per node: the training weight that reached it (bootstrap counts x sample and class weights), shap's node_sample_weight. */
+  cover: Float64Array;
+  /**
+   * nOutputs values per internal node, by internal-node number, with the leaves' definition: class fractions
+   * rounded to float32 (classification), the mean target (regression). A leaf's value is in leafValues.
+   */
+  internalValues: Float64Array;
 }
 
 /** The bin of a missing value in the compiled form (bins are Uint16). */

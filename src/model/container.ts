@@ -25,7 +25,8 @@ import { crc32 } from './crc32.js';
 export const MAGIC: Uint8Array = new Uint8Array([0x89, 0x4d, 0x4c, 0x49, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** Readers refuse files with a newer major version; minor versions only add sections readers may skip. */
 export const FORMAT_MAJOR = 1;
-export const FORMAT_MINOR = 0;
+/** 1.1 added the node statistics that explanations need (see forest-sections.ts). */
+export const FORMAT_MINOR = 1;
 
 export const HEADER_BYTES = 32;
 const TABLE_ENTRY_BYTES = 16;

@@ -10,6 +10,10 @@
  *   count k of n <= 255 rows (the usual impure leaf: n and the k's take a byte each, not 4 per class);
  *   else F32 or F64 saying which section holds the fractions. Regression leaves are float64 as they are.
  *
+ * - Node statistics (format 1.1, for explanations; see NodeStats in forest/types.ts), when the forest has them,
+ *   in NODE_COVER and NODE_VALUES: see node-stats-sections.ts for their compact forms. A file without them
+ *   (format 1.0, or an imported forest) loads, predicts, and cannot explain.
+ *
  * Decoding is one linear pass over the flag bytes with a stack of open subtrees.
  */
 
@@ -43,6 +47,7 @@ import {
   type SectionRef,
   viewSection,
 } from './container.js';
+import { attachNodeStats, encodeNodeStats, NODE_COVER, NODE_VALUES } from './node-stats-sections.js';
 
 export const SECTION = {
   /** u32: task (0 classification, 1 regression), nFeatures, nOutputs, nTrees, nNodes, nWords, nLeafRows, leafIndexMode. */
@@ -62,6 +67,10 @@ export const SECTION = {
   LEAF_F64: 12,
   /** u8: per RATIONAL leaf, n then the nOutputs counts k. */
   LEAF_RATIONAL: 13,
+  /** Node covers (format 1.1; optional): see node-stats-sections.ts. */
+  NODE_COVER: NODE_COVER,
+  /** Internal node values (format 1.1; optional, derived when absent): see node-stats-sections.ts. */
+  NODE_VALUES: NODE_VALUES,
 } as const;
 
 const INFO_WORDS = 8;
@@ -139,6 +148,7 @@ export function encodeForestSections(forest: ForestArrays): SectionInput[] {
   if (!implicit)
     sections.push({ id: SECTION.LEAF_INDICES, type: ELEMENT.u32, data: leafIndices.subarray(0, nLeaves) });
   sections.push(...encodeLeafValues(forest.task, nOutputs, forest.leafValues));
+  sections.push(...encodeNodeStats(forest));
   return sections;
 }
 
@@ -297,7 +307,7 @@ export function decodeForestSections(bytes: Uint8Array, sections: Map<number, Se
     nLeafRows,
   });
   const leafValues = decodeLeafValues(bytes, sections, task, nOutputs, nLeafRows);
-  return {
+  const forest: ForestArrays = {
     task,
     nFeatures,
     nOutputs,
@@ -309,6 +319,8 @@ export function decodeForestSections(bytes: Uint8Array, sections: Map<number, Se
     nodes: tree.nodes,
     leafValues,
   };
+  attachNodeStats(forest, bytes, sections, nNodes, flags);
+  return forest;
 }
 
 /** Top level, not a closure: a closure over the loop counters would slow the hot loop down several times. */

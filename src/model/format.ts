@@ -66,7 +66,10 @@ export function decodeModel(input: Uint8Array): ModelFile {
     const { metadataJson, sections } = readContainer(bytes);
     const metadata = parseMetadata(metadataJson);
     const forest = decodeForestSections(bytes, sections);
-    assertValidForest(forest, 'MLI_MODEL_CORRUPT', 'model file holds an invalid forest', { skipNodes: true });
+    assertValidForest(forest, 'MLI_MODEL_CORRUPT', 'model file holds an invalid forest', {
+      skipNodes: true,
+      skipNodeStats: true,
+    });
     return { metadata, forest };
   } catch (e) {
     if (isMlinferError(e)) throw e;

@@ -10,6 +10,7 @@ import {
   nodeFlags,
   nodeTarget,
   nodeThresholdBin,
+  nodeWords,
 } from '../forest/node-step.js';
 import {
   FEATURE_CATEGORICAL,
@@ -19,6 +20,7 @@ import {
   NODE_CATEGORICAL,
   NODE_LEAF,
   NODE_MISSING_LEFT,
+  type NodeStats,
   OFFSET_MASK,
 } from '../forest/types.js';
 
@@ -52,12 +54,18 @@ class IssueList {
  * const issues = forestIssues(forest);
  * if (issues.length > 0) console.error(issues.map((i) => i.message).join('\n'));
  */
-export function forestIssues(forest: ForestArrays, options: { skipNodes?: boolean } = {}): Issue[] {
+export function forestIssues(
+  forest: ForestArrays,
+  options: { skipNodes?: boolean; skipNodeStats?: boolean } = {},
+): Issue[] {
   const list = new IssueList();
   if (!checkShapes(forest, list)) return list.issues;
   checkFeatures(forest, list);
   if (list.issues.length === 0 && !options.skipNodes) checkNodes(forest, list);
   checkLeafValues(forest, list);
+  // The model decoder checks node statistics when they are first used (they are decoded lazily).
+  if (!options.skipNodeStats && forest.nodeStats !== undefined && list.issues.length === 0)
+    checkNodeStats(forest, forest.nodeStats, list);
   return list.issues;
 }
 
@@ -71,7 +79,7 @@ export function assertValidForest(
   forest: ForestArrays,
   code: ErrorCode,
   what: string,
-  options: { skipNodes?: boolean } = {},
+  options: { skipNodes?: boolean; skipNodeStats?: boolean } = {},
 ): void {
   const issues = forestIssues(forest, options);
   if (issues.length === 0) return;
@@ -281,4 +289,47 @@ function checkLeafValues(f: ForestArrays, list: IssueList): void {
       return;
     }
   }
+}
+
+/** One cover per node and nOutputs values per internal node; weights >= 0 and values finite. */
+/**
+ * The problems of a forest's node statistics (lengths matching the nodes, weights >= 0, finite values).
+ *
+ * @example
+ * if (nodeStatsIssues(forest).length > 0) throw corrupt('bad node statistics');
+ */
+export function nodeStatsIssues(forest: NodeStatsShape, stats: NodeStats): Issue[] {
+  const list = new IssueList();
+  checkNodeStats(forest, stats, list);
+  return list.issues;
+}
+
+type NodeStatsShape = Pick<ForestArrays, 'nodes' | 'categoryCounts' | 'nOutputs'>;
+
+function checkNodeStats(f: NodeStatsShape, stats: NodeStats, list: IssueList): void {
+  const { cover, internalValues } = stats;
+  if (!(cover instanceof Float64Array) || !(internalValues instanceof Float64Array)) {
+    list.add(['nodeStats'], 'nodeStats.cover and nodeStats.internalValues must be Float64Arrays');
+    return;
+  }
+  let nNodes = 0;
+  let nInternal = 0;
+  for (let p = 0; p < f.nodes.length; p += nodeWords(f.nodes, f.categoryCounts, p)) {
+    nNodes++;
+    if ((nodeFlags(f.nodes, p) & NODE_LEAF) === 0) nInternal++;
+  }
+  if (cover.length !== nNodes || internalValues.length !== nInternal * f.nOutputs) {
+    list.add(
+      ['nodeStats'],
+      `nodeStats has ${cover.length} covers and ${internalValues.length} values for ${nNodes} nodes ` +
+        `(${nInternal} internal) and ${f.nOutputs} outputs`,
+    );
+    return;
+  }
+  const bad = cover.findIndex((w) => !(w >= 0 && Number.isFinite(w)));
+  if (bad >= 0)
+    list.add(['nodeStats', 'cover', bad], `node ${bad} has cover ${cover[bad]}, expected a weight >= 0`);
+  const badValue = internalValues.findIndex((v) => !Number.isFinite(v));
+  if (badValue >= 0)
+    list.add(['nodeStats', 'internalValues', badValue], `internal node value ${badValue} is not finite`);
 }

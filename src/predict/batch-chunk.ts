@@ -23,6 +23,7 @@ import {
   predictionValue,
   type RejectedRow,
 } from './batch-format.js';
+import { createReasoner, type Reasons, spreadReasons } from './batch-reasons.js';
 
 /** Fixed per run, sent to each worker once. */
 export interface ChunkConfig {
@@ -54,6 +55,9 @@ export interface ChunkResult {
   valid?: Uint8Array;
   /** output 'rows': the kept values of each record (objects with keepAll). */
   kept?: (unknown[] | Record<string, unknown>)[];
+  /** With reason columns: the reasons of each record (matrix tasks: of each row), and output 'rows': their values. */
+  reasons?: Reasons;
+  reasonValues?: unknown[][];
   unknownCategories: number;
   /** Notes raised while encoding (unknown categories, extra columns), each once per worker. */
   notes: Issue[];
@@ -74,11 +78,14 @@ function csvRaw(cells: string[], delimiter: string): string {
 export interface Formatter {
   /** The kept values of a record: an array in `layout.keep` order (the cells with keepAll), or the object itself. */
   keptOf(rec: string[] | Record<string, unknown>): unknown[] | Record<string, unknown>;
+  /** The record's values of its reasons' features (the input's text for CSV). */
+  reasonValuesOf(rec: string[] | Record<string, unknown>, reasons: Reasons, i: number): unknown[];
   /** The output lines of the valid records, each ending with a line break. */
   format(
     recs: readonly (string[] | Record<string, unknown> | null)[],
     scores: Float64Array,
     valid: Uint8Array,
+    reasons: Reasons | null,
   ): string;
 }
 
@@ -93,8 +100,23 @@ export function createFormatter(
   cfg: ChunkConfig,
   labels: readonly (string | number)[] | null,
   C: number,
+  featureNames: readonly string[] = [],
 ): Formatter {
   const header = cfg.header ?? [];
+  const featureColumn = featureNames.map((name) => header.indexOf(name));
+  const reasonValuesOf = (
+    rec: string[] | Record<string, unknown>,
+    reasons: Reasons,
+    i: number,
+  ): unknown[] => {
+    const values: unknown[] = [];
+    for (let j = 0; j < reasons.n; j++) {
+      const f = reasons.feature[i * reasons.n + j];
+      if (f < 0) values.push(null);
+      else values.push(Array.isArray(rec) ? rec[featureColumn[f]] : (rec[featureNames[f]] ?? null));
+    }
+    return values;
+  };
   const keepIdx = cfg.layout.keep.map((k) => header.indexOf(k));
   const keptOf = (rec: string[] | Record<string, unknown>): unknown[] | Record<string, unknown> => {
     if (Array.isArray(rec)) return cfg.layout.keepAll ? rec : keepIdx.map((k) => rec[k]);
@@ -106,6 +128,7 @@ export function createFormatter(
     recs: readonly (string[] | Record<string, unknown> | null)[],
     scores: Float64Array,
     valid: Uint8Array,
+    reasons: Reasons | null,
   ): string => {
     const parts: string[] = [];
     const sep = ',';
@@ -121,6 +144,14 @@ export function createFormatter(
       const p = predictionValue(labels, scores, o, C);
       line += typeof p === 'string' ? csvCell(p) : String(p);
       if (cfg.layout.proba && labels) for (let c = 0; c < C; c++) line += sep + String(scores[o + c]);
+      if (reasons) {
+        const values = reasonValuesOf(rec, reasons, i);
+        for (let j = 0; j < reasons.n; j++) {
+          const f = reasons.feature[i * reasons.n + j];
+          line += `${sep}${csvCell(f < 0 ? null : featureNames[f])}${sep}${csvCell(values[j])}`;
+          line += sep + (f < 0 ? '' : String(reasons.contribution[i * reasons.n + j]));
+        }
+      }
       parts.push(line);
     }
     return parts.length > 0 ? `${parts.join('\n')}\n` : '';
@@ -130,6 +161,7 @@ export function createFormatter(
     recs: readonly (string[] | Record<string, unknown> | null)[],
     scores: Float64Array,
     valid: Uint8Array,
+    reasons: Reasons | null,
   ): string => {
     const parts: string[] = [];
     for (let i = 0; i < recs.length; i++) {
@@ -145,6 +177,15 @@ export function createFormatter(
       out[PREDICTION_COLUMN] = predictionValue(labels, scores, o, C);
       if (cfg.layout.proba && labels)
         for (let c = 0; c < C; c++) out[PROBA_PREFIX + labels[c]] = scores[o + c];
+      if (reasons) {
+        const values = reasonValuesOf(rec, reasons, i);
+        for (let j = 0; j < reasons.n; j++) {
+          const f = reasons.feature[i * reasons.n + j];
+          out[`reason_${j + 1}`] = f < 0 ? null : featureNames[f];
+          out[`reason_${j + 1}_value`] = jsonValue(values[j]);
+          out[`reason_${j + 1}_contribution`] = f < 0 ? null : reasons.contribution[i * reasons.n + j];
+        }
+      }
       parts.push(JSON.stringify(out));
     }
     return parts.length > 0 ? `${parts.join('\n')}\n` : '';
@@ -152,8 +193,11 @@ export function createFormatter(
 
   return {
     keptOf,
-    format: (recs, scores, valid) =>
-      cfg.output === 'jsonl' ? formatJsonl(recs, scores, valid) : formatCsv(recs, scores, valid),
+    reasonValuesOf,
+    format: (recs, scores, valid, reasons) =>
+      cfg.output === 'jsonl'
+        ? formatJsonl(recs, scores, valid, reasons)
+        : formatCsv(recs, scores, valid, reasons),
   };
 }
 
@@ -223,16 +267,23 @@ export function shapeResult(
   scores: Float64Array,
   valid: Uint8Array,
   found: Pick<ChunkResult, 'rejects' | 'unknownCategories' | 'notes'>,
+  reasons: Reasons | null = null,
 ): ChunkResult {
   let predicted = 0;
   for (let i = 0; i < valid.length; i++) predicted += valid[i];
   const result: ChunkResult = { records: recs.length, predicted, ...found };
-  if (cfg.output !== 'rows') result.text = formatter.format(recs, scores, valid);
+  if (cfg.output !== 'rows') result.text = formatter.format(recs, scores, valid, reasons);
   else {
     result.scores = scores;
     result.valid = valid;
     if (cfg.layout.keep.length > 0 || cfg.layout.keepAll)
       result.kept = recs.map((r, i) => (r === null || !valid[i] ? [] : formatter.keptOf(r)));
+    if (reasons) {
+      result.reasons = reasons;
+      result.reasonValues = recs.map((r, i) =>
+        r === null || !valid[i] ? [] : formatter.reasonValuesOf(r, reasons, i),
+      );
+    }
   }
   return result;
 }
@@ -322,7 +373,9 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
   const header = cfg.header ?? [];
   const csvEncoder = cfg.input === 'csv' ? createCsvRowEncoder(model.schema, header) : null;
   const rowEncoder = cfg.input === 'jsonl' ? createRowEncoder(model.schema) : null;
-  const formatter = createFormatter(cfg, labels, C);
+  const formatter = createFormatter(cfg, labels, C, model.featureNames);
+  const reasonsOf =
+    cfg.layout.reasons > 0 ? createReasoner(model, cfg.layout.reasons, cfg.layout.explainMethod) : null;
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const width = header.length;
   let notesSent = 0;
@@ -342,6 +395,7 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
         predicted: task.nRows,
         rejects: [],
         scores,
+        ...(reasonsOf ? { reasons: reasonsOf(task.data, task.nRows, scores) } : {}),
         unknownCategories: 0,
         notes: [],
       };
@@ -377,10 +431,11 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
       enc.rejects.length === 0
         ? parsed.rejects
         : [...parsed.rejects, ...enc.rejects].sort((a, b) => a.row - b.row);
-    return shapeResult(cfg, formatter, recs, spreadScores(dense, enc.okIndex, recs.length, C), enc.valid, {
-      rejects,
-      unknownCategories: encoder.unknownCategoryTotal - before,
-      notes: newNotes(),
-    });
+    const reasons = reasonsOf
+      ? spreadReasons(reasonsOf(enc.X, enc.okIndex.length, dense), enc.okIndex, recs.length)
+      : null;
+    const scores = spreadScores(dense, enc.okIndex, recs.length, C);
+    const found = { rejects, unknownCategories: encoder.unknownCategoryTotal - before, notes: newNotes() };
+    return shapeResult(cfg, formatter, recs, scores, enc.valid, found, reasons);
   };
 }

@@ -104,6 +104,9 @@ function parquetColumns(
   proba: boolean,
   asText: boolean[],
 ): unknown[][] {
+  const n = res.reasons?.n ?? 0;
+  // Per reason: the feature name, the value as text (features differ in type), the contribution.
+  const reasonCols: unknown[][] = Array.from({ length: 3 * n }, () => []);
   const C = model.forest.arrays.nOutputs;
   const labels = model.classes;
   const cols: unknown[][] = keep.map(() => []);
@@ -120,8 +123,17 @@ function parquetColumns(
     const p = predictionValue(labels, res.scores!, i * C, C);
     pred.push(labels ? String(p) : p);
     for (let c = 0; c < probs.length; c++) probs[c].push(res.scores![i * C + c]);
+    for (let j = 0; j < n; j++) {
+      const f = res.reasons!.feature[i * n + j];
+      const v = res.reasonValues![i][j];
+      reasonCols[3 * j].push(f < 0 ? null : model.featureNames[f]);
+      reasonCols[3 * j + 1].push(
+        v === undefined || v === null ? null : typeof v === 'string' ? v : textOf(v),
+      );
+      reasonCols[3 * j + 2].push(res.reasons!.contribution[i * n + j]);
+    }
   }
-  return [...cols, pred, ...probs];
+  return [...cols, pred, ...probs, ...reasonCols];
 }
 
 /** The input and output formats (given, else from the extensions) and the delimiter; refuses impossible pairs. */
@@ -250,6 +262,8 @@ async function parquetSink(
       return el ? { name, element: el as ParquetColumnSpec['element'] } : { name, kind: 'string' };
     }
     if (j === keepCount) return { name, kind: model.classes ? 'string' : 'double' };
+    // reason_k and reason_k_value are text; reason_k_contribution and proba_<label> are doubles.
+    if (/^reason_\d+(_value)?$/.test(name)) return { name, kind: 'string' };
     return { name, kind: 'double' };
   });
   const asText = specs.slice(0, keepCount).map((s) => s.kind === 'string');

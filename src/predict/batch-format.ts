@@ -7,6 +7,8 @@
 import { quoteCsvField } from '../data/csv.js';
 import type { Issue } from '../errors.js';
 import { argmax } from '../forest/argmax.js';
+import type { ExplainMethod } from '../forest/explain.js';
+import { reasonColumns } from './batch-reasons.js';
 
 /** The name of the prediction column. */
 export const PREDICTION_COLUMN = 'prediction';
@@ -22,12 +24,19 @@ export interface OutputLayout {
   /** Class labels (classification) or null. */
   labels: string[] | null;
   proba: boolean;
+  /** Reason columns per row (0: none), found with `explainMethod`. */
+  reasons: number;
+  explainMethod: ExplainMethod;
 }
 
-/** The output header: kept columns, `prediction`, then `proba_<label>` per class with `--proba`. */
+/**
+ * The output header: kept columns, `prediction`, then `proba_<label>` per class with `--proba`, then the
+ * reason columns with `--explain`.
+ */
 export function outputColumns(layout: OutputLayout): string[] {
   const cols = [...layout.keep, PREDICTION_COLUMN];
   if (layout.proba && layout.labels) for (const l of layout.labels) cols.push(PROBA_PREFIX + l);
+  cols.push(...reasonColumns(layout.reasons));
   return cols;
 }
 

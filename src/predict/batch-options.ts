@@ -6,10 +6,12 @@
 import { availableParallelism } from 'node:os';
 import { c, checkOptions, type Spec } from '../constraints.js';
 import { MlinferError, throwIfIssues } from '../errors.js';
+import { createExplainer, EXPLAIN_METHODS, type ExplainMethod } from '../forest/explain.js';
 import { loadModel } from '../model/io.js';
 import { type Model, modelFromBytes } from '../model/model.js';
 import type { BatchStats } from './batch.js';
 import { type OutputLayout, PREDICTION_COLUMN, PROBA_PREFIX, type RejectedRow } from './batch-format.js';
+import { reasonColumns } from './batch-reasons.js';
 
 export interface BatchOptions {
   /** The model, the bytes of a model file, or a path to one. */
@@ -20,6 +22,13 @@ export interface BatchOptions {
   delimiter?: string;
   /** Add class probabilities (classification). */
   proba?: boolean;
+  /**
+   * Reason columns per row: the `explain` features with the largest effect toward the prediction, each with
+   * its value and contribution (reason_1, reason_1_value, reason_1_contribution, ...). Default 0: none.
+   */
+  explain?: number;
+  /** How reasons are found: `path` (default, about one prediction per row) or `shap` (exact, slower). */
+  explainMethod?: ExplainMethod;
   /** Input columns carried into each result. */
   keep?: string[];
   /** Carry every input column. */
@@ -48,6 +57,8 @@ export interface ResolvedBatchOptions {
   format: 'csv' | 'jsonl';
   delimiter: string;
   proba: boolean;
+  explain: number;
+  explainMethod: ExplainMethod;
   keep: string[];
   joinInput: boolean;
   threads: number;
@@ -77,6 +88,8 @@ export const BATCH_SPEC: Spec = {
     ),
   ],
   proba: [c.boolean],
+  explain: [c.integer({ min: 0 })],
+  explainMethod: [c.oneOf(...EXPLAIN_METHODS)],
   keep: [c.array(c.string({ nonEmpty: true }), 'an array of column names')],
   joinInput: [c.boolean],
   threads: [c.integer({ min: 0 })],
@@ -112,6 +125,8 @@ export function resolveBatchOptions(o: BatchOptions): ResolvedBatchOptions {
     format: o.format ?? 'csv',
     delimiter: o.delimiter ?? ',',
     proba: o.proba ?? false,
+    explain: o.explain ?? 0,
+    explainMethod: o.explainMethod ?? 'path',
     keep: [...keep],
     joinInput: o.joinInput ?? false,
     threads,
@@ -161,8 +176,16 @@ export function makeLayout(
     keepAll: r.joinInput && !inputColumns,
     labels,
     proba: r.proba,
+    reasons: Math.min(r.explain, model.forest.nFeatures),
+    explainMethod: r.explainMethod,
   };
-  const own = [PREDICTION_COLUMN, ...(r.proba && labels ? labels.map((l) => PROBA_PREFIX + l) : [])];
+  // A model without node statistics fails now, with MLI_CANNOT_EXPLAIN, not in a worker.
+  if (layout.reasons > 0) createExplainer(model.forest.arrays);
+  const own = [
+    PREDICTION_COLUMN,
+    ...(r.proba && labels ? labels.map((l) => PROBA_PREFIX + l) : []),
+    ...reasonColumns(layout.reasons),
+  ];
   const clash = keep.filter((k) => own.includes(k));
   if (clash.length > 0)
     throw new MlinferError(

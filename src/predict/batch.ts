@@ -24,6 +24,7 @@ import { type OutputLayout, outputColumns, predictionValue } from './batch-forma
 import { type BatchInput, type InputPiece, inputSource, openInput } from './batch-input.js';
 import { type BatchOptions, makeLayout, resolveBatchOptions, toModel } from './batch-options.js';
 import { type ChunkRunner, createRunner } from './batch-pool.js';
+import { spreadReasons } from './batch-reasons.js';
 
 export type { RejectedRow } from './batch-format.js';
 export type { BatchInput } from './batch-input.js';
@@ -53,6 +54,8 @@ export interface BatchRow {
   probabilities?: Record<string, number>;
   /** The kept input columns (`keep`, `joinInput`). */
   columns?: Record<string, unknown>;
+  /** With `explain`: the features with the largest effect toward the prediction, largest first. */
+  reasons?: { feature: string; value: unknown; contribution: number }[];
 }
 
 /** A running batch: iterate it for result rows in input order (once), or turn it into a Readable. */
@@ -135,7 +138,7 @@ function rowSubmitter(
   const rowEncoder = createRowEncoder(model.schema);
   const C = model.forest.arrays.nOutputs;
   const d = model.forest.nFeatures;
-  const formatter = createFormatter(config, model.classes, C);
+  const formatter = createFormatter(config, model.classes, C, model.featureNames);
   let nextRow = 1;
   return (rows) => {
     const firstRow = nextRow;
@@ -156,7 +159,8 @@ function rowSubmitter(
     };
     return runner.run({ kind: 'matrix', data: enc.X.slice(), nRows: enc.okIndex.length }).then((res) => {
       const scores = spreadScores(res.scores!, enc.okIndex, rows.length, C);
-      return { ...shapeResult(config, formatter, rows, scores, enc.valid, found), firstRow };
+      const reasons = res.reasons ? spreadReasons(res.reasons, enc.okIndex, rows.length) : null;
+      return { ...shapeResult(config, formatter, rows, scores, enc.valid, found, reasons), firstRow };
     });
   };
 }
@@ -258,6 +262,16 @@ function* rowsOf(
       const p: Record<string, number> = {};
       for (let c = 0; c < C; c++) p[String(labels[c])] = scores[o + c];
       row.probabilities = p;
+    }
+    if (res.reasons) {
+      const { n, feature, contribution } = res.reasons;
+      row.reasons = [];
+      for (let j = 0; j < n; j++)
+        row.reasons.push({
+          feature: model.featureNames[feature[i * n + j]],
+          value: res.reasonValues![i][j],
+          contribution: contribution[i * n + j],
+        });
     }
     if (res.kept) {
       const k = res.kept[i];

@@ -53,6 +53,8 @@ export function createPredictor(
     predict: core.predict,
     predictProba: core.predictProba,
     predictMany: core.predictMany,
+    explain: core.explain,
+    explainMany: core.explainMany,
     predictAsync: core.predictAsync,
     swap(m: Model) {
       core.swap(m);

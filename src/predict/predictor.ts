@@ -7,7 +7,14 @@ import { createRowEncoder, type RowEncoder } from '../data/encode.js';
 import { type Issue, MlinferError } from '../errors.js';
 import { argmax } from '../forest/argmax.js';
 import { createScorer, type ForestScorer } from '../forest/compiled.js';
+import { createExplainer, type ForestExplainer } from '../forest/explain.js';
 import { type Model, modelFromBytes } from '../model/model.js';
+import {
+  type ExplainOptions,
+  type Explanation,
+  resolveExplainOptions,
+  toExplanation,
+} from './explanation.js';
 import {
   createMicroBatcher,
   type MicroBatcher,
@@ -44,6 +51,19 @@ export interface Predictor {
   predictProba(record: PredictRecord): Record<string, number>;
   /** Predicts several records; throws MLI_SCHEMA_MISMATCH listing the problems of every invalid record (path [index, field]). */
   predictMany(records: readonly PredictRecord[]): Prediction[];
+  /**
+   * Predicts one record and says why: a base value and one contribution per feature that add up to the
+   * explained output (the predicted class's probability, or the value). Validates the record as `predict`
+   * does; throws MLI_CANNOT_EXPLAIN for a model without node statistics (a file older than format 1.1).
+   *
+   * @example
+   * const e = predictor.explain({ age: 42, plan: 'pro', tenure_months: 3 }, { method: 'shap', top: 3 });
+   * // { prediction: 'yes', baseValue: 0.31, output: { value: 0.73, class: 'yes' },
+   * //   contributions: [{ feature: 'tenure_months', value: 3, contribution: 0.29 }, ...], byClass: {...} }
+   */
+  explain(record: PredictRecord, options?: ExplainOptions): Explanation;
+  /** Explains several records; invalid records are reported all at once as `predictMany` does. */
+  explainMany(records: readonly PredictRecord[], options?: ExplainOptions): Explanation[];
   /** Like predict, through the micro-batcher when `maxBatchSize` > 1; rejects MLI_OVERLOADED when its queue is full. */
   predictAsync(record: PredictRecord): Promise<Prediction>;
   /**
@@ -66,6 +86,8 @@ interface Loaded {
   out: Float64Array;
   labels: readonly (string | number)[] | null;
   nOutputs: number;
+  /** Built on the first explanation: most predictors never explain. */
+  explainer: ForestExplainer | null;
 }
 
 function load(model: Model): Loaded {
@@ -78,6 +100,7 @@ function load(model: Model): Loaded {
     out: new Float64Array(model.forest.arrays.nOutputs),
     labels: model.classes,
     nOutputs: model.forest.arrays.nOutputs,
+    explainer: null,
   };
 }
 
@@ -145,6 +168,31 @@ export function createPredictorFromModel(
     return toPrediction(l, l.out, 0);
   };
 
+  /** Encodes every record (reporting the problems of all invalid ones at once) and scores them as one block. */
+  const scoreMany = (
+    l: Loaded,
+    records: readonly PredictRecord[],
+  ): { X: Float64Array; out: Float64Array } => {
+    if (!Array.isArray(records))
+      throw new MlinferError('MLI_SCHEMA_MISMATCH', 'predictMany and explainMany take an array of records');
+    const d = l.model.forest.nFeatures;
+    const X = new Float64Array(records.length * d);
+    const issues: Issue[] = [];
+    for (let i = 0; i < records.length; i++) {
+      const own: Issue[] = [];
+      if (!l.encoder.encode(records[i], X, i * d, own))
+        for (const is of own)
+          issues.push({ ...is, path: [i, ...is.path], message: `record ${i}: ${is.message}` });
+    }
+    if (issues.length) {
+      stats.invalid++;
+      throw invalid(issues, 'records');
+    }
+    const out = l.scorer.scoreMatrix({ data: X, nRows: records.length, nFeatures: d });
+    stats.predictions += records.length;
+    return { X, out };
+  };
+
   let batcher: MicroBatcher<unknown, Prediction> | null = null;
   if ((options.maxBatchSize ?? 1) > 1) {
     batcher = createMicroBatcher<unknown, Prediction>(options, (records) => {
@@ -189,6 +237,33 @@ export function createPredictorFromModel(
         queued: batcher?.queued ?? 0,
       };
     },
+    explain(record, options) {
+      const l = current;
+      const { method, top } = resolveExplainOptions(options, l.model.forest.nFeatures);
+      l.explainer ??= createExplainer(l.model.forest.arrays);
+      const prediction = predictOne(record);
+      const row = l.explainer.explainRow(l.row, 0, method);
+      return toExplanation(l.model, prediction, record, row, l.out, 0, method, top);
+    },
+    explainMany(records, options) {
+      const l = current;
+      const { method, top } = resolveExplainOptions(options, l.model.forest.nFeatures);
+      l.explainer ??= createExplainer(l.model.forest.arrays);
+      const { X, out } = scoreMany(l, records);
+      const d = l.model.forest.nFeatures;
+      return records.map((record, i) =>
+        toExplanation(
+          l.model,
+          toPrediction(l, out, i * l.nOutputs),
+          record,
+          l.explainer!.explainRow(X, i * d, method),
+          out,
+          i * l.nOutputs,
+          method,
+          top,
+        ),
+      );
+    },
     validate(record) {
       const issues: Issue[] = [];
       const l = current;
@@ -201,24 +276,8 @@ export function createPredictorFromModel(
       return predictOne(record).probabilities!;
     },
     predictMany(records) {
-      if (!Array.isArray(records))
-        throw new MlinferError('MLI_SCHEMA_MISMATCH', 'predictMany takes an array of records');
       const l = current;
-      const d = l.model.forest.nFeatures;
-      const X = new Float64Array(records.length * d);
-      const issues: Issue[] = [];
-      for (let i = 0; i < records.length; i++) {
-        const own: Issue[] = [];
-        if (!l.encoder.encode(records[i], X, i * d, own))
-          for (const is of own)
-            issues.push({ ...is, path: [i, ...is.path], message: `record ${i}: ${is.message}` });
-      }
-      if (issues.length) {
-        stats.invalid++;
-        throw invalid(issues, 'records');
-      }
-      const out = l.scorer.scoreMatrix({ data: X, nRows: records.length, nFeatures: d });
-      stats.predictions += records.length;
+      const { out } = scoreMany(l, records);
       return Array.from({ length: records.length }, (_, i) => toPrediction(l, out, i * l.nOutputs));
     },
     predictAsync(record) {

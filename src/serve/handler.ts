@@ -12,9 +12,9 @@ import { readJsonBody } from './body.js';
 import { infer, modelMetadata, serverMetadata } from './kserve.js';
 import { createServeMetrics, type ServeMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
-import { predictBody } from './predict-route.js';
+import { explainBody, explainQuery, predictBody } from './predict-route.js';
 import { sendJson, sendText, toErrorResponse } from './respond.js';
-import { MethodNotAllowed, matchRoute, PUBLIC_ROUTES, pathOf, type RouteMatch } from './routes.js';
+import { MethodNotAllowed, matchRoute, PUBLIC_ROUTES, pathOf, queryOf, type RouteMatch } from './routes.js';
 
 export interface HandlerOptions {
   /** The name in `/v2/models/{name}` and the metrics; default `model`. */
@@ -247,6 +247,10 @@ export function createHandler(
       case 'predict': {
         const body = await readJsonBody(req, maxBody);
         return sendJson(res, 200, await predictBody(ctx, body));
+      }
+      case 'explain': {
+        const body = await readJsonBody(req, maxBody);
+        return sendJson(res, 200, explainBody(ctx, body, explainQuery(queryOf(req.url))));
       }
     }
   };

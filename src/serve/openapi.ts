@@ -4,6 +4,7 @@ import type { FeatureSpec } from '../data/schema.js';
 import type { Model } from '../model/model.js';
 import { VERSION } from '../version.js';
 import { modelMetadata, TENSOR_DATATYPES } from './kserve.js';
+import { explainPath, explainSchemas } from './openapi-explain.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -91,6 +92,21 @@ export function openApiDocument(model: Model, modelName: string, options: { auth
   const busy = { '503': error('overloaded or not ready') };
   const auth = options.auth ? { '401': error('missing or wrong bearer token') } : {};
   const open = options.auth ? { security: [] } : {};
+  // /predict and /explain take the same bodies.
+  const recordsBody = {
+    required: true,
+    content: {
+      'application/json': {
+        schema: {
+          oneOf: [
+            { $ref: '#/components/schemas/FeaturesRequest' },
+            { $ref: '#/components/schemas/Record' },
+            { $ref: '#/components/schemas/InstancesRequest' },
+          ],
+        },
+      },
+    },
+  };
   const nameParam = {
     name: 'name',
     in: 'path',
@@ -111,20 +127,7 @@ export function openApiDocument(model: Model, modelName: string, options: { auth
         post: {
           summary: 'Predict one record or several',
           operationId: 'predict',
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  oneOf: [
-                    { $ref: '#/components/schemas/FeaturesRequest' },
-                    { $ref: '#/components/schemas/Record' },
-                    { $ref: '#/components/schemas/InstancesRequest' },
-                  ],
-                },
-              },
-            },
-          },
+          requestBody: recordsBody,
           responses: {
             '200': {
               description: 'the prediction (or predictions, for "instances")',
@@ -145,6 +148,7 @@ export function openApiDocument(model: Model, modelName: string, options: { auth
           },
         },
       },
+      '/explain': explainPath(recordsBody, { ...std, ...auth, ...busy }),
       '/v2/models/{name}/infer': {
         post: {
           summary: 'Open Inference Protocol (KServe V2) inference',
@@ -284,6 +288,7 @@ export function openApiDocument(model: Model, modelName: string, options: { auth
           required: ['predictions', 'modelVersion'],
           properties: { predictions: { type: 'array', items: prediction }, modelVersion: { type: 'string' } },
         },
+        ...explainSchemas(model),
         InferenceRequest: {
           type: 'object',
           required: ['inputs'],

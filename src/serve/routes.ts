@@ -4,6 +4,7 @@ import { MlinferError } from '../errors.js';
 
 export type RouteId =
   | 'predict'
+  | 'explain'
   | 'healthz'
   | 'readyz'
   | 'metrics'
@@ -32,6 +33,7 @@ const POST = ['POST'];
 
 const FIXED: Record<string, { id: RouteId; methods: string[] }> = {
   '/predict': { id: 'predict', methods: POST },
+  '/explain': { id: 'explain', methods: POST },
   '/healthz': { id: 'healthz', methods: GET },
   '/readyz': { id: 'readyz', methods: GET },
   '/metrics': { id: 'metrics', methods: GET },
@@ -59,6 +61,13 @@ export function pathOf(url: string | undefined): string {
   if (q >= 0) p = p.slice(0, q);
   if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
   return p;
+}
+
+/** The query parameters of a request URL. */
+export function queryOf(url: string | undefined): URLSearchParams {
+  const p = url ?? '';
+  const q = p.indexOf('?');
+  return new URLSearchParams(q >= 0 ? p.slice(q + 1) : '');
 }
 
 /**

@@ -115,7 +115,7 @@ describe('GET /openapi.json', () => {
         expect(props.contract.enum).toEqual([...contract.categories!, null]);
         expect(doc.components.schemas.FeatureArray.prefixItems).toHaveLength(9);
         expect(Object.keys(doc.paths)).toEqual(
-          expect.arrayContaining(['/predict', '/v2/models/{name}/infer', '/healthz', '/metrics']),
+          expect.arrayContaining(['/predict', '/explain', '/v2/models/{name}/infer', '/healthz', '/metrics']),
         );
         expect(Boolean(doc.components.securitySchemes)).toBe(token !== undefined);
       } finally {

@@ -18,6 +18,8 @@ interface BatchFlags {
   outputFormat?: FileFormat;
   delimiter?: string;
   proba: boolean;
+  explain?: number;
+  explainMethod: 'path' | 'shap';
   keep: string[];
   joinInput: boolean;
   rejects?: string;
@@ -63,6 +65,19 @@ export function registerBatch(program: Command): void {
     )
     .option('--delimiter <char>', 'CSV input delimiter (default , or tab for .tsv)')
     .option('--proba', 'add one probability column per class: proba_<label>', false)
+    .option(
+      '--explain <n>',
+      'add n reason columns per row: reason_k, reason_k_value, reason_k_contribution (largest effect first)',
+      parseInteger('--explain', 1),
+    )
+    .addOption(
+      new Option(
+        '--explain-method <method>',
+        'how --explain finds reasons: path (fast) or shap (exact TreeSHAP)',
+      )
+        .choices(['path', 'shap'])
+        .default('path'),
+    )
     .option('--keep <columns>', 'input columns to carry into the output, comma-separated', parseList, [])
     .option('--join-input', 'carry every input column into the output', false)
     .option(
@@ -104,6 +119,8 @@ export function registerBatch(program: Command): void {
           outputFormat: f.outputFormat,
           delimiter: f.delimiter,
           proba: f.proba,
+          explain: f.explain,
+          explainMethod: f.explainMethod,
           keep: f.keep,
           joinInput: f.joinInput,
           maxErrors: f.maxErrors,

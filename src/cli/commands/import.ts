@@ -1,10 +1,9 @@
 // `mlinfer import`: bring a model from ml-random-forest (its toJSON() output) over as an mlinfer model file.
-import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import { MlinferError } from '../../errors.js';
 import { DEFAULT_MODEL_FILE, saveModel } from '../../model/io.js';
 import { modelFromMlRandomForest } from '../../model/model.js';
 import { parseInteger, parseList } from '../options.js';
+import { readTextFile } from '../read-text.js';
 
 interface ImportFlags {
   output: string;
@@ -48,19 +47,7 @@ export function registerImport(program: Command): void {
         .default('votes'),
     )
     .action(async (path: string, f: ImportFlags) => {
-      let text: string;
-      try {
-        text = await readFile(path, 'utf8');
-      } catch (cause) {
-        const code = (cause as { code?: string }).code;
-        throw new MlinferError(
-          code === 'ENOENT' ? 'MLI_NOT_FOUND' : 'MLI_IO',
-          `cannot read ${path}: ${(cause as Error).message}`,
-          {
-            cause,
-          },
-        );
-      }
+      const text = await readTextFile(path);
       const model = modelFromMlRandomForest(text, {
         featureNames: f.featureNames.length ? f.featureNames : undefined,
         classes: f.classes.length ? f.classes : undefined,

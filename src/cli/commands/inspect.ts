@@ -21,6 +21,8 @@ export function inspectModel(model: Model, file: string, sizeBytes: number): Rec
     trainingRows: m.trainingRows,
     dataHash: m.dataHash,
     trees: model.forest.arrays.treeOffsets.length - 1,
+    /** Whether the file holds the node statistics that `explain` needs (format 1.1 and later). */
+    explanations: model.forest.arrays.nodeStats !== undefined,
     params: m.params,
     metrics: m.metrics,
     featureImportances: Object.fromEntries(Object.entries(m.featureImportances).sort((a, b) => b[1] - a[1])),
@@ -44,6 +46,7 @@ export function formatInspect(model: Model, file: string, sizeBytes: number): st
     `  ${'task'.padEnd(16)}${m.task}, target ${JSON.stringify(m.target)}${m.classes ? `, classes ${m.classes.map((c) => JSON.stringify(c)).join(', ')}` : ''}`,
     `  ${'trees'.padEnd(16)}${model.forest.arrays.treeOffsets.length - 1}, trained on ${m.trainingRows} rows`,
     `  ${'data hash'.padEnd(16)}${m.dataHash}`,
+    `  ${'explanations'.padEnd(16)}${model.forest.arrays.nodeStats ? 'yes (path and shap)' : 'no: no node statistics in the file (before format 1.1, or imported); retrain to explain'}`,
     `  ${'parameters'.padEnd(16)}${Object.entries(m.params)
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
       .join(' ')}`,

@@ -1,0 +1,22 @@
+// Reading a whole text file named on the command line, with the error codes every command uses.
+import { readFile } from 'node:fs/promises';
+import { MlinferError } from '../errors.js';
+
+/**
+ * The text of `path`; MLI_NOT_FOUND when it does not exist, MLI_IO for any other failure.
+ *
+ * @example
+ * const json = JSON.parse(await readTextFile('row.json'));
+ */
+export async function readTextFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (cause) {
+    const code = (cause as { code?: string }).code;
+    throw new MlinferError(
+      code === 'ENOENT' ? 'MLI_NOT_FOUND' : 'MLI_IO',
+      `cannot read ${path}: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+}
