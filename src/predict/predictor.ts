@@ -136,6 +136,76 @@ function invalid(issues: Issue[], what = 'record'): MlinferError {
   return new MlinferError('MLI_SCHEMA_MISMATCH', `invalid ${what}: ${shown}${more}`, { issues });
 }
 
+/** The predictor's running counts. */
+interface PredictorCounts {
+  predictions: number;
+  invalid: number;
+  unknownCategories: number;
+  queued: number;
+}
+
+function encodeOrThrow(
+  l: Loaded,
+  record: unknown,
+  out: Float64Array,
+  offset: number,
+  stats: PredictorCounts,
+): void {
+  const issues: Issue[] = [];
+  if (!l.encoder.encode(record, out, offset, issues)) {
+    stats.invalid++;
+    throw invalid(issues);
+  }
+}
+
+/** Encodes every record (reporting the problems of all invalid ones at once) and scores them as one block. */
+function scoreRecords(
+  l: Loaded,
+  records: readonly PredictRecord[],
+  stats: PredictorCounts,
+): { X: Float64Array; out: Float64Array } {
+  if (!Array.isArray(records))
+    throw new MlinferError('MLI_SCHEMA_MISMATCH', 'predictMany and explainMany take an array of records');
+  const d = l.model.forest.nFeatures;
+  const X = new Float64Array(records.length * d);
+  const issues: Issue[] = [];
+  for (let i = 0; i < records.length; i++) {
+    const own: Issue[] = [];
+    if (!l.encoder.encode(records[i], X, i * d, own))
+      for (const is of own)
+        issues.push({ ...is, path: [i, ...is.path], message: `record ${i}: ${is.message}` });
+  }
+  if (issues.length) {
+    stats.invalid++;
+    throw invalid(issues, 'records');
+  }
+  const out = l.scorer.scoreMatrix({ data: X, nRows: records.length, nFeatures: d });
+  stats.predictions += records.length;
+  return { X, out };
+}
+
+/** Scores a micro-batch: the valid records as one block; each invalid one gets its own error. */
+function scoreQueued(l: Loaded, records: readonly unknown[], stats: PredictorCounts): (Prediction | Error)[] {
+  const d = l.model.forest.nFeatures;
+  const X = new Float64Array(records.length * d);
+  const results: (Prediction | Error)[] = new Array(records.length);
+  const ok: number[] = [];
+  for (let i = 0; i < records.length; i++) {
+    try {
+      encodeOrThrow(l, records[i], X, ok.length * d, stats);
+      ok.push(i);
+    } catch (e) {
+      results[i] = e as Error;
+    }
+  }
+  const out = l.scorer.scoreMatrix({ data: X.subarray(0, ok.length * d), nRows: ok.length, nFeatures: d });
+  ok.forEach((i, k) => {
+    results[i] = toPrediction(l, out, k * l.nOutputs);
+  });
+  stats.predictions += ok.length;
+  return results;
+}
+
 /**
  * Makes a predictor from a model or the bytes of a model file.
  *
@@ -152,13 +222,8 @@ export function createPredictorFromModel(
   let current = load(source instanceof Uint8Array ? modelFromBytes(source) : source);
   const stats = { predictions: 0, invalid: 0, unknownCategories: 0, queued: 0 };
 
-  const encodeOne = (l: Loaded, record: unknown, out: Float64Array, offset: number): void => {
-    const issues: Issue[] = [];
-    if (!l.encoder.encode(record, out, offset, issues)) {
-      stats.invalid++;
-      throw invalid(issues);
-    }
-  };
+  const encodeOne = (l: Loaded, record: unknown, out: Float64Array, offset: number): void =>
+    encodeOrThrow(l, record, out, offset, stats);
 
   const predictOne = (record: PredictRecord): Prediction => {
     const l = current;
@@ -168,59 +233,12 @@ export function createPredictorFromModel(
     return toPrediction(l, l.out, 0);
   };
 
-  /** Encodes every record (reporting the problems of all invalid ones at once) and scores them as one block. */
-  const scoreMany = (
-    l: Loaded,
-    records: readonly PredictRecord[],
-  ): { X: Float64Array; out: Float64Array } => {
-    if (!Array.isArray(records))
-      throw new MlinferError('MLI_SCHEMA_MISMATCH', 'predictMany and explainMany take an array of records');
-    const d = l.model.forest.nFeatures;
-    const X = new Float64Array(records.length * d);
-    const issues: Issue[] = [];
-    for (let i = 0; i < records.length; i++) {
-      const own: Issue[] = [];
-      if (!l.encoder.encode(records[i], X, i * d, own))
-        for (const is of own)
-          issues.push({ ...is, path: [i, ...is.path], message: `record ${i}: ${is.message}` });
-    }
-    if (issues.length) {
-      stats.invalid++;
-      throw invalid(issues, 'records');
-    }
-    const out = l.scorer.scoreMatrix({ data: X, nRows: records.length, nFeatures: d });
-    stats.predictions += records.length;
-    return { X, out };
-  };
-
   let batcher: MicroBatcher<unknown, Prediction> | null = null;
   if ((options.maxBatchSize ?? 1) > 1) {
-    batcher = createMicroBatcher<unknown, Prediction>(options, (records) => {
-      // Every record in a batch is scored by the same model, even if a reload lands meanwhile.
-      const l = current;
-      const d = l.model.forest.nFeatures;
-      const X = new Float64Array(records.length * d);
-      const results: (Prediction | Error)[] = new Array(records.length);
-      const ok: number[] = [];
-      for (let i = 0; i < records.length; i++) {
-        try {
-          encodeOne(l, records[i], X, ok.length * d);
-          ok.push(i);
-        } catch (e) {
-          results[i] = e as Error;
-        }
-      }
-      const out = l.scorer.scoreMatrix({
-        data: X.subarray(0, ok.length * d),
-        nRows: ok.length,
-        nFeatures: d,
-      });
-      ok.forEach((i, k) => {
-        results[i] = toPrediction(l, out, k * l.nOutputs);
-      });
-      stats.predictions += ok.length;
-      return results;
-    });
+    // Every record in a batch is scored by the same model, even if a reload lands meanwhile.
+    batcher = createMicroBatcher<unknown, Prediction>(options, (records) =>
+      scoreQueued(current, records, stats),
+    );
   }
 
   return {
@@ -249,7 +267,7 @@ export function createPredictorFromModel(
       const l = current;
       const { method, top } = resolveExplainOptions(options, l.model.forest.nFeatures);
       l.explainer ??= createExplainer(l.model.forest.arrays);
-      const { X, out } = scoreMany(l, records);
+      const { X, out } = scoreRecords(l, records, stats);
       const d = l.model.forest.nFeatures;
       return records.map((record, i) =>
         toExplanation(
@@ -277,7 +295,7 @@ export function createPredictorFromModel(
     },
     predictMany(records) {
       const l = current;
-      const { out } = scoreMany(l, records);
+      const { out } = scoreRecords(l, records, stats);
       return Array.from({ length: records.length }, (_, i) => toPrediction(l, out, i * l.nOutputs));
     },
     predictAsync(record) {
