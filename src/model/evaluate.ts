@@ -14,6 +14,7 @@ import { delimiterOfPath, tableFormatOfPath } from '../data/file-format.js';
 import { readCsvFile, readJsonlFile } from '../data/node-io.js';
 import { type Cell, type TableInput, toTable } from '../data/table.js';
 import { type Issue, MlinferError } from '../errors.js';
+import { type ContributionImportance, contributionImportance } from './global-importance.js';
 import { hashArrays } from './hash.js';
 import {
   accuracy,
@@ -49,6 +50,11 @@ export interface EvaluateOptions {
   histogramBins?: number;
   /** Rejected rows listed with their reasons (all are counted); default 100. */
   maxListedRows?: number;
+  /**
+   * Rows explained (an even sample, `path` method) for the global importance from mean absolute
+   * contributions; default 0, none. The report asks for 2000, which bounds its cost to about 2000 predictions.
+   */
+  maxExplainedRows?: number;
 }
 
 /** A row that could not be scored, and why. `row` is the 1-based data row (the line for JSON Lines). */
@@ -79,6 +85,12 @@ interface EvaluationBase {
    * then optimistic, as the trees have seen every row.
    */
   isTrainingData: boolean;
+  /**
+   * Global importance from mean absolute contributions when `maxExplainedRows` > 0 and the model keeps node
+   * statistics; null otherwise (`contributionNote` then says why when it was asked for).
+   */
+  contributionImportance: ContributionImportance | null;
+  contributionNote?: string;
 }
 
 export interface Curve {
@@ -133,6 +145,7 @@ interface Resolved {
   calibrationBins: number;
   histogramBins: number;
   maxListedRows: number;
+  maxExplainedRows: number;
   delimiter?: string;
 }
 
@@ -144,6 +157,7 @@ const EVALUATE_SPEC: Spec = {
   calibrationBins: [c.integer({ min: 1 })],
   histogramBins: [c.integer({ min: 1 })],
   maxListedRows: [c.integer({ min: 0 })],
+  maxExplainedRows: [c.integer({ min: 0 })],
 };
 
 function resolveOptions(o: EvaluateOptions): Resolved {
@@ -154,6 +168,7 @@ function resolveOptions(o: EvaluateOptions): Resolved {
     calibrationBins: o.calibrationBins ?? 10,
     histogramBins: o.histogramBins ?? 30,
     maxListedRows: o.maxListedRows ?? 100,
+    maxExplainedRows: o.maxExplainedRows ?? 0,
     delimiter: o.delimiter,
   };
 }
@@ -280,7 +295,11 @@ export async function evaluate(
     unknownCategories: enc.unknownCategoryTotal,
     notes: enc.notes.map((i) => i.message),
     isTrainingData: hashArrays([Xk.data, yk]) === model.metadata.dataHash,
+    contributionImportance: contributionImportance(model, Xk, o.maxExplainedRows),
   };
+  if (o.maxExplainedRows > 0 && !base.contributionImportance)
+    base.contributionNote =
+      'Global importance from contributions is omitted: this model file has no node statistics (format 1.0, or an imported forest); retrain it with this version to explain it.';
   if (schema.target.task === 'regression') return regression(base, model.forest.predict(Xk), yk, o);
   return classification(base, model.forest.predictProba(Xk), yk, (model.classes ?? []).map(String), o);
 }

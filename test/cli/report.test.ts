@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/cli/report/report.js';
+import { createFittedForest } from '../../src/forest/fit.js';
 import { evaluate } from '../../src/model/evaluate.js';
 import { saveModel } from '../../src/model/io.js';
+import { createModel } from '../../src/model/model.js';
 import { train } from '../../src/model/train.js';
 import { dumpDom, screenshot } from '../helpers/chromium.js';
 import { chromium, itNeeding } from '../helpers/requirements.js';
@@ -88,6 +90,57 @@ describe('the HTML report', () => {
     for (const id of ['chart-scatter', 'chart-residuals', 'chart-importances'])
       expect(reg).toContain(`<svg id="${id}"`);
     expect(externalRefs(reg)).toEqual([]);
+  });
+
+  it('shows global importance from mean absolute contributions beside the impurity importances', () => {
+    for (const file of [classReport, regReport]) {
+      const html = readFileSync(file, 'utf8');
+      const section = html.match(/<section id="importances">[\s\S]*?<\/section>/)![0];
+      expect(section).toContain('<svg id="chart-importances"');
+      expect(section).toContain('<svg id="chart-contribution-importances"');
+      expect(section).toContain('biased toward high-cardinality features');
+      const swarm = section.match(/<svg id="chart-beeswarm"[\s\S]*?<\/svg>/)![0];
+      // one dot per explained row and feature lane (the fixtures are under the 600-dot thinning)
+      expect(swarm.match(/<circle /g)!.length).toBeGreaterThan(100);
+      expect(section).not.toContain('id="contributions-omitted"');
+    }
+    const cls = readFileSync(classReport, 'utf8');
+    const bars = cls.match(/<svg id="chart-contribution-importances"[\s\S]*?<\/svg>/)![0];
+    for (const f of ['tenure_months', 'monthly_charges', 'contract', 'support_calls'])
+      expect(bars).toContain(f);
+    expect(cls).toContain('contribution to the probability of yes');
+    const reg = readFileSync(regReport, 'utf8');
+    expect(reg.match(/<svg id="chart-beeswarm"[\s\S]*?<\/svg>/)![0]).toContain('sqft');
+    expect(reg).toContain('contribution to the predicted value');
+  });
+
+  it('omits the contribution section with a note for a model without node statistics (format 1.0)', async () => {
+    const rows = Array.from({ length: 80 }, (_, i) => ({
+      a: i % 7,
+      b: (i * 13) % 11,
+      y: i % 7 > 3 ? 'p' : 'q',
+    }));
+    const model = await train(rows, { target: 'y', nEstimators: 4 });
+    const { nodeStats, ...arrays } = model.forest.arrays;
+    expect(nodeStats).toBeDefined();
+    const f = model.forest;
+    const old = createModel(model.metadata, createFittedForest(arrays, f.params, f.featureImportances));
+    const withStats = buildReport({
+      model,
+      evaluation: await evaluate(model, rows, { maxExplainedRows: 2000 }),
+    });
+    expect(withStats).toContain('<svg id="chart-beeswarm"');
+    const ev = await evaluate(old, rows, { maxExplainedRows: 2000 });
+    expect(ev.contributionImportance).toBeNull();
+    const html = buildReport({ model: old, evaluation: ev });
+    expect(html).toContain('<svg id="chart-importances"');
+    expect(html).not.toContain('chart-beeswarm');
+    expect(html).not.toContain('chart-contribution-importances');
+    expect(html).toMatch(/<p class="muted" id="contributions-omitted">[^<]*no node statistics/);
+    // not asked for: neither the section nor the note
+    const quiet = buildReport({ model, evaluation: await evaluate(model, rows) });
+    expect(quiet).not.toContain('chart-beeswarm');
+    expect(quiet).not.toContain('contributions-omitted');
   });
 
   let evilHtml = '';

@@ -9,6 +9,9 @@ import { parseInteger } from '../options.js';
 import { metric } from '../report/html.js';
 import { buildReport } from '../report/report.js';
 
+/** Rows explained for the report's global importance from contributions. */
+const REPORT_EXPLAINED_ROWS = 2000;
+
 interface EvaluateFlags {
   json: boolean;
   report?: string;
@@ -87,7 +90,11 @@ export function registerEvaluate(program: Command): void {
           `--delimiter must be one character, got ${JSON.stringify(f.delimiter)}`,
         );
       const model = await loadModel(modelPath);
-      const ev = await evaluate(model, data, { delimiter: f.delimiter });
+      // the report's global importance explains an even sample of at most 2000 rows: about 2000 predictions
+      const ev = await evaluate(model, data, {
+        delimiter: f.delimiter,
+        maxExplainedRows: f.report ? REPORT_EXPLAINED_ROWS : 0,
+      });
       if (f.report) {
         const size = await stat(modelPath).then((s) => s.size);
         const html = buildReport({ model, evaluation: ev, modelFile: modelPath, modelBytes: size });

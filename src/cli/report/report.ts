@@ -1,10 +1,15 @@
 // The evaluation report: one self-contained HTML file (inline CSS and SVG, no scripts, nothing fetched),
 // built from an Evaluation and the model card. Charts carry stable ids (chart-confusion, chart-roc, ...) so
 // tests and people can find them.
-import type { ClassificationEvaluation, Evaluation, RegressionEvaluation } from '../../model/evaluate.js';
+import {
+  type ClassificationEvaluation,
+  type Evaluation,
+  type RegressionEvaluation,
+  thin,
+} from '../../model/evaluate.js';
 import type { Model } from '../../model/model.js';
 import { esc, metric, STYLE, table } from './html.js';
-import { barChart, heatmapChart, histogramChart, lineChart, scatterChart } from './svg.js';
+import { barChart, beeswarmChart, heatmapChart, histogramChart, lineChart, scatterChart } from './svg.js';
 
 export interface ReportInput {
   model: Model;
@@ -20,6 +25,53 @@ export interface ReportInput {
 const MAX_IMPORTANCES = 30;
 /** Categories shown per feature in the schema table. */
 const MAX_CATEGORIES_SHOWN = 12;
+
+/** Features drawn in the beeswarm chart, and dots per feature (an even thinning of the explained rows). */
+const MAX_SWARM_FEATURES = 8;
+const MAX_SWARM_DOTS = 600;
+
+/** Impurity importances beside the global importance from mean absolute contributions, with its beeswarm. */
+function importanceSection(input: ReportInput): string {
+  const e = input.evaluation;
+  const impurity = barChart({
+    id: 'chart-importances',
+    title: 'Impurity-based importance',
+    items: Object.entries(input.model.metadata.featureImportances)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, MAX_IMPORTANCES),
+  });
+  const g = e.contributionImportance;
+  if (!g)
+    return `<section id="importances"><h2>Feature importances</h2><div class="charts">${impurity}</div>${
+      e.contributionNote ? `<p class="muted" id="contributions-omitted">${esc(e.contributionNote)}</p>` : ''
+    }</section>`;
+  const contrib = barChart({
+    id: 'chart-contribution-importances',
+    title: 'Mean |contribution| (path method)',
+    items: g.features.slice(0, MAX_IMPORTANCES).map((f) => [f.feature, f.meanAbs]),
+  });
+  const swarm = beeswarmChart({
+    id: 'chart-beeswarm',
+    title: `Contributions per row, top ${Math.min(MAX_SWARM_FEATURES, g.features.length)} features`,
+    xLabel: `contribution to ${g.output}`,
+    lanes: g.features.slice(0, MAX_SWARM_FEATURES).map((f) => {
+      const idx = thin(
+        f.contributions.map((_, k) => k),
+        MAX_SWARM_DOTS,
+      );
+      return {
+        name: f.feature,
+        xs: idx.map((k) => f.contributions[k]),
+        ranks: idx.map((k) => f.valueRanks[k]),
+      };
+    }),
+  });
+  return `<section id="importances"><h2>Feature importances</h2>
+<p>Left: impurity-based importances from training; they are biased toward high-cardinality features (numeric columns with many distinct values, categories with many levels), which offer more split points. Right: the mean absolute contribution of each feature to ${esc(g.output)} over ${g.rows} of the evaluated rows (path method), measured on these rows.</p>
+<div class="charts">${impurity}${contrib}</div>
+<h3>Contributions per row</h3><p class="muted">One dot per row (at most ${MAX_SWARM_DOTS} per feature); colour is the row's value rank for that feature, blue low to red high (category code order for categorical features), hollow grey when missing.</p>
+${swarm}</section>`;
+}
 
 /** Headline numbers: metrics with four decimals, counts (strings) as they are. */
 function kpis(items: [string, number | string][]): string {
@@ -197,9 +249,6 @@ ${notes}</section>`;
 export function buildReport(input: ReportInput): string {
   const e = input.evaluation;
   const m = input.model.metadata;
-  const importances = Object.entries(m.featureImportances)
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, MAX_IMPORTANCES);
   const body = e.task === 'classification' ? classificationSections(e) : regressionSections(e);
   const title = `mlinfer evaluation: ${m.target} (${m.task})`;
   return `<!doctype html>
@@ -213,7 +262,7 @@ export function buildReport(input: ReportInput): string {
 ${e.isTrainingData ? '<section class="warn" id="training-data-warning"><b>These are the rows the model was trained on</b>, so the scores below are optimistic: the trees have seen every row. Evaluate on rows held out from training.</section>' : ''}
 ${body}
 ${rejectedSection(e)}
-<section id="importances"><h2>Feature importances</h2>${barChart({ id: 'chart-importances', title: 'Impurity-based importance', items: importances })}</section>
+${importanceSection(input)}
 ${modelCard(input)}
 </main></body></html>
 `;

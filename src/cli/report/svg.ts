@@ -253,3 +253,73 @@ export function heatmapChart(o: { id: string; title: string; labels: string[]; m
   parts.push('</svg>');
   return parts.join('');
 }
+
+/** Low value ranks blue, high red, through grey; a missing value is drawn hollow grey. */
+function rankColour(rank: number): string {
+  const lo = [37, 99, 235];
+  const hi = [220, 38, 38];
+  return `rgb(${lo.map((l, i) => Math.round(l + (hi[i] - l) * rank)).join(',')})`;
+}
+
+/**
+ * A beeswarm of per-row contributions: one lane per feature (top first), x the contribution, one dot per row
+ * coloured by the row's value rank of that feature. Dots falling on the same pixel column stack outwards from
+ * the lane's centre, so dense regions show as wide swarms; the stack is capped at the lane's height.
+ */
+export function beeswarmChart(o: {
+  id: string;
+  title: string;
+  xLabel: string;
+  lanes: { name: string; xs: number[]; ranks: (number | null)[] }[];
+}): string {
+  const laneH = 34;
+  const labelW = 150;
+  const w = 600;
+  const top = 28;
+  const plotH = laneH * o.lanes.length;
+  const h = top + plotH + 40;
+  let lo = 0;
+  let hi = 0;
+  for (const l of o.lanes)
+    for (const v of l.xs) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+  const x = { min: lo, max: hi === lo ? lo + 1e-9 : hi };
+  const sx = scaler(x, labelW, w - 16);
+  const parts = [
+    `<svg id="${esc(o.id)}" class="chart" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${esc(o.title)}" xmlns="http://www.w3.org/2000/svg">`,
+    `<text x="${w / 2}" y="16" class="title" text-anchor="middle">${esc(o.title)}</text>`,
+  ];
+  for (const t of ticks(x)) {
+    const px = num(sx(t));
+    parts.push(
+      `<line x1="${px}" y1="${top}" x2="${px}" y2="${top + plotH}" class="${t === 0 ? 'diagonal' : 'grid'}"/>`,
+      `<text x="${px}" y="${top + plotH + 14}" text-anchor="middle" class="tick">${esc(tickLabel(t))}</text>`,
+    );
+  }
+  parts.push(
+    `<text x="${(labelW + w - 16) / 2}" y="${top + plotH + 32}" text-anchor="middle" class="axis">${esc(o.xLabel)}</text>`,
+  );
+  o.lanes.forEach((l, i) => {
+    const cy = top + i * laneH + laneH / 2;
+    const shown = l.name.length > 22 ? `${l.name.slice(0, 21)}…` : l.name;
+    parts.push(
+      `<text x="${labelW - 8}" y="${cy}" dy="0.32em" text-anchor="end" class="tick"><title>${esc(l.name)}</title>${esc(shown)}</text><g class="swarm">`,
+    );
+    const stacked = new Map<number, number>();
+    l.xs.forEach((v, k) => {
+      const px = sx(v);
+      const col = Math.round(px / 2);
+      const n = stacked.get(col) ?? 0;
+      stacked.set(col, n + 1);
+      const off = Math.min(laneH / 2 - 2, Math.ceil(n / 2) * 2) * (n % 2 ? -1 : 1);
+      const r = l.ranks[k];
+      const paint = r === null ? 'fill="none" stroke="#94a3b8"' : `fill="${rankColour(r)}"`;
+      parts.push(`<circle cx="${num(px)}" cy="${num(cy + off)}" r="1.8" ${paint} fill-opacity=".6"/>`);
+    });
+    parts.push('</g>');
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}
