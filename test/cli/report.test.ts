@@ -114,6 +114,23 @@ describe('the HTML report', () => {
     expect(reg).toContain('contribution to the predicted value');
   });
 
+  it('--json with --report carries the contribution importances, not the per-row points', async () => {
+    const r = await cli(
+      'evaluate',
+      join(dir, 'price.mlinfer'),
+      join(FIXTURES, 'housing.csv'),
+      '--json',
+      '--report',
+      join(dir, 'again.html'),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const g = JSON.parse(r.stdout).contributionImportance;
+    expect(g.method).toBe('path');
+    expect(g.rows).toBe(2000);
+    expect(g.features.map((f: { feature: string }) => f.feature)).toContain('sqft');
+    expect(Object.keys(g.features[0]).sort()).toEqual(['feature', 'meanAbs']);
+  });
+
   it('omits the contribution section with a note for a model without node statistics (format 1.0)', async () => {
     const rows = Array.from({ length: 80 }, (_, i) => ({
       a: i % 7,

@@ -22,6 +22,7 @@ describe('evaluate options', () => {
         calibrationBins: 2.5,
         histogramBins: '30',
         maxListedRows: -1,
+        maxExplainedRows: 1.5,
         bins: 3,
       }),
     ).toEqual([
@@ -32,6 +33,7 @@ describe('evaluate options', () => {
       'calibrationBins must be an integer >= 1, got 2.5',
       'histogramBins must be an integer >= 1, got "30"',
       'maxListedRows must be an integer >= 0, got -1',
+      'maxExplainedRows must be an integer >= 0, got 1.5',
     ]);
   });
 

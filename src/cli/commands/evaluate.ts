@@ -109,7 +109,18 @@ export function registerEvaluate(program: Command): void {
         }
       }
       // JSON has no NaN: JSON.stringify writes undefined metrics (no positives, an empty bin) as null
-      if (f.json) process.stdout.write(`${JSON.stringify(ev, null, 2)}\n`);
+      // the per-row contributions are the report's beeswarm: JSON keeps the importances only
+      const g = ev.contributionImportance;
+      const forJson = g
+        ? {
+            ...ev,
+            contributionImportance: {
+              ...g,
+              features: g.features.map((x) => ({ feature: x.feature, meanAbs: x.meanAbs })),
+            },
+          }
+        : ev;
+      if (f.json) process.stdout.write(`${JSON.stringify(forJson, null, 2)}\n`);
       else process.stdout.write(formatEvaluation(ev, f.showRejected));
       if (f.report) process.stderr.write(`wrote ${f.report}\n`);
     });
