@@ -25,6 +25,11 @@ export const ERROR_CODES = {
   MLI_MODEL_CORRUPT: { http: 500, exit: 1, summary: 'the model file is truncated or corrupt' },
   MLI_MODEL_FOREIGN: { http: 500, exit: 1, summary: 'the file is not an mlinfer model' },
   MLI_MODEL_VERSION: { http: 500, exit: 1, summary: 'the model file needs a newer mlinfer' },
+  MLI_MODEL_UNSUPPORTED: {
+    http: 422,
+    exit: 1,
+    summary: 'an imported model uses something mlinfer cannot score exactly',
+  },
   MLI_NOT_FOUND: { http: 404, exit: 1, summary: 'a file or resource does not exist' },
   MLI_IO: { http: 500, exit: 1, summary: 'reading or writing a file failed' },
   MLI_TOO_MANY_REJECTS: {

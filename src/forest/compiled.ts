@@ -1,3 +1,4 @@
+import { finishAdditive } from './additive.js';
 import { isLeaf, nextNode, nodeFeature, nodeTarget } from './node-step.js';
 import {
   copyLane0,
@@ -24,7 +25,8 @@ const BLOCK_BYTES = 4 << 20;
 
 /**
  * Scores rows with the compiled forest. Values are averaged over trees: class probabilities for
- * classification (scikit-learn's definition), the prediction for regression.
+ * classification (scikit-learn's definition), the prediction for regression. An additive ensemble
+ * (`arrays.additive`) sums its trees instead, adds the base scores and applies its link (see AdditiveScoring).
  */
 export interface ForestScorer {
   readonly arrays: ForestArrays;
@@ -207,6 +209,9 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
   const unitShift = layout.unit === 4 ? 2 : 0;
   const nTrees = roots.length;
   const scale = nTrees > 0 ? 1 / nTrees : 0;
+  const { additive } = arrays;
+  // an additive sum is not scaled at all (x * 1 is exact, but the averaged path must stay as it was)
+  const additiveScale = additive?.aggregate === 'sum' ? 1 : scale;
   const S = layout.stride;
   /** Slots of a group of LANES rows. */
   const G = S * LANES;
@@ -250,7 +255,8 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
     if (runRow === null) copyLane0(layout, slots, 0);
     for (let c = 0; c < C; c++) out[outOffset + c] = 0;
     accumulateRow(0, out, outOffset);
-    for (let c = 0; c < C; c++) out[outOffset + c] *= scale;
+    if (additive !== undefined) finishAdditive(additive, additiveScale, out, outOffset, C);
+    else for (let c = 0; c < C; c++) out[outOffset + c] *= scale;
   };
 
   const scoreMatrix = (X: Matrix, out?: Float64Array): Float64Array => {
@@ -288,7 +294,9 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
         }
       }
     }
-    for (let i = 0; i < nRows * C; i++) result[i] *= scale;
+    if (additive !== undefined)
+      for (let r = 0; r < nRows; r++) finishAdditive(additive, additiveScale, result, r * C, C);
+    else for (let i = 0; i < nRows * C; i++) result[i] *= scale;
     return result;
   };
 

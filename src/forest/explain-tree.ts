@@ -35,6 +35,14 @@ export interface ExplainTree {
  */
 export function explainTree(arrays: ForestArrays): ExplainTree {
   const stats = arrays.nodeStats;
+  // Contributions to summed raw scores through a link would need shap's boosted-tree form (and the source's
+  // node covers); rather than wrong numbers, additive ensembles are refused.
+  if (arrays.additive !== undefined)
+    throw new MlinferError(
+      'MLI_CANNOT_EXPLAIN',
+      'this model cannot explain predictions: it is an imported additive ensemble (gradient boosting, or a forest ' +
+        'with a base score or link), which mlinfer scores but does not explain; use the source library (shap) to explain it',
+    );
   if (!stats)
     throw new MlinferError(
       'MLI_CANNOT_EXPLAIN',

@@ -45,7 +45,8 @@ export interface ForestExplainer {
  * const { base, contributions } = explainer.explainRow(X.data, 0, 'shap');
  */
 export function createExplainer(arrays: ForestArrays): ForestExplainer {
-  if (!arrays.nodeStats) explainTree(arrays); // throws the coded error now rather than on first use
+  // throws the coded error now rather than on first use
+  if (!arrays.nodeStats || arrays.additive !== undefined) explainTree(arrays);
   let tree: ExplainTree | null = null;
   let shap: TreeShap | null = null;
   const rowBins = new Uint16Array(arrays.nFeatures);

@@ -52,6 +52,38 @@ export interface ForestArrays {
    * forests: those predict but cannot explain.
    */
   nodeStats?: NodeStats;
+  /**
+   * How the trees combine when they are not a plain average of probabilities or means: imported gradient
+   * boosting (summed raw scores, base scores, a link) and imported forests with a base or a link. Absent: the
+   * averaged forest every trained model is. With it, classification leaves hold raw scores of any sign,
+   * so the scorer and the model file treat them as numbers, not class fractions, and explanations are refused.
+   */
+  additive?: AdditiveScoring;
+}
+
+/**
+ * How raw scores become outputs (ONNX's post_transform names, plus the binary case):
+ * - none: as they are;
+ * - logistic: 1 / (1 + exp(-s)) per output;
+ * - logistic_binary: two outputs from the raw score s of output 1 (output 0's score is ignored):
+ *   p = 1 / (1 + exp(-s)) and the outputs [1 - p, p] (LightGBM and XGBoost binary classifiers);
+ * - softmax: exp(s_k - max) / sum_j exp(s_j - max);
+ * - softmax_zero: softmax over the outputs whose score is not 0, the others stay 0 (ONNX Runtime counts a
+ *   score within 1e-7 of 0 as 0).
+ */
+export type Link = 'none' | 'logistic' | 'logistic_binary' | 'softmax' | 'softmax_zero';
+
+export const LINKS: readonly Link[] = ['none', 'logistic', 'logistic_binary', 'softmax', 'softmax_zero'];
+
+/**
+ * The scoring of an additive (or transformed) ensemble: out_k = link(aggregate_t(leaf_t,k) + baseScores[k]),
+ * the trees summed in tree order ('sum') or averaged ('average': the sum times 1 / nTrees).
+ */
+export interface AdditiveScoring {
+  aggregate: 'sum' | 'average';
+  /** nOutputs values added after aggregating. */
+  baseScores: Float64Array;
+  link: Link;
 }
 
 /**

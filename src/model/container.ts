@@ -23,10 +23,20 @@ import { MlinferError } from '../errors.js';
 import { crc32 } from './crc32.js';
 
 export const MAGIC: Uint8Array = new Uint8Array([0x89, 0x4d, 0x4c, 0x49, 0x0d, 0x0a, 0x1a, 0x0a]);
-/** Readers refuse files with a newer major version; minor versions only add sections readers may skip. */
+/**
+ * Readers refuse files with a newer major version; minor versions only add sections readers may skip.
+ * Averaged forests (every trained model) are written as 1.x, so older mlinfer versions keep reading them.
+ */
 export const FORMAT_MAJOR = 1;
 /** 1.1 added the node statistics that explanations need (see forest-sections.ts). */
 export const FORMAT_MINOR = 1;
+/**
+ * Format 2.0: a forest scored additively (imported gradient boosting; see additive-sections.ts). A new major
+ * version, so that 1.x readers refuse it rather than average its raw scores.
+ */
+export const ADDITIVE_FORMAT_MAJOR = 2;
+/** The newest major version this mlinfer reads. */
+export const READABLE_MAJOR = 2;
 
 export const HEADER_BYTES = 32;
 const TABLE_ENTRY_BYTES = 16;
@@ -79,7 +89,11 @@ export function corrupt(message: string): MlinferError {
  * @example
  * const bytes = writeContainer('{"task":"regression"}', [{ id: 1, type: ELEMENT.u32, data: new Uint32Array([7]) }]);
  */
-export function writeContainer(metadataJson: string, sections: SectionInput[]): Uint8Array {
+export function writeContainer(
+  metadataJson: string,
+  sections: SectionInput[],
+  version: { major: number; minor: number } = { major: FORMAT_MAJOR, minor: FORMAT_MINOR },
+): Uint8Array {
   const meta = new TextEncoder().encode(metadataJson);
   const tableStart = align8(HEADER_BYTES + meta.length);
   let offset = align8(tableStart + sections.length * TABLE_ENTRY_BYTES);
@@ -95,8 +109,8 @@ export function writeContainer(metadataJson: string, sections: SectionInput[]): 
   const out = new Uint8Array(total);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
-  view.setUint16(8, FORMAT_MAJOR, true);
-  view.setUint16(10, FORMAT_MINOR, true);
+  view.setUint16(8, version.major, true);
+  view.setUint16(10, version.minor, true);
   view.setUint32(12, total, true);
   view.setUint32(16, meta.length, true);
   view.setUint32(20, sections.length, true);
@@ -188,10 +202,10 @@ export function readContainer(bytes: Uint8Array): ContainerContents {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const major = view.getUint16(8, true);
   const minor = view.getUint16(10, true);
-  if (major > FORMAT_MAJOR) {
+  if (major > READABLE_MAJOR) {
     throw new MlinferError(
       'MLI_MODEL_VERSION',
-      `model file format ${major}.${minor} needs a newer mlinfer (this one reads format ${FORMAT_MAJOR}.x)`,
+      `model file format ${major}.${minor} needs a newer mlinfer (this one reads formats 1.x to ${READABLE_MAJOR}.x)`,
     );
   }
   if (major < 1) throw corrupt(`model file has an invalid format version ${major}.${minor}`);

@@ -13,6 +13,7 @@
  * - Node statistics (format 1.1, for explanations; see NodeStats in forest/types.ts), when the forest has them,
  *   in NODE_COVER and NODE_VALUES: see node-stats-sections.ts for their compact forms. A file without them
  *   (format 1.0, or an imported forest) loads, predicts, and cannot explain.
+ * - The additive scoring of an imported ensemble (format 2.0): see additive-sections.ts.
  *
  * Decoding is one linear pass over the flag bytes with a stack of open subtrees.
  */
@@ -38,6 +39,7 @@ import {
   NODE_MISSING_LEFT,
   type Task,
 } from '../forest/types.js';
+import { ADDITIVE_INFO, BASE_SCORES, decodeAdditive, encodeAdditive } from './additive-sections.js';
 import {
   corrupt,
   ELEMENT,
@@ -71,6 +73,10 @@ export const SECTION = {
   NODE_COVER: NODE_COVER,
   /** Internal node values (format 1.1; optional, derived when absent): see node-stats-sections.ts. */
   NODE_VALUES: NODE_VALUES,
+  /** Aggregate and link of an additive forest (format 2.0 only): see additive-sections.ts. */
+  ADDITIVE_INFO: ADDITIVE_INFO,
+  /** Base scores of an additive forest (format 2.0 only). */
+  BASE_SCORES: BASE_SCORES,
 } as const;
 
 const INFO_WORDS = 8;
@@ -149,6 +155,7 @@ export function encodeForestSections(forest: ForestArrays): SectionInput[] {
     sections.push({ id: SECTION.LEAF_INDICES, type: ELEMENT.u32, data: leafIndices.subarray(0, nLeaves) });
   sections.push(...encodeLeafValues(forest.task, nOutputs, forest.leafValues));
   sections.push(...encodeNodeStats(forest));
+  if (forest.additive !== undefined) sections.push(...encodeAdditive(forest.additive));
   return sections;
 }
 
@@ -320,6 +327,8 @@ export function decodeForestSections(bytes: Uint8Array, sections: Map<number, Se
     leafValues,
   };
   attachNodeStats(forest, bytes, sections, nNodes, flags);
+  const additive = decodeAdditive(bytes, sections);
+  if (additive !== undefined) forest.additive = additive;
   return forest;
 }
 

@@ -7,11 +7,11 @@
 
 import { isMlinferError, MlinferError } from '../errors.js';
 import type { ForestArrays } from '../forest/types.js';
-import { corrupt, readContainer, writeContainer } from './container.js';
+import { ADDITIVE_FORMAT_MAJOR, corrupt, readContainer, writeContainer } from './container.js';
 import { decodeForestSections, encodeForestSections } from './forest-sections.js';
 import { assertValidForest } from './validate-forest.js';
 
-export { FORMAT_MAJOR, FORMAT_MINOR, MAGIC } from './container.js';
+export { ADDITIVE_FORMAT_MAJOR, FORMAT_MAJOR, FORMAT_MINOR, MAGIC, READABLE_MAJOR } from './container.js';
 
 /** What a model file holds. `metadata` is any JSON object (mlinfer version, task, schema, metrics...). */
 export interface ModelFile {
@@ -41,7 +41,9 @@ export function encodeModel(file: ModelFile): Uint8Array {
       cause,
     });
   }
-  return writeContainer(json, encodeForestSections(forest));
+  // an additive forest needs a reader that knows it (format 2.0); averaged forests stay readable by 1.x readers
+  const version = forest.additive === undefined ? undefined : { major: ADDITIVE_FORMAT_MAJOR, minor: 0 };
+  return writeContainer(json, encodeForestSections(forest), version);
 }
 
 /**
@@ -63,9 +65,13 @@ export function decodeModel(input: Uint8Array): ModelFile {
       ? input
       : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   try {
-    const { metadataJson, sections } = readContainer(bytes);
+    const { metadataJson, sections, major } = readContainer(bytes);
     const metadata = parseMetadata(metadataJson);
     const forest = decodeForestSections(bytes, sections);
+    if (major >= ADDITIVE_FORMAT_MAJOR !== (forest.additive !== undefined))
+      throw corrupt(
+        `model file is corrupt: format ${major}.x ${major >= ADDITIVE_FORMAT_MAJOR ? 'lacks' : 'holds'} an additive scoring`,
+      );
     assertValidForest(forest, 'MLI_MODEL_CORRUPT', 'model file holds an invalid forest', {
       skipNodes: true,
       skipNodeStats: true,

@@ -19,11 +19,13 @@
  *   from the vote shares by up to 1 / nEstimators.)
  */
 
-import { MlinferError } from '../errors.js';
-import { setNodeTarget, writeNode, writeSplit } from '../forest/node-step.js';
+import { isMlinferError, MlinferError } from '../errors.js';
 import type { ForestArrays, Task } from '../forest/types.js';
-import { NODE_LEAF } from '../forest/types.js';
-import { MAX_EDGES_PER_FEATURE, MAX_FEATURES } from './validate-forest.js';
+import { compileForeignEnsemble } from './import/compile.js';
+import type { ForeignEnsemble, ForeignNode, ForeignTree } from './import/foreign-ensemble.js';
+import { MAX_FEATURES } from './validate-forest.js';
+
+export { nextDown } from './import/floats.js';
 
 export interface ImportMlRandomForestOptions {
   /** Number of features of the training data; by default the highest feature a tree samples, plus one. */
@@ -194,19 +196,10 @@ function leafValues(distribution: unknown, task: Task, where: string): number[] 
   return row as number[];
 }
 
-const bits = new BigInt64Array(1);
-const float = new Float64Array(bits.buffer);
-
-/** The largest double below x (x itself for NaN and -Infinity). */
-export function nextDown(x: number): number {
-  if (Number.isNaN(x) || x === -Infinity) return x;
-  if (x === 0) return -Number.MIN_VALUE;
-  float[0] = x;
-  // For doubles of one sign, the bit patterns are ordered like the magnitudes.
-  bits[0] += x > 0 ? -1n : 1n;
-  return float[0];
-}
-
+/**
+ * The ensemble as the shared compiler takes it: each ml-cart split is `x < splitValue` (NaN goes right, the
+ * false side), averaged over trees.
+ */
 function assemble(
   trees: FlatTree[],
   task: Task,
@@ -214,69 +207,53 @@ function assemble(
   nOutputs: number,
   leafMode: 'fractions' | 'votes',
 ): ForestArrays {
-  const perFeature: number[][] = Array.from({ length: nFeatures }, () => []);
-  for (const tree of trees) {
-    tree.features.forEach((f, i) => {
-      if (f >= 0) perFeature[f].push(nextDown(tree.splits[i]));
-    });
-  }
-  const binEdgeOffsets = new Uint32Array(nFeatures + 1);
-  const edgeLists = perFeature.map((edges, f) => {
-    const sorted = [...new Set(edges)].sort((a, b) => a - b);
-    if (sorted.length > MAX_EDGES_PER_FEATURE) {
-      throw invalid(
-        `feature ${f} uses ${sorted.length} distinct thresholds, at most ${MAX_EDGES_PER_FEATURE}`,
-      );
-    }
-    return sorted;
-  });
-  edgeLists.forEach((edges, f) => {
-    binEdgeOffsets[f + 1] = binEdgeOffsets[f] + edges.length;
-  });
-  const binEdges = Float64Array.from(edgeLists.flat());
-  const binOf = edgeLists.map((edges) => new Map(edges.map((e, b) => [e, b])));
-
-  let nNodes = 0;
-  let nLeaves = 0;
-  for (const tree of trees) {
-    nNodes += tree.features.length;
-    nLeaves += tree.leaves.length;
-  }
-  const nodes = new Int32Array(2 * nNodes);
-  const treeOffsets = new Uint32Array(trees.length + 1);
-  const leafValues = new Float64Array(nLeaves * nOutputs);
-  let leaf = 0;
-  trees.forEach((tree, t) => {
-    const start = treeOffsets[t];
-    let nextLeaf = 0;
-    tree.features.forEach((f, i) => {
-      const p = start + 2 * i;
-      if (f < 0) {
-        writeNode(nodes, p, 0, NODE_LEAF, leaf);
-        writeLeaf(leafValues, leaf * nOutputs, tree.leaves[nextLeaf++], task, leafMode);
-        leaf++;
-      } else {
-        const bin = binOf[f].get(nextDown(tree.splits[i]))!;
-        writeSplit(nodes, p, f, bin, 0);
-        setNodeTarget(nodes, p, start + 2 * tree.rights[i]);
-      }
-    });
-    treeOffsets[t + 1] = start + 2 * tree.features.length;
-  });
-  return {
+  const ensemble: ForeignEnsemble = {
     task,
     nFeatures,
     nOutputs,
-    featureKinds: new Uint8Array(nFeatures),
-    categoryCounts: new Uint32Array(nFeatures),
-    binEdges,
-    binEdgeOffsets,
-    treeOffsets,
-    nodes,
-    leafValues,
+    nClasses: task === 'classification' ? nOutputs : 0,
+    precision: 'float64',
+    aggregate: 'average',
+    baseScores: new Array(nOutputs).fill(0),
+    postTransform: 'none',
+    trees: trees.map((tree) => foreignTree(tree, task, nOutputs, leafMode)),
   };
+  try {
+    return compileForeignEnsemble(ensemble);
+  } catch (e) {
+    // the compiler names what it cannot represent; to this importer's callers that is bad input
+    if (isMlinferError(e) && e.code === 'MLI_MODEL_UNSUPPORTED')
+      throw invalid(e.message.replace(/^cannot import the model: /, ''));
+    throw e;
+  }
 }
 
+function foreignTree(
+  tree: FlatTree,
+  task: Task,
+  nOutputs: number,
+  leafMode: 'fractions' | 'votes',
+): ForeignTree {
+  let nextLeaf = 0;
+  const nodes: ForeignNode[] = tree.features.map((f, i) => {
+    if (f < 0) {
+      const values = new Float64Array(nOutputs);
+      writeLeaf(values, 0, tree.leaves[nextLeaf++], task, leafMode);
+      return { kind: 'leaf', values: Array.from(values) };
+    }
+    // pre-order: the left child follows its parent
+    return {
+      kind: 'split',
+      feature: f,
+      rule: 'lt',
+      threshold: tree.splits[i],
+      missingGoesTrue: false,
+      ifTrue: i + 1,
+      ifFalse: tree.rights[i],
+    };
+  });
+  return { nodes };
+}
 function writeLeaf(
   out: Float64Array,
   at: number,

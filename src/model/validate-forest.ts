@@ -13,9 +13,11 @@ import {
   nodeWords,
 } from '../forest/node-step.js';
 import {
+  type AdditiveScoring,
   FEATURE_CATEGORICAL,
   FEATURE_NUMERIC,
   type ForestArrays,
+  LINKS,
   MISSING_BIN,
   NODE_CATEGORICAL,
   NODE_LEAF,
@@ -63,6 +65,7 @@ export function forestIssues(
   checkFeatures(forest, list);
   if (list.issues.length === 0 && !options.skipNodes) checkNodes(forest, list);
   checkLeafValues(forest, list);
+  if (forest.additive !== undefined) checkAdditive(forest, list);
   // The model decoder checks node statistics when they are first used (they are decoded lazily).
   if (!options.skipNodeStats && forest.nodeStats !== undefined && list.issues.length === 0)
     checkNodeStats(forest, forest.nodeStats, list);
@@ -277,7 +280,8 @@ function checkNodes(f: ForestArrays, list: IssueList): void {
 
 function checkLeafValues(f: ForestArrays, list: IssueList): void {
   const values = f.leafValues;
-  const classification = f.task === 'classification';
+  // an additive classifier's leaves are raw scores, not class fractions
+  const classification = f.task === 'classification' && f.additive === undefined;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     // Written as negations so NaN fails too.
@@ -291,7 +295,32 @@ function checkLeafValues(f: ForestArrays, list: IssueList): void {
   }
 }
 
-/** One cover per node and nOutputs values per internal node; weights >= 0 and values finite. */
+/** The additive scoring fits the forest: known aggregate and link, one finite base score per output. */
+function checkAdditive(f: ForestArrays, list: IssueList): void {
+  const { aggregate, baseScores, link } = f.additive as AdditiveScoring;
+  if (aggregate !== 'sum' && aggregate !== 'average')
+    list.add(['additive', 'aggregate'], `unknown aggregate ${String(aggregate)}`);
+  if (!LINKS.includes(link)) list.add(['additive', 'link'], `unknown link ${String(link)}`);
+  else if (
+    f.task === 'regression'
+      ? link !== 'none' && link !== 'logistic'
+      : link === 'logistic_binary' && f.nOutputs !== 2
+  )
+    list.add(['additive', 'link'], `link ${link} does not fit a ${f.task} forest of ${f.nOutputs} outputs`);
+  if (
+    !(baseScores instanceof Float64Array) ||
+    baseScores.length !== f.nOutputs ||
+    !baseScores.every(Number.isFinite)
+  )
+    list.add(['additive', 'baseScores'], `baseScores must be ${f.nOutputs} finite float64 values`);
+  // node statistics explain averaged probabilities; an additive forest would get wrong explanations
+  if (f.nodeStats !== undefined)
+    list.add(
+      ['nodeStats'],
+      'an additive forest cannot carry node statistics (explanations are refused for it)',
+    );
+}
+
 /**
  * The problems of a forest's node statistics (lengths matching the nodes, weights >= 0, finite values).
  *

@@ -122,11 +122,11 @@ describe('foreign files', () => {
 describe('versions', () => {
   it('a newer major version asks for a newer mlinfer, before the checksum is even read', () => {
     const bytes = smallBytes.slice();
-    new DataView(bytes.buffer).setUint16(8, 2, true);
+    new DataView(bytes.buffer).setUint16(8, 3, true);
     new DataView(bytes.buffer).setUint16(10, 0, true);
     const e = decodeError(bytes);
     expect(e.code).toBe('MLI_MODEL_VERSION');
-    expect(e.message).toContain('format 2.0 needs a newer mlinfer');
+    expect(e.message).toContain('format 3.0 needs a newer mlinfer');
   });
 
   it('a newer minor version with an unknown section still loads', () => {
