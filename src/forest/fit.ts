@@ -39,7 +39,40 @@ export interface FitOptions extends ForestParamsInput {
   nThreads?: number;
   /** Called after each tree: trees done, trees in all. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Grow only the trees k with k mod count = index (of the nEstimators), each with the seed it has in the
+   * whole forest, so that the shards' trees joined in tree order are the unsharded forest (see mergeModels).
+   */
+  shard?: ForestShard;
 }
+
+/** One of `count` parts of a forest: the trees k with k mod count = index. */
+export interface ForestShard {
+  index: number;
+  count: number;
+}
+
+/** The indices of the trees a shard grows, ascending; every tree without a shard. */
+export function shardTreeIndices(nTrees: number, shard: ForestShard | undefined): number[] {
+  const all = Array.from({ length: nTrees }, (_, k) => k);
+  return shard ? all.filter((k) => k % shard.count === shard.index) : all;
+}
+
+/** The accepted form of a `shard` option (fitForest's and train's). */
+export const SHARD_OPTION = c.custom('{ index, count } with integers 0 <= index < count', (v) => isShard(v));
+
+const isShard = (v: unknown): boolean => {
+  const s = v as ForestShard;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    Number.isSafeInteger(s.count) &&
+    Number.isSafeInteger(s.index) &&
+    s.count >= 1 &&
+    s.index >= 0 &&
+    s.index < s.count
+  );
+};
 
 /** fitForest's own options, declared once; the forest parameters are declared in params.ts. */
 const FIT_SPEC: Spec = {
@@ -57,6 +90,7 @@ const FIT_SPEC: Spec = {
   sampleWeight: [c.custom('an array of a weight per row', (v) => isArrayLike(v))],
   nThreads: [c.integer({ min: 1 })],
   onProgress: [c.function],
+  shard: [SHARD_OPTION],
 };
 
 function isArrayLike(v: unknown): boolean {
@@ -343,6 +377,14 @@ export function prepareFit(
   const yy = rowArray(nRows, sharedMemory);
   const nClasses = targetsOf(y, task, options.nClasses, yy, issues, optionIssues);
   let weights = sampleWeightsOf(options.sampleWeight, nRows, sharedMemory, issues);
+  if (options.shard && options.shard.index >= params.nEstimators)
+    optionIssues.push(
+      optionIssue(
+        ['shard'],
+        `a shard that grows a tree (index < nEstimators = ${params.nEstimators})`,
+        options.shard,
+      ),
+    );
   throwIfIssues('MLI_INVALID_OPTION', optionIssues, 'options');
   throwIfIssues('MLI_INVALID_DATA', issues, 'training data');
 
@@ -368,7 +410,8 @@ export function prepareFit(
     y: yy,
     weights,
   };
-  const seeds = Array.from({ length: params.nEstimators }, (_, i) => treeSeed(params.seed, i));
+  // A tree's seed depends on its index in the whole forest only, never on the shard or the threads.
+  const seeds = shardTreeIndices(params.nEstimators, options.shard).map((k) => treeSeed(params.seed, k));
   return { params, data, cfg: treeConfig(params, nRows, nFeatures), seeds, binEdges, binEdgeOffsets };
 }
 

@@ -13,6 +13,7 @@ import { VERSION } from '../version.js';
 import { decodeModel, encodeModel } from './format.js';
 import { hashArrays } from './hash.js';
 import { importMlRandomForest } from './import-ml-random-forest.js';
+import type { MergedInfo, ShardInfo } from './shard.js';
 
 /** Scores measured at training time. */
 export interface TrainingMetrics {
@@ -56,6 +57,10 @@ export interface ModelMetadata {
   notes: string[];
   /** Free-form, for example where the model came from. */
   source?: string;
+  /** A partial model (`train` with `shard`): which trees of which forest it holds; see shard.ts. */
+  shard?: ShardInfo;
+  /** A merged model (`mergeModels`): what each part was; see merge.ts. */
+  merged?: MergedInfo;
 }
 
 /** A fitted model: immutable. */
@@ -97,6 +102,8 @@ export interface CardFields {
   metrics: TrainingMetrics;
   notes: string[];
   source?: string;
+  shard?: ShardInfo;
+  merged?: MergedInfo;
   /** Bytes that, with the creation time, identify this model (its version is a hash of them). */
   identity: ArrayBufferView[];
 }

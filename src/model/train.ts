@@ -11,7 +11,7 @@ import { type FeatureType, inferSchemaWithNotes, SCHEMA_SPEC, type Schema } from
 import { type Table, type TableInput, toTable } from '../data/table.js';
 import { type Issue, MlinferError } from '../errors.js';
 import { argmax } from '../forest/argmax.js';
-import type { FittedForest } from '../forest/fit.js';
+import { type FittedForest, type ForestShard, SHARD_OPTION } from '../forest/fit.js';
 import { fitForest } from '../forest/fit-node.js';
 import { type ForestParamsInput, resolveParams } from '../forest/params.js';
 import { createRng } from '../forest/rng.js';
@@ -27,6 +27,7 @@ import {
 } from './metrics.js';
 import { type MetricSet, type Model, type ModelMetadata, modelWithCard } from './model.js';
 import { categoryCounts, featureKinds } from './schema-forest.js';
+import { readTables, shardFileList, shardInfo } from './shard.js';
 
 /** Options of `train`: the data's shape, the holdout, tuning, and every forest parameter. */
 export interface TrainOptions extends Omit<ForestParamsInput, 'classWeight'> {
@@ -61,6 +62,11 @@ export interface TrainOptions extends Omit<ForestParamsInput, 'classWeight'> {
   nThreads?: number;
   /** Progress: trees done and trees in all (during tuning, over every candidate). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Grow only the trees k with k mod count = index, and, when `data` is a list of files, read only the files
+   * k mod count = index: a partial model for `mergeModels` (see shard.ts).
+   */
+  shard?: ForestShard;
 }
 
 const TARGET_GUESSES = ['target', 'label', 'y'];
@@ -142,6 +148,7 @@ const TRAIN_SPEC: Spec = {
   tune: [c.boolean],
   nThreads: [c.integer({ min: 1 })],
   onProgress: [c.function],
+  shard: [SHARD_OPTION],
 };
 
 /** Rows of X and y picked by `rows`. */
@@ -197,11 +204,24 @@ function tuningGrid(
  * const model = await train('fixtures/customers.csv', { target: 'churned', exclude: ['customer_id'] });
  * console.log(model.metadata.metrics.oob); // { accuracy: 0.86, logLoss: 0.33, rocAuc: 0.91 }
  */
-export async function train(data: string | TableInput, options: TrainOptions = {}): Promise<Model> {
+export async function train(
+  data: string | string[] | TableInput,
+  options: TrainOptions = {},
+): Promise<Model> {
   // Every option is checked before any data is read (the criterion once the task is known).
   const { criterion: _c, ...early } = (options ?? {}) as Record<string, unknown>;
   resolveParams(early, options.task === 'regression' ? 'regression' : 'classification', TRAIN_SPEC);
-  const table = typeof data === 'string' ? await readTableFile(data, options.delimiter) : toTable(data);
+  if (options.shard && options.tune)
+    throw new MlinferError(
+      'MLI_INVALID_OPTION',
+      'tune cannot be sharded: each shard would pick its own parameters',
+    );
+  const fileList = isFileList(data) ? data : null;
+  const table = fileList
+    ? await readTables(shardFileList(fileList, options.shard), (p) => readTableFile(p, options.delimiter))
+    : typeof data === 'string'
+      ? await readTableFile(data, options.delimiter)
+      : toTable(data as TableInput);
   if (typeof data === 'string') checkOneColumn(data, table.columns);
   const targetNotes: Issue[] = [];
   const target = pickTarget(table.columns, options.target, targetNotes);
@@ -234,7 +254,11 @@ export async function train(data: string | TableInput, options: TrainOptions = {
   }
   if (enc.X.nRows === 0)
     throw new MlinferError('MLI_INVALID_DATA', 'no training rows left after reading the data');
-  return fitEncoded(enc.X, enc.y, schema, options, noteLines);
+  return fitEncoded(enc.X, enc.y, schema, options, noteLines, fileList);
+}
+
+function isFileList(data: unknown): data is string[] {
+  return Array.isArray(data) && data.length > 0 && data.every((d) => typeof d === 'string');
 }
 
 /** Class weights keyed by label become weights keyed by class index; an unknown label is an option error. */
@@ -337,6 +361,7 @@ async function fitEncoded(
   schema: Schema,
   options: TrainOptions,
   notes: string[],
+  fileList: string[] | null,
 ): Promise<Model> {
   const task = schema.target.task;
   const classes = schema.target.classes ?? null;
@@ -359,6 +384,7 @@ async function fitEncoded(
       nThreads: options.nThreads,
       oobScore: (forestOptions.bootstrap ?? true) !== false,
       onProgress,
+      shard: options.shard,
     });
 
   let forest: FittedForest;
@@ -393,5 +419,8 @@ async function fitEncoded(
     metrics,
     notes,
     identity: [new TextEncoder().encode(dataHash + JSON.stringify(forest.params))],
+    ...(options.shard
+      ? { shard: shardInfo(options.shard, forest.params.nEstimators, fileList ?? undefined) }
+      : {}),
   });
 }
