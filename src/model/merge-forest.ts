@@ -206,7 +206,11 @@ export function joinForests(parts: ForestPart[], nTrees: number, target: JoinTar
   const joined = unionEdges(parts.map((p) => p.arrays));
   const thresholds = parts.map((p) => thresholdMaps(p.arrays, joined));
   const owner: [number, number][] = new Array(nTrees);
-  parts.forEach((p, i) => p.trees.forEach((k, j) => (owner[k] = [i, j])));
+  parts.forEach((p, i) => {
+    p.trees.forEach((k, j) => {
+      owner[k] = [i, j];
+    });
+  });
   const withStats = parts.every((p) => p.arrays.nodeStats !== undefined);
   const starts = withStats ? parts.map((p) => nodeStarts(p.arrays)) : [];
   const C = target.nOutputs;

@@ -5,33 +5,12 @@ import { describe, expect, it } from 'vitest';
 import type { Cell } from '../../src/data/table.js';
 import { isMlinferError, type MlinferError } from '../../src/errors.js';
 import { fitForestSync } from '../../src/forest/fit.js';
-import { createRng } from '../../src/forest/rng.js';
 import { encodeForestSections } from '../../src/model/forest-sections.js';
 import { mergeModels, modelFromForests } from '../../src/model/merge.js';
 import { type Model, modelFromBytes, modelToBytes } from '../../src/model/model.js';
 import { train } from '../../src/model/train.js';
 import { makeClassification } from '../forest/helpers.js';
-
-/** A table with numeric, categorical and boolean columns, missing cells, and a class or numeric target. */
-export function randomTable(seed: number, nRows: number, task: 'classification' | 'regression') {
-  const rng = createRng(seed);
-  const colors = ['red', 'green', 'blue', 'teal', 'plum'];
-  const rows: Record<string, Cell>[] = [];
-  for (let r = 0; r < nRows; r++) {
-    const x = rng.float() * 10 - 5;
-    const z = Math.round(rng.float() * 40) / 4;
-    const color = colors[rng.int(colors.length)];
-    const s = x + (color === 'red' ? 3 : 0) + (z > 5 ? 1 : -1) + rng.float() * 2;
-    rows.push({
-      x: rng.float() < 0.1 ? null : x,
-      z: rng.float() < 0.1 ? 'NA' : z,
-      color: rng.float() < 0.1 ? null : color,
-      flag: rng.float() < 0.5,
-      target: task === 'classification' ? (s > 2 ? 'hi' : s > -1 ? 'mid' : 'lo') : s,
-    });
-  }
-  return rows;
-}
+import { randomTable } from './shard-helpers.js';
 
 const catch_ = (f: () => unknown): MlinferError => {
   try {
