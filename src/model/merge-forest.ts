@@ -112,28 +112,44 @@ function nodeStarts(a: ForestArrays): { nodes: Uint32Array; internal: Uint32Arra
   return { nodes, internal };
 }
 
-/** nOutputs values per row of `src`, re-expressed on the joined classes (classes a part never saw get 0). */
+/** nOutputs values per listed row of `src`, re-expressed on the joined classes (classes a part never saw get 0). */
 function mapRows(
   src: Float64Array,
-  from: number,
-  to: number,
+  rows: Iterable<number>,
   C: number,
   out: number[],
   classes: Uint32Array,
   width: number,
 ): void {
-  for (let r = from; r < to; r++) {
+  for (const r of rows) {
     const row = new Array<number>(width).fill(0);
     for (let c = 0; c < C; c++) row[classes[c]] = src[r * C + c];
     for (const v of row) out.push(v);
   }
 }
 
+function* range(from: number, to: number): Iterable<number> {
+  for (let r = from; r < to; r++) yield r;
+}
+
 interface Rewritten {
   nodes: Int32Array;
-  /** The first leaf row the tree uses in its part, and how many rows from there. */
-  leafFrom: number;
-  leafCount: number;
+  /** The part's leaf rows, in the order of the tree's new leaf indices. */
+  leafRows: number[];
+}
+
+/**
+ * The tree's leaf rows in its part, in new-index order: the same order (and indices shifted) when the tree's
+ * leaves are one block, as training writes them, so that a join of such parts changes no word; else in
+ * node order (forests whose leaves were numbered otherwise).
+ */
+function leafOrder(src: Int32Array, counts: Uint32Array, start: number, end: number): number[] {
+  const leaves: number[] = [];
+  for (let p = start; p < end; p += nodeWords(src, counts, p))
+    if (isLeaf(src, p)) leaves.push(nodeTarget(src, p));
+  const from = Math.min(...leaves);
+  const block = new Set(leaves).size === leaves.length && Math.max(...leaves) - from + 1 === leaves.length;
+  return block ? Array.from(range(from, from + leaves.length)) : leaves;
 }
 
 /**
@@ -158,22 +174,18 @@ function rewriteTree(
       : 2;
   const at = new Int32Array(end - start);
   let size = 0;
-  let leafFrom = Number.POSITIVE_INFINITY;
-  let leafTo = -1;
   for (let p = start; p < end; p += nodeWords(src, part.categoryCounts, p)) {
     at[p - start] = size;
     size += joinedWords(p);
-    if (isLeaf(src, p)) {
-      leafFrom = Math.min(leafFrom, nodeTarget(src, p));
-      leafTo = Math.max(leafTo, nodeTarget(src, p));
-    }
   }
+  const leafRows = leafOrder(src, part.categoryCounts, start, end);
+  const newLeaf = new Map(leafRows.map((row, k) => [row, leafBase + k]));
   const out = new Int32Array(size);
   for (let p = start; p < end; p += nodeWords(src, part.categoryCounts, p)) {
     const q = at[p - start];
     const flags = nodeFlags(src, p);
     if (flags & NODE_LEAF) {
-      writeNode(out, q, src[p], flags, nodeTarget(src, p) - leafFrom + leafBase);
+      writeNode(out, q, src[p], flags, newLeaf.get(nodeTarget(src, p))!);
       continue;
     }
     const f = nodeFeature(src, p);
@@ -184,6 +196,11 @@ function rewriteTree(
     }
     writeNode(out, q, src[p], flags, right);
     const codes = mapping.codes[f]!;
+    if (isIdentity(codes, part.categoryCounts[f])) {
+      // the same codes: the set words as they are (unused high bits included)
+      out.set(src.subarray(p + 2, p + 2 + categorySetWords(codes.length)), q + 2);
+      continue;
+    }
     const missingLeft = (flags & NODE_MISSING_LEFT) !== 0 ? 1 : 0;
     for (let m = 0; m < codes.length; m++) {
       const c = codes[m];
@@ -191,7 +208,7 @@ function rewriteTree(
       if (left) out[q + 2 + (m >>> 5)] |= 1 << (m & 31);
     }
   }
-  return { nodes: out, leafFrom, leafCount: leafTo - leafFrom + 1 };
+  return { nodes: out, leafRows };
 }
 
 /**
@@ -227,20 +244,19 @@ export function joinForests(parts: ForestPart[], nTrees: number, target: JoinTar
     const tree = rewriteTree(a, t, thresholds[i], mapping, target, words, leafValues.length / C);
     chunks.push(tree.nodes);
     words += tree.nodes.length;
-    mapRows(
-      a.leafValues,
-      tree.leafFrom,
-      tree.leafFrom + tree.leafCount,
-      a.nOutputs,
-      leafValues,
-      mapping.classes,
-      C,
-    );
+    mapRows(a.leafValues, tree.leafRows, a.nOutputs, leafValues, mapping.classes, C);
     if (withStats) {
       const s = a.nodeStats as NodeStats;
       const { nodes, internal } = starts[i];
       for (let n = nodes[t]; n < nodes[t + 1]; n++) cover.push(s.cover[n]);
-      mapRows(s.internalValues, internal[t], internal[t + 1], a.nOutputs, internalValues, mapping.classes, C);
+      mapRows(
+        s.internalValues,
+        range(internal[t], internal[t + 1]),
+        a.nOutputs,
+        internalValues,
+        mapping.classes,
+        C,
+      );
     }
   }
   treeOffsets[nTrees] = words;
@@ -266,6 +282,12 @@ export function joinForests(parts: ForestPart[], nTrees: number, target: JoinTar
   };
   assertValidForest(arrays, 'MLI_INVALID_DATA', 'the joined forest is beyond what a model file can hold');
   return arrays;
+}
+
+function isIdentity(codes: Int32Array, count: number): boolean {
+  if (codes.length !== count) return false;
+  for (let c = 0; c < count; c++) if (codes[c] !== c) return false;
+  return true;
 }
 
 /** Identity mappings, for parts that share their codes and classes (sharded trees on the same data). */
