@@ -9,10 +9,16 @@ export {
   type ForestArrays,
   type ForestParams,
   type ForestScorer,
+  type ForestShard,
   fitForestSync,
   type Matrix,
   type Task,
 } from './forest/index.js';
+export {
+  type MergeOptions,
+  mergeModels,
+  modelFromForests,
+} from './model/merge.js';
 export {
   type Model,
   type ModelFromForestOptions,
@@ -21,6 +27,7 @@ export {
   modelFromForest,
   modelToBytes,
 } from './model/model.js';
+export type { MergedInfo, ShardInfo } from './model/shard.js';
 export type {
   ExplainMethod,
   ExplainOptions,

@@ -12,6 +12,7 @@ export {
   type ForestParams,
   type ForestParamsInput,
   type ForestScorer,
+  type ForestShard,
   fitForestSync,
   type Matrix,
   type Task,
@@ -26,6 +27,11 @@ export {
 } from './model/evaluate.js';
 export { DEFAULT_MODEL_FILE, loadModel, loadModelSync, saveModel } from './model/io.js';
 export {
+  type MergeOptions,
+  mergeModels,
+  modelFromForests,
+} from './model/merge.js';
+export {
   type MetricSet,
   type Model,
   type ModelFromForestOptions,
@@ -37,6 +43,7 @@ export {
   modelToBytes,
   type TrainingMetrics,
 } from './model/model.js';
+export type { MergedInfo, ShardInfo } from './model/shard.js';
 export { type TrainOptions, train } from './model/train.js';
 export {
   type BatchInput,

@@ -6,6 +6,7 @@ import { registerEvaluate } from './commands/evaluate.js';
 import { registerExplain } from './commands/explain.js';
 import { registerImport } from './commands/import.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerMerge } from './commands/merge.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
 import { registerTypes } from './commands/types.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerExplain(program);
   registerTypes(program);
   registerImport(program);
+  registerMerge(program);
   for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

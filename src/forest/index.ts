@@ -1,6 +1,12 @@
 export { argmax } from './argmax.js';
 export { binRow, createScorer, type ForestScorer } from './compiled.js';
-export { createFittedForest, type FitOptions, type FittedForest, fitForestSync } from './fit.js';
+export {
+  createFittedForest,
+  type FitOptions,
+  type FittedForest,
+  type ForestShard,
+  fitForestSync,
+} from './fit.js';
 export { defaultParams, type ForestParams, type ForestParamsInput, resolveParams } from './params.js';
 export {
   FEATURE_CATEGORICAL,

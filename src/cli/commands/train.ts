@@ -5,6 +5,8 @@ import type { Model } from '../../model/model.js';
 import { type TrainOptions, train } from '../../model/train.js';
 import { parseInteger, parseList, parseNumber, parseNumberOrWord } from '../options.js';
 import { createProgress } from '../progress.js';
+import { parseShard, type Shard } from '../shard.js';
+import { trainingInput } from '../train-input.js';
 
 interface TrainFlags {
   target?: string;
@@ -34,6 +36,7 @@ interface TrainFlags {
   skipInvalidRows: boolean;
   json: boolean;
   quiet: boolean;
+  shard?: Shard;
 }
 
 function classWeightOf(v: string | undefined): TrainOptions['classWeight'] {
@@ -116,16 +119,17 @@ function trainOptionsOf(f: TrainFlags, onProgress: TrainOptions['onProgress']): 
     tune: f.tune,
     skipInvalidRows: f.skipInvalidRows,
     onProgress,
+    shard: f.shard,
   };
 }
 
 /** `mlinfer train`: trains, writes the model, and prints the summary (or JSON) with the notes on stderr. */
-async function runTrain(data: string, f: TrainFlags): Promise<void> {
+async function runTrain(data: string[], f: TrainFlags): Promise<void> {
   // The flags are checked before the progress bar starts.
   const options = trainOptionsOf(f, (done, total) => progress.update(done, total, `${done}/${total} trees`));
   const progress = createProgress(f.tune ? 'tuning' : 'training', !f.quiet && !f.json);
   const started = Date.now();
-  const model = await train(data, options);
+  const model = await train(await trainingInput(data), options);
   progress.done();
   await saveModel(model, f.output);
   const m = model.metadata;
@@ -146,7 +150,10 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('train a random forest on a CSV or JSON Lines file and write one model file')
-    .argument('<data>', 'training data: a .csv or .jsonl file')
+    .argument(
+      '<data...>',
+      'training data: a .csv or .jsonl file, or several (or a pattern such as parts/*.csv)',
+    )
     .option(
       '-t, --target <column>',
       'the column to predict (default: a column named target, label or y, else the last column)',
@@ -233,6 +240,11 @@ export function registerTrain(program: Command): void {
       false,
     )
     .option('--skip-invalid-rows', 'leave out rows with invalid values instead of failing', false)
+    .option(
+      '--shard <i/n>',
+      'grow only the trees k with k mod n = i and write a partial model for mlinfer merge; with several files, read only the files k mod n = i',
+      parseShard,
+    )
     .option('--json', 'print a JSON summary on stdout', false)
     .option('-q, --quiet', 'no progress bar', false)
     .action(runTrain);
@@ -241,8 +253,11 @@ export function registerTrain(program: Command): void {
 /** The text summary of a trained model: size, metrics, what tuning tried, the top features. */
 export function formatSummary(model: Model, file: string, seconds: number): string {
   const m = model.metadata;
+  const part = m.shard
+    ? ` (shard ${m.shard.index}/${m.shard.count}: ${m.shard.treeIndices.length} trees)`
+    : '';
   const lines = [
-    `trained a ${m.task} forest of ${m.params.nEstimators} trees on ${m.trainingRows} rows x ${model.featureNames.length} features in ${seconds.toFixed(1)}s`,
+    `trained a ${m.task} forest of ${m.params.nEstimators} trees${part} on ${m.trainingRows} rows x ${model.featureNames.length} features in ${seconds.toFixed(1)}s`,
   ];
   for (const [name, set] of Object.entries(m.metrics)) {
     if (!set || name === 'tuning') continue;
