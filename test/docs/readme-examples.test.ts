@@ -60,4 +60,10 @@ describe('README examples', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Float64Array\(8\) \[/);
   });
+
+  it('the sharded-training example merges 4 shards into the unsharded forest', () => {
+    const r = runBlock(BLOCKS.find((b) => b.includes('mergeModels('))!);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('true');
+  });
 });
