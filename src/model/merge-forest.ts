@@ -8,6 +8,7 @@
  */
 
 import { MlinferError } from '../errors.js';
+import { findBin } from '../forest/binning.js';
 import {
   categorySetWords,
   isLeaf,
@@ -83,10 +84,11 @@ function thresholdMaps(part: ForestArrays, joined: { binEdges: Float64Array; bin
     const lo = part.binEdgeOffsets[f];
     const n = part.binEdgeOffsets[f + 1] - lo;
     const ulo = joined.binEdgeOffsets[f];
-    const union = joined.binEdges.subarray(ulo, joined.binEdgeOffsets[f + 1]);
+    const uhi = joined.binEdgeOffsets[f + 1];
     const map = new Uint32Array(n + 1);
-    for (let b = 0; b < n; b++) map[b] = union.indexOf(part.binEdges[lo + b]);
-    map[n] = union.length;
+    // the union holds the edge: its bin is the edge's own index
+    for (let b = 0; b < n; b++) map[b] = findBin(joined.binEdges, ulo, uhi, part.binEdges[lo + b]);
+    map[n] = uhi - ulo;
     maps.push(map);
   }
   return maps;

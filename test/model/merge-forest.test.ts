@@ -89,4 +89,30 @@ describe('joinForests', () => {
     expect(joined.nodes).toEqual(a.nodes);
     expect(joined.leafValues).toEqual(a.leafValues);
   });
+
+  it('refuses a union of more bin edges than the 16-bit bins hold, naming the feature', () => {
+    const part = (offset: number): ForestArrays => ({
+      task: 'regression',
+      nFeatures: 1,
+      nOutputs: 1,
+      featureKinds: new Uint8Array(1),
+      categoryCounts: new Uint32Array(1),
+      binEdges: Float64Array.from({ length: 40_000 }, (_, k) => 2 * k + offset),
+      binEdgeOffsets: Uint32Array.of(0, 40_000),
+      treeOffsets: Uint32Array.of(0, 2),
+      nodes: Int32Array.of(0, 1 << 29),
+      leafValues: Float64Array.of(1),
+    });
+    const [a, b] = [part(0), part(1)];
+    expect(() =>
+      joinForests(
+        [
+          { arrays: a, trees: [0], mapping: identityMapping(a) },
+          { arrays: b, trees: [1], mapping: identityMapping(b) },
+        ],
+        2,
+        { nOutputs: 1, categoryCounts: new Uint32Array(1) },
+      ),
+    ).toThrow('feature 0 has 80000 bin edges, at most 65534');
+  });
 });
