@@ -28,6 +28,10 @@ describe('mlinfer train --shard and mlinfer merge', () => {
     expect(m.stdout).toContain(
       'merged 4 shards (each read all the data) into a classification forest of 8 trees',
     );
+    const part = await cli('inspect', join(dir, 'part-1.mlinfer'));
+    expect(part.stdout).toContain('shard           1/4: trees 1, 5 of 8 (mlinfer merge joins the parts)');
+    const inspected = JSON.parse((await cli('inspect', join(dir, 'model.mlinfer'), '--json')).stdout);
+    expect(inspected.merged.parts.map((p: { index: number }) => p.index)).toEqual([0, 1, 2, 3]);
     const w = await cli('train', customers, ...common, '-o', join(dir, 'whole.mlinfer'));
     expect(w.code, w.stderr).toBe(0);
     const [merged, whole] = await Promise.all([

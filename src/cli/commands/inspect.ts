@@ -29,6 +29,8 @@ export function inspectModel(model: Model, file: string, sizeBytes: number): Rec
     schema: m.schema,
     notes: m.notes,
     ...(m.source === undefined ? {} : { source: m.source }),
+    ...(m.shard ? { shard: m.shard } : {}),
+    ...(m.merged ? { merged: m.merged } : {}),
   };
 }
 
@@ -51,6 +53,12 @@ export function formatInspect(model: Model, file: string, sizeBytes: number): st
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
       .join(' ')}`,
   ];
+  if (m.shard)
+    lines.push(
+      `  ${'shard'.padEnd(16)}${m.shard.index}/${m.shard.count}: trees ${m.shard.treeIndices.join(', ')} of ${m.shard.totalTrees} (mlinfer merge joins the parts)`,
+    );
+  if (m.merged)
+    lines.push(`  ${'merged'.padEnd(16)}from ${m.merged.count} shards (metrics per shard: inspect --json)`);
   for (const [name, set] of Object.entries(m.metrics)) {
     if (!set || name === 'tuning') continue;
     lines.push(
