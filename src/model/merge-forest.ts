@@ -221,6 +221,13 @@ function rewriteTree(
  * const arrays = joinForests([{ arrays: a, trees: [0, 2], mapping }, { arrays: b, trees: [1], mapping }], 3, target);
  */
 export function joinForests(parts: ForestPart[], nTrees: number, target: JoinTarget): ForestArrays {
+  // Only averaged forests (every trained one) are shards of a whole: summed raw scores with a base and a link
+  // (imported boosting) are not the mean of their parts.
+  if (parts.some((p) => p.arrays.additive !== undefined))
+    throw new MlinferError(
+      'MLI_INVALID_DATA',
+      'additive (imported boosted) forests cannot be merged: only averaged forests',
+    );
   const first = parts[0].arrays;
   const joined = unionEdges(parts.map((p) => p.arrays));
   const thresholds = parts.map((p) => thresholdMaps(p.arrays, joined));

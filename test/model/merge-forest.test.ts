@@ -115,4 +115,15 @@ describe('joinForests', () => {
       ),
     ).toThrow('feature 0 has 80000 bin edges, at most 65534');
   });
+
+  it('refuses additive forests (imported boosting), which are no average of their parts', () => {
+    const a = randomForest(3, { task: 'regression', nTrees: 2, nFeatures: 2, nOutputs: 1, maxDepth: 3 });
+    const additive = {
+      ...a,
+      additive: { aggregate: 'sum' as const, baseScores: Float64Array.of(0), link: 'identity' as never },
+    };
+    expect(() =>
+      joinForests([{ arrays: additive, trees: [0, 1], mapping: identityMapping(a) }], 2, a),
+    ).toThrow('additive (imported boosted) forests cannot be merged');
+  });
 });
