@@ -27,7 +27,8 @@ function writeParts(dir: string, seed: number, task: 'classification' | 'regress
       x: typeof r.x === 'number' ? r.x * (1 + k / 4) + k : r.x,
       color: r.color === null ? null : colorsOf(k)[i % colorsOf(k).length],
     }));
-    if (task === 'classification' && k % 4 === 3) rows = rows.filter((r) => (r as Record<string, Cell>).target !== 'lo');
+    if (task === 'classification' && k % 4 === 3)
+      rows = rows.filter((r) => (r as Record<string, Cell>).target !== 'lo');
     const cols = Object.keys(rows[0]);
     const cell = (v: Cell) => (v === null ? '' : String(v));
     const text = [
