@@ -26,6 +26,7 @@ import {
   rootMeanSquaredError,
 } from './metrics.js';
 import { type MetricSet, type Model, type ModelMetadata, modelWithCard } from './model.js';
+import { profileOfTraining } from './profile-training.js';
 import { categoryCounts, featureKinds } from './schema-forest.js';
 
 /** Options of `train`: the data's shape, the holdout, tuning, and every forest parameter. */
@@ -393,5 +394,6 @@ async function fitEncoded(
     metrics,
     notes,
     identity: [new TextEncoder().encode(dataHash + JSON.stringify(forest.params))],
+    profile: profileOfTraining(forest, trainSet.X, trainSet.y),
   });
 }
