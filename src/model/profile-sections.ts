@@ -119,7 +119,10 @@ export function decodeProfile(
     throw bad(`${countsRef.length} counts where the forest needs ${expected}`);
   const counts = Float64Array.from(readSection(bytes, countsRef));
   let at = 0;
-  const take = (n: number) => counts.subarray(at, (at += n));
+  const take = (n: number) => {
+    at += n;
+    return counts.subarray(at - n, at);
+  };
   const features: Float64Array[] = [];
   for (let f = 0; f < forest.nFeatures; f++) {
     const c = take(valueBins(forest, f) + 1);
