@@ -1,6 +1,7 @@
 // The browser and edge-runtime entry: everything that needs no `node:` module.
 
 export type { FeatureSpec, FeatureType, Schema, TargetSpec } from './data/schema.js';
+export type { Cell, Table, TableInput } from './data/table.js';
 export { ERROR_CODES, type ErrorCode, type Issue, isMlinferError, MlinferError } from './errors.js';
 export {
   createScorer,
@@ -14,6 +15,16 @@ export {
   type Task,
 } from './forest/index.js';
 export {
+  type DriftBin,
+  type DriftLevel,
+  type DriftOptions,
+  type DriftReport,
+  type FeatureDrift,
+  type PredictionDrift,
+  PSI_EPSILON,
+} from './model/drift.js';
+export { driftOf, profileOf } from './model/drift-of.js';
+export {
   type Model,
   type ModelFromForestOptions,
   type ModelMetadata,
@@ -21,6 +32,7 @@ export {
   modelFromForest,
   modelToBytes,
 } from './model/model.js';
+export type { BinnedCounts, TrainingProfile } from './model/profile.js';
 export type {
   ExplainMethod,
   ExplainOptions,

@@ -17,6 +17,16 @@ export {
   type Task,
 } from './forest/index.js';
 export {
+  type DriftBin,
+  type DriftLevel,
+  type DriftOptions,
+  type DriftReport,
+  type FeatureDrift,
+  type PredictionDrift,
+  PSI_EPSILON,
+} from './model/drift.js';
+export { driftOf, profileOf } from './model/drift-of.js';
+export {
   type ClassificationEvaluation,
   type EvaluateOptions,
   type Evaluation,
@@ -37,6 +47,7 @@ export {
   modelToBytes,
   type TrainingMetrics,
 } from './model/model.js';
+export type { BinnedCounts, TrainingProfile } from './model/profile.js';
 export { type TrainOptions, train } from './model/train.js';
 export {
   type BatchInput,
