@@ -124,7 +124,8 @@ export interface DriftBin {
 
 export interface FeatureDrift {
   feature: string;
-  type: 'numeric' | 'categorical';
+  /** The schema's type (a boolean is compared on the forest's bins, as a numeric 0/1). */
+  type: 'numeric' | 'boolean' | 'categorical';
   psi: number;
   jsDistance: number;
   level: DriftLevel;
@@ -265,7 +266,7 @@ function featureDrift(
   const tc = total(cmp.current);
   return {
     feature: model.featureNames[f],
-    type: model.forest.arrays.featureKinds[f] === FEATURE_CATEGORICAL ? 'categorical' : 'numeric',
+    type: model.schema.features[f].type,
     psi: value,
     jsDistance: jensenShannon(cmp.training, cmp.current),
     level: levelOf(value, o),
