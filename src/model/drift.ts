@@ -330,3 +330,32 @@ export function compareDrift(
     drifted: features.filter((f) => f.level !== 'ok').map((f) => f.feature),
   };
 }
+
+/**
+ * The error of `--fail-on-drift` (MLI_DRIFT, exit 4), naming what reached the act level.
+ *
+ * @example
+ * if (report.level === 'act') throw driftError(report);
+ */
+export function driftError(r: DriftReport): MlinferError {
+  const worst = r.features
+    .filter((f) => f.level === 'act')
+    .map((f) => `${f.feature} (PSI ${f.psi.toFixed(3)})`);
+  if (r.prediction.level === 'act') worst.push(`the predictions (PSI ${r.prediction.psi.toFixed(3)})`);
+  return new MlinferError(
+    'MLI_DRIFT',
+    `the data drifted past the act level (PSI >= ${r.thresholds.psiAct}): ${worst.join(', ')}`,
+  );
+}
+
+/** One line naming the worst drifted features, for a warning; null when nothing reached the watch level. */
+export function driftWarning(r: DriftReport, max = 3): string | null {
+  const shown = r.features.filter((f) => f.level !== 'ok').slice(0, max);
+  if (shown.length === 0 && r.prediction.level === 'ok') return null;
+  const parts = shown.map((f) => `${f.feature} (PSI ${f.psi.toFixed(3)}, ${f.level})`);
+  const more = r.drifted.length - shown.length;
+  if (more > 0) parts.push(`${more} more`);
+  if (r.prediction.level !== 'ok')
+    parts.push(`predictions (PSI ${r.prediction.psi.toFixed(3)}, ${r.prediction.level})`);
+  return `drift ${r.level}: ${parts.join(', ')}`;
+}

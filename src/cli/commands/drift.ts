@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { MlinferError } from '../../errors.js';
-import { type DriftOptions, type DriftReport, resolveDriftOptions } from '../../model/drift.js';
+import { type DriftOptions, type DriftReport, driftError, resolveDriftOptions } from '../../model/drift.js';
 import { driftOf } from '../../model/drift-of.js';
 import { loadModel } from '../../model/io.js';
 import { readTableFile } from '../../model/train.js';
@@ -42,18 +42,6 @@ export function formatDrift(r: DriftReport & { rejectedRows?: number }, source: 
     `  ${'(predictions)'.padEnd(w)} ${''.padEnd(12)} ${p.psi.toFixed(4).padStart(8)} ${p.jsDistance.toFixed(4).padStart(7)}  ${''.padEnd(21)} ${''.padStart(7)}  ${p.level}`,
   );
   return `${lines.join('\n')}\n`;
-}
-
-/** The drift error of --fail-on-drift, naming the drifted features. */
-export function driftError(r: DriftReport): MlinferError {
-  const worst = r.features
-    .filter((f) => f.level === 'act')
-    .map((f) => `${f.feature} (PSI ${f.psi.toFixed(3)})`);
-  if (r.prediction.level === 'act') worst.push(`the predictions (PSI ${r.prediction.psi.toFixed(3)})`);
-  return new MlinferError(
-    'MLI_DRIFT',
-    `the data drifted past the act level (PSI >= ${r.thresholds.psiAct}): ${worst.join(', ')}`,
-  );
 }
 
 export function registerDrift(program: Command): void {
