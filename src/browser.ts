@@ -33,6 +33,7 @@ export {
   modelToBytes,
 } from './model/model.js';
 export type { BinnedCounts, TrainingProfile } from './model/profile.js';
+export type { DriftWindowOptions } from './predict/drift-window.js';
 export type {
   ExplainMethod,
   ExplainOptions,

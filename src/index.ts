@@ -64,6 +64,7 @@ export {
   batchPredictFile,
   type FileFormat,
 } from './predict/batch-file.js';
+export type { DriftWindowOptions } from './predict/drift-window.js';
 export type {
   ExplainMethod,
   ExplainOptions,
