@@ -80,7 +80,8 @@ export function decodeModel(input: Uint8Array): ModelFile {
       skipNodes: true,
       skipNodeStats: true,
     });
-    return { metadata, forest, profile: decodeProfile(bytes, sections, forest) };
+    const profile = decodeProfile(bytes, sections, forest);
+    return profile ? { metadata, forest, profile } : { metadata, forest };
   } catch (e) {
     if (isMlinferError(e)) throw e;
     // Every expected failure is checked above; this keeps a missed case from escaping as a RangeError.
