@@ -2,18 +2,7 @@
 // changes when this file does). Large enough for stable PSI: on 10 bins, samples of the same distribution give
 // a PSI of about 9 x (1/training rows + 1/new rows), 0.0014 here, far below the 0.1 "watch" level.
 import { writeFileSync } from 'node:fs';
-
-/** mulberry32, as fixtures/generate.mjs. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../model/forest-fixtures.js';
 
 export const DRIFT_COLUMNS = ['income', 'age', 'balance', 'color', 'region', 'member', 'bought'] as const;
 export type DriftRow = Record<(typeof DRIFT_COLUMNS)[number], string | number>;
@@ -28,7 +17,7 @@ export const NEW_ROWS = 10_000;
  * 30% of the rows get a color training never saw ("purple"); the other columns keep their distribution.
  */
 export function driftRows(seed: number, n: number, shifted = false): DriftRow[] {
-  const rand = prng(seed);
+  const rand = rng(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const rows: DriftRow[] = [];
   for (let i = 0; i < n; i++) {

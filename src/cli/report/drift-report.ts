@@ -3,7 +3,7 @@
 // training and new distributions side by side, bin by bin. Charts carry stable ids (drift-<n>, drift-predictions).
 import type { DriftBin, DriftReport, FeatureDrift } from '../../model/drift.js';
 import type { Model } from '../../model/model.js';
-import { esc, metric, num, STYLE, table } from './html.js';
+import { esc, metric, num, pageHead, table } from './html.js';
 
 /** Features drawn as bar charts: the drifted ones, at least this many, the most drifted first. */
 const MIN_CHARTS = 4;
@@ -105,13 +105,7 @@ ${table(['feature', 'type', 'PSI', 'JS distance', 'missing (training → new)', 
 export function buildDriftPage(input: DriftPageInput): string {
   const m = input.model.metadata;
   const title = `mlinfer drift: ${m.target} model ${m.modelVersion}`;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)}</title>
-<style>${STYLE}</style></head>
-<body><header><h1>${esc(title)}</h1><p>new data <code>${esc(input.source)}</code>, generated ${esc(input.generatedAt ?? new Date().toISOString())}</p></header>
+  return `${pageHead(title)}<body><header><h1>${esc(title)}</h1><p>new data <code>${esc(input.source)}</code>, generated ${esc(input.generatedAt ?? new Date().toISOString())}</p></header>
 <main>
 ${driftSection(input.report)}
 </main></body></html>
