@@ -1,6 +1,7 @@
 // The browser and edge-runtime entry: everything that needs no `node:` module.
 
 export type { FeatureSpec, FeatureType, Schema, TargetSpec } from './data/schema.js';
+export type { Cell, Table, TableInput } from './data/table.js';
 export { ERROR_CODES, type ErrorCode, type Issue, isMlinferError, MlinferError } from './errors.js';
 export {
   createScorer,
@@ -15,6 +16,16 @@ export {
   type Task,
 } from './forest/index.js';
 export {
+  type DriftBin,
+  type DriftLevel,
+  type DriftOptions,
+  type DriftReport,
+  type FeatureDrift,
+  type PredictionDrift,
+  PSI_EPSILON,
+} from './model/drift.js';
+export { driftOf, profileOf } from './model/drift-of.js';
+export {
   type MergeOptions,
   mergeModels,
   modelFromForests,
@@ -27,7 +38,9 @@ export {
   modelFromForest,
   modelToBytes,
 } from './model/model.js';
+export type { BinnedCounts, TrainingProfile } from './model/profile.js';
 export type { MergedInfo, ShardInfo } from './model/shard.js';
+export type { DriftWindowOptions } from './predict/drift-window.js';
 export type {
   ExplainMethod,
   ExplainOptions,

@@ -49,6 +49,17 @@ export const ERROR_CODES = {
     exit: 1,
     summary: 'the model has no node statistics to explain with (a format 1.0 file or an imported forest)',
   },
+  MLI_NO_PROFILE: {
+    http: 422,
+    exit: 1,
+    summary:
+      'the model has no training profile to compare with (a file before format 1.2 or an imported model)',
+  },
+  MLI_DRIFT: {
+    http: 422,
+    exit: 4,
+    summary: 'the data drifted past the act level (batch --fail-on-drift)',
+  },
   MLI_WORKER_FAILED: { http: 500, exit: 1, summary: 'a worker thread failed' },
   MLI_INTERNAL: { http: 500, exit: 1, summary: 'an unexpected internal error' },
 } as const;

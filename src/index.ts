@@ -18,6 +18,16 @@ export {
   type Task,
 } from './forest/index.js';
 export {
+  type DriftBin,
+  type DriftLevel,
+  type DriftOptions,
+  type DriftReport,
+  type FeatureDrift,
+  type PredictionDrift,
+  PSI_EPSILON,
+} from './model/drift.js';
+export { driftOf, profileOf } from './model/drift-of.js';
+export {
   type ClassificationEvaluation,
   type EvaluateOptions,
   type Evaluation,
@@ -43,6 +53,7 @@ export {
   modelToBytes,
   type TrainingMetrics,
 } from './model/model.js';
+export type { BinnedCounts, TrainingProfile } from './model/profile.js';
 export type { MergedInfo, ShardInfo } from './model/shard.js';
 export { type TrainOptions, train } from './model/train.js';
 export {
@@ -60,6 +71,7 @@ export {
   batchPredictFile,
   type FileFormat,
 } from './predict/batch-file.js';
+export type { DriftWindowOptions } from './predict/drift-window.js';
 export type {
   ExplainMethod,
   ExplainOptions,

@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { registerBatch } from './commands/batch.js';
+import { registerDrift } from './commands/drift.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerExplain } from './commands/explain.js';
 import { registerImport } from './commands/import.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerTypes(program);
   registerImport(program);
   registerMerge(program);
+  registerDrift(program);
   for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

@@ -28,8 +28,11 @@ export const MAGIC: Uint8Array = new Uint8Array([0x89, 0x4d, 0x4c, 0x49, 0x0d, 0
  * Averaged forests (every trained model) are written as 1.x, so older mlinfer versions keep reading them.
  */
 export const FORMAT_MAJOR = 1;
-/** 1.1 added the node statistics that explanations need (see forest-sections.ts). */
-export const FORMAT_MINOR = 1;
+/**
+ * 1.1 added the node statistics that explanations need (see forest-sections.ts); 1.2 the training profile
+ * that drift reports compare new data with (see profile-sections.ts).
+ */
+export const FORMAT_MINOR = 2;
 /**
  * Format 2.0: a forest scored additively (imported gradient boosting; see additive-sections.ts). A new major
  * version, so that 1.x readers refuse it rather than average its raw scores.

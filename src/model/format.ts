@@ -9,6 +9,8 @@ import { isMlinferError, MlinferError } from '../errors.js';
 import type { ForestArrays } from '../forest/types.js';
 import { ADDITIVE_FORMAT_MAJOR, corrupt, readContainer, writeContainer } from './container.js';
 import { decodeForestSections, encodeForestSections } from './forest-sections.js';
+import type { TrainingProfile } from './profile.js';
+import { decodeProfile, encodeProfile } from './profile-sections.js';
 import { assertValidForest } from './validate-forest.js';
 
 export { ADDITIVE_FORMAT_MAJOR, FORMAT_MAJOR, FORMAT_MINOR, MAGIC, READABLE_MAJOR } from './container.js';
@@ -17,6 +19,8 @@ export { ADDITIVE_FORMAT_MAJOR, FORMAT_MAJOR, FORMAT_MINOR, MAGIC, READABLE_MAJO
 export interface ModelFile {
   metadata: Record<string, unknown>;
   forest: ForestArrays;
+  /** The training profile (format 1.2, profile-sections.ts); null or absent when the model has none. */
+  profile?: TrainingProfile | null;
 }
 
 /**
@@ -43,7 +47,7 @@ export function encodeModel(file: ModelFile): Uint8Array {
   }
   // an additive forest needs a reader that knows it (format 2.0); averaged forests stay readable by 1.x readers
   const version = forest.additive === undefined ? undefined : { major: ADDITIVE_FORMAT_MAJOR, minor: 0 };
-  return writeContainer(json, encodeForestSections(forest), version);
+  return writeContainer(json, [...encodeForestSections(forest), ...encodeProfile(file.profile)], version);
 }
 
 /**
@@ -76,7 +80,8 @@ export function decodeModel(input: Uint8Array): ModelFile {
       skipNodes: true,
       skipNodeStats: true,
     });
-    return { metadata, forest };
+    const profile = decodeProfile(bytes, sections, forest);
+    return profile ? { metadata, forest, profile } : { metadata, forest };
   } catch (e) {
     if (isMlinferError(e)) throw e;
     // Every expected failure is checked above; this keeps a missed case from escaping as a RangeError.

@@ -13,6 +13,7 @@ import { VERSION } from '../version.js';
 import { decodeModel, encodeModel } from './format.js';
 import { hashArrays } from './hash.js';
 import { importMlRandomForest } from './import-ml-random-forest.js';
+import type { TrainingProfile } from './profile.js';
 import type { MergedInfo, ShardInfo } from './shard.js';
 
 /** Scores measured at training time. */
@@ -71,10 +72,16 @@ export interface Model {
   /** Class labels (classification) or null. */
   readonly classes: readonly (string | number)[] | null;
   readonly featureNames: readonly string[];
+  /** What the training data looked like (profile.ts), for drift reports; null for files before format 1.2 and imported models. */
+  readonly profile: TrainingProfile | null;
 }
 
 /** Wraps a fitted forest and its metadata into a Model. */
-export function createModel(metadata: ModelMetadata, forest: FittedForest): Model {
+export function createModel(
+  metadata: ModelMetadata,
+  forest: FittedForest,
+  profile: TrainingProfile | null = null,
+): Model {
   const schema = metadata.schema;
   if (schema.features.length !== forest.nFeatures)
     throw new MlinferError(
@@ -92,6 +99,7 @@ export function createModel(metadata: ModelMetadata, forest: FittedForest): Mode
     forest,
     classes: metadata.classes ? Object.freeze([...metadata.classes]) : null,
     featureNames: Object.freeze(featureNames(schema)),
+    profile,
   });
 }
 
@@ -106,6 +114,8 @@ export interface CardFields {
   merged?: MergedInfo;
   /** Bytes that, with the creation time, identify this model (its version is a hash of them). */
   identity: ArrayBufferView[];
+  /** The training profile (train() computes it; models wrapped from a bare forest have none). */
+  profile?: TrainingProfile;
 }
 
 /** Builds the model card (metadata) of a fitted forest and its schema, and wraps both into a Model. */
@@ -116,7 +126,7 @@ export function modelWithCard(forest: FittedForest, schema: Schema, card: CardFi
     featureImportances[f.name] = forest.featureImportances[i];
   });
   const classes = schema.target.classes ?? null;
-  const { identity, source, ...rest } = card;
+  const { identity, source, profile, ...rest } = card;
   const metadata: ModelMetadata = {
     format: 'mlinfer-model',
     mlinferVersion: VERSION,
@@ -131,7 +141,7 @@ export function modelWithCard(forest: FittedForest, schema: Schema, card: CardFi
     featureImportances,
     ...(source ? { source } : {}),
   };
-  return createModel(metadata, forest);
+  return createModel(metadata, forest, profile ?? null);
 }
 
 /**
@@ -144,6 +154,7 @@ export function modelToBytes(model: Model): Uint8Array {
   return encodeModel({
     metadata: model.metadata as unknown as Record<string, unknown>,
     forest: model.forest.arrays,
+    profile: model.profile,
   });
 }
 
@@ -172,7 +183,7 @@ function checkMetadata(meta: Record<string, unknown>): ModelMetadata {
  * const model = modelFromBytes(new Uint8Array(await (await fetch('/churn.mlinfer')).arrayBuffer()));
  */
 export function modelFromBytes(bytes: Uint8Array): Model {
-  const { metadata, forest } = decodeModel(bytes);
+  const { metadata, forest, profile } = decodeModel(bytes);
   const meta = checkMetadata(metadata);
   const schema = parseSchema(meta.schema);
   if (schema.target.task !== forest.task || meta.task !== forest.task)
@@ -184,7 +195,7 @@ export function modelFromBytes(bytes: Uint8Array): Model {
     schema.features.map((f) => Number(meta.featureImportances?.[f.name] ?? 0)),
   );
   const params = { ...defaultParams(forest.task), ...meta.params };
-  return createModel({ ...meta, schema }, createFittedForest(forest, params, importances));
+  return createModel({ ...meta, schema }, createFittedForest(forest, params, importances), profile ?? null);
 }
 
 export { VERSION };

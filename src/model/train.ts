@@ -26,6 +26,7 @@ import {
   rootMeanSquaredError,
 } from './metrics.js';
 import { type MetricSet, type Model, type ModelMetadata, modelWithCard } from './model.js';
+import { profileOfTraining } from './profile-training.js';
 import { categoryCounts, featureKinds } from './schema-forest.js';
 import { readTables, shardFileList, shardInfo } from './shard.js';
 
@@ -422,5 +423,6 @@ async function fitEncoded(
     ...(options.shard
       ? { shard: shardInfo(options.shard, forest.params.nEstimators, fileList ?? undefined) }
       : {}),
+    profile: profileOfTraining(forest, trainSet.X, trainSet.y),
   });
 }

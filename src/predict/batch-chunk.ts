@@ -13,6 +13,7 @@ import { quoteCsvField } from '../data/csv.js';
 import { createCsvRowEncoder, createRowEncoder } from '../data/encode.js';
 import { type Issue, MlinferError } from '../errors.js';
 import { createScorer } from '../forest/compiled.js';
+import type { DriftCounts } from '../model/drift-counts.js';
 import type { Model } from '../model/model.js';
 import {
   csvCell,
@@ -24,6 +25,7 @@ import {
   type RejectedRow,
 } from './batch-format.js';
 import { createReasoner, type Reasons, spreadReasons } from './batch-reasons.js';
+import { createPieceDrift } from './drift-batch.js';
 
 /** Fixed per run, sent to each worker once. */
 export interface ChunkConfig {
@@ -35,6 +37,8 @@ export interface ChunkConfig {
   layout: OutputLayout;
   /** 'csv' | 'jsonl': text lines (no header); 'rows': scores and kept values for the main thread. */
   output: 'csv' | 'jsonl' | 'rows';
+  /** Count each piece's rows on the training profile's bins (ChunkResult.drift). */
+  drift?: boolean;
 }
 
 export type ChunkTask =
@@ -61,6 +65,8 @@ export interface ChunkResult {
   unknownCategories: number;
   /** Notes raised while encoding (unknown categories, extra columns), each once per worker. */
   notes: Issue[];
+  /** With `drift`: the piece's rows on the training profile's bins. */
+  drift?: DriftCounts;
 }
 
 export type ChunkProcessor = (task: ChunkTask) => ChunkResult;
@@ -377,6 +383,7 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
   const reasonsOf =
     cfg.layout.reasons > 0 ? createReasoner(model, cfg.layout.reasons, cfg.layout.explainMethod) : null;
   const decoder = new TextDecoder('utf-8', { fatal: true });
+  const drift = cfg.drift ? createPieceDrift(model) : null;
   const width = header.length;
   let notesSent = 0;
 
@@ -396,6 +403,9 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
         rejects: [],
         scores,
         ...(reasonsOf ? { reasons: reasonsOf(task.data, task.nRows, scores) } : {}),
+        ...(drift
+          ? { drift: drift({ data: task.data, nRows: task.nRows, nFeatures: d }, scores, null) }
+          : {}),
         unknownCategories: 0,
         notes: [],
       };
@@ -425,7 +435,8 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
       task.firstRow,
       (rec) => (Array.isArray(rec) ? csvRaw(rec, cfg.delimiter) : JSON.stringify(rec)),
     );
-    const dense = scorer.scoreMatrix({ data: enc.X, nRows: enc.okIndex.length, nFeatures: d });
+    const X = { data: enc.X, nRows: enc.okIndex.length, nFeatures: d };
+    const dense = scorer.scoreMatrix(X);
     // Rejects in row order, whether found by the parser or the encoder.
     const rejects =
       enc.rejects.length === 0
@@ -436,6 +447,8 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
       : null;
     const scores = spreadScores(dense, enc.okIndex, recs.length, C);
     const found = { rejects, unknownCategories: encoder.unknownCategoryTotal - before, notes: newNotes() };
-    return shapeResult(cfg, formatter, recs, scores, enc.valid, found, reasons);
+    const result = shapeResult(cfg, formatter, recs, scores, enc.valid, found, reasons);
+    if (drift) result.drift = drift(X, dense, encoder.unknownCategoryCounts);
+    return result;
   };
 }

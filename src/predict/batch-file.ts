@@ -7,6 +7,7 @@ import { quoteCsvField } from '../data/csv.js';
 import { delimiterOfPath, type FileFormat, formatOfPath } from '../data/file-format.js';
 import { fileChunks } from '../data/node-io.js';
 import { isMlinferError, MlinferError } from '../errors.js';
+import { type DriftReport, driftError } from '../model/drift.js';
 import { loadModel } from '../model/io.js';
 import { type Model, modelFromBytes } from '../model/model.js';
 import {
@@ -21,6 +22,7 @@ import type { ChunkResult } from './batch-chunk.js';
 import { predictionValue, type RejectedRow } from './batch-format.js';
 import type { BatchInput } from './batch-input.js';
 import { BATCH_SPEC, type BatchOptions } from './batch-options.js';
+import { createRunDrift } from './drift-batch.js';
 import { createParquetSink, type ParquetColumnSpec, type ParquetSink, readParquetRows } from './parquet.js';
 
 export type { FileFormat } from '../data/file-format.js';
@@ -40,6 +42,11 @@ export interface BatchFileOptions extends Omit<BatchOptions, 'model' | 'format' 
   onReject?: (r: RejectedRow) => void;
   /** Where the model came from, for the report, when `model` is a loaded Model. */
   modelPath?: string;
+  /**
+   * Fail with MLI_DRIFT (exit 4) when a feature or the predictions reach the act level of the drift comparison;
+   * the report (with its drift section) and the rejects are written, the output is not.
+   */
+  failOnDrift?: boolean;
 }
 
 /** batchPredictFile's options: batchPredict's (but the format, which is per file) and its own. */
@@ -51,11 +58,12 @@ const BATCH_FILE_SPEC: Spec = {
   rejectsPath: [c.string({ nonEmpty: true })],
   reportPath: [c.string({ nonEmpty: true })],
   modelPath: [c.string()],
+  failOnDrift: [c.boolean],
 };
 
 /** The report of a batch run: the counts reconcile (rowsIn = rowsOut + rowsRejected). */
 export interface BatchReport {
-  status: 'ok' | 'too_many_rejects' | 'failed';
+  status: 'ok' | 'too_many_rejects' | 'drifted' | 'failed';
   input: string;
   output: string;
   inputFormat: FileFormat;
@@ -76,6 +84,8 @@ export interface BatchReport {
   finishedAt: string;
   durationsMs: { loadModel: number; score: number; total: number };
   rowsPerSecond: number;
+  /** The input compared with the model's training profile (drift.ts), when the run counted drift. */
+  drift?: DriftReport;
   error?: { code: string; message: string };
 }
 
@@ -325,8 +335,10 @@ export async function batchPredictFile(
       rejectsPath: _r,
       reportPath: _p,
       modelPath: _m,
+      failOnDrift: _f,
       ...batch
     } = options;
+    const drift = createRunDrift(model, options.failOnDrift ? (options.drift ?? true) : options.drift);
     const open = await openBatch(
       input,
       {
@@ -350,16 +362,21 @@ export async function batchPredictFile(
         ? await parquetSink(outPath, open, model, elements)
         : await textSink(outPath, outputFormat, open.columns);
     for await (const res of open.chunks) {
+      drift?.add(res.drift);
       await sink.write(res);
       if (rejects && rejectLines.length > 0) await rejects.write(`${rejectLines.splice(0).join('\n')}\n`);
     }
     checkRejects(stats, options.maxErrors);
+    if (drift) report.drift = drift.report();
+    if (options.failOnDrift && report.drift?.level === 'act') throw driftError(report.drift);
     await sink.commit();
     sink = null;
     report.status = 'ok';
   } catch (e) {
     failure = e;
-    report.status = isMlinferError(e) && e.code === 'MLI_TOO_MANY_REJECTS' ? 'too_many_rejects' : 'failed';
+    const code = isMlinferError(e) ? e.code : null;
+    report.status =
+      code === 'MLI_TOO_MANY_REJECTS' ? 'too_many_rejects' : code === 'MLI_DRIFT' ? 'drifted' : 'failed';
     report.error = {
       code: isMlinferError(e) ? e.code : 'MLI_INTERNAL',
       message: (e as Error)?.message ?? String(e),

@@ -7,6 +7,8 @@ import { availableParallelism } from 'node:os';
 import { c, checkOptions, type Spec } from '../constraints.js';
 import { MlinferError, throwIfIssues } from '../errors.js';
 import { createExplainer, EXPLAIN_METHODS, type ExplainMethod } from '../forest/explain.js';
+import type { DriftOptions } from '../model/drift.js';
+import { DRIFT_SPEC } from '../model/drift.js';
 import { loadModel } from '../model/io.js';
 import { type Model, modelFromBytes } from '../model/model.js';
 import type { BatchStats } from './batch.js';
@@ -45,6 +47,12 @@ export interface BatchOptions {
   maxRecordBytes?: number;
   /** More rejected rows than this fails the run with MLI_TOO_MANY_REJECTS once the input is read; default: no limit. */
   maxErrors?: number;
+  /**
+   * Compare the input with the model's training profile (drift-batch.ts): default on when the model has one;
+   * `false` off; `true` or drift options (`psiWatch`, `psiAct`, `bins`) on, failing when the model has none.
+   * `batchPredictFile` puts the comparison in its report.
+   */
+  drift?: boolean | DriftOptions;
   /** Called for every rejected row, in row order. */
   onReject?: (reject: RejectedRow) => void;
   /** Called after each piece with the running counts. */
@@ -98,6 +106,13 @@ export const BATCH_SPEC: Spec = {
   maxInFlight: [c.integer({ min: 1 })],
   maxRecordBytes: [c.integer({ min: 1 })],
   maxErrors: [c.integer({ min: 0 })],
+  drift: [
+    c.boolean,
+    c.custom(
+      `drift options (${Object.keys(DRIFT_SPEC).join(', ')})`,
+      (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+    ),
+  ],
   onReject: [c.function],
   onProgress: [c.function],
   signal: [c.signal],

@@ -11,6 +11,7 @@
 import { Readable } from 'node:stream';
 import { createCsvRowEncoder, createRowEncoder } from '../data/encode.js';
 import { type Issue, MlinferError } from '../errors.js';
+import { addUnseen } from '../model/drift-counts.js';
 import type { Model } from '../model/model.js';
 import {
   type ChunkConfig,
@@ -25,6 +26,7 @@ import { type BatchInput, type InputPiece, inputSource, openInput } from './batc
 import { type BatchOptions, makeLayout, resolveBatchOptions, toModel } from './batch-options.js';
 import { type ChunkRunner, createRunner } from './batch-pool.js';
 import { spreadReasons } from './batch-reasons.js';
+import { createUnseenDelta, wantsDrift } from './drift-batch.js';
 
 export type { RejectedRow } from './batch-format.js';
 export type { BatchInput } from './batch-input.js';
@@ -114,6 +116,7 @@ export async function openBatch(
     newline: opened.newline,
     layout,
     output,
+    drift: wantsDrift(model, options.drift),
   };
   const runner = createRunner(model, config, r.threads);
   const submitRows = rowsMode ? rowSubmitter(model, config, runner) : null;
@@ -140,6 +143,7 @@ function rowSubmitter(
   const d = model.forest.nFeatures;
   const formatter = createFormatter(config, model.classes, C, model.featureNames);
   let nextRow = 1;
+  const unseenSince = createUnseenDelta(rowEncoder.unknownCategoryCounts);
   return (rows) => {
     const firstRow = nextRow;
     nextRow += rows.length;
@@ -152,6 +156,7 @@ function rowSubmitter(
       firstRow,
       safeJson,
     );
+    const unseen = unseenSince();
     const found = {
       rejects: enc.rejects,
       unknownCategories: rowEncoder.unknownCategoryTotal - before,
@@ -160,7 +165,11 @@ function rowSubmitter(
     return runner.run({ kind: 'matrix', data: enc.X.slice(), nRows: enc.okIndex.length }).then((res) => {
       const scores = spreadScores(res.scores!, enc.okIndex, rows.length, C);
       const reasons = res.reasons ? spreadReasons(res.reasons, enc.okIndex, rows.length) : null;
-      return { ...shapeResult(config, formatter, rows, scores, enc.valid, found, reasons), firstRow };
+      const out = { ...shapeResult(config, formatter, rows, scores, enc.valid, found, reasons), firstRow };
+      // the rows were encoded here: the unseen categories are this encoder's, not the worker's
+      if (res.drift) addUnseen(res.drift, unseen);
+      out.drift = res.drift;
+      return out;
     });
   };
 }

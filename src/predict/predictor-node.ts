@@ -51,6 +51,7 @@ export function createPredictor(
     },
     validate: core.validate,
     predict: core.predict,
+    drift: core.drift,
     predictProba: core.predictProba,
     predictMany: core.predictMany,
     explain: core.explain,

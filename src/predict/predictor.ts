@@ -3,12 +3,23 @@
  * microseconds. No `node:` imports: this runs in browsers and edge runtimes (the file-loading wrapper is
  * in predictor-node.ts).
  */
+
+import { assertOptions, type Spec } from '../constraints.js';
 import { createRowEncoder, type RowEncoder } from '../data/encode.js';
 import { type Issue, MlinferError } from '../errors.js';
 import { argmax } from '../forest/argmax.js';
 import { createScorer, type ForestScorer } from '../forest/compiled.js';
 import { createExplainer, type ForestExplainer } from '../forest/explain.js';
+import type { DriftOptions, DriftReport } from '../model/drift.js';
+import { requireProfile } from '../model/drift-counts.js';
 import { type Model, modelFromBytes } from '../model/model.js';
+import {
+  createDriftWindow,
+  DRIFT_WINDOW_SPEC,
+  type DriftWindow,
+  type DriftWindowOptions,
+  windowOff,
+} from './drift-window.js';
 import {
   type ExplainOptions,
   type Explanation,
@@ -17,10 +28,13 @@ import {
 } from './explanation.js';
 import {
   createMicroBatcher,
+  MICRO_BATCH_SPEC,
   type MicroBatcher,
   type MicroBatchOptions,
-  validateMicroBatchOptions,
 } from './micro-batch.js';
+
+/** The predictor's options, declared once. */
+const PREDICTOR_SPEC: Spec = { ...MICRO_BATCH_SPEC, ...DRIFT_WINDOW_SPEC };
 
 /** One prediction. */
 export interface Prediction {
@@ -37,7 +51,14 @@ export type PredictRecord = Record<string, unknown> | readonly unknown[];
 
 export type ValidationResult = { ok: true; issues: [] } | { ok: false; issues: Issue[] };
 
-export interface PredictorOptions extends MicroBatchOptions {}
+export interface PredictorOptions extends MicroBatchOptions {
+  /**
+   * The sliding window of scored rows that `drift()` compares with the model's training profile (see
+   * drift-window.ts): `{ rows }` (default 10000) or `{ seconds }`; `false` turns counting off. Models without
+   * a profile count nothing.
+   */
+  driftWindow?: boolean | DriftWindowOptions;
+}
 
 export interface Predictor {
   /** The model serving now (it changes on reload). */
@@ -71,6 +92,15 @@ export interface Predictor {
    * the old model, when the new one is of the other task (its callers expect labels, or values).
    */
   swap(model: Model): void;
+  /**
+   * The rows scored in the drift window compared with the model's training profile: PSI per feature and for
+   * the predictions, missing and unseen-category rates. Throws MLI_NO_PROFILE for a model without a profile.
+   *
+   * @example
+   * const report = predictor.drift();
+   * if (report.level === 'act') alert(`drifted: ${report.drifted.join(', ')}`);
+   */
+  drift(options?: DriftOptions): DriftReport;
   /** Counters since creation. */
   readonly stats: { predictions: number; invalid: number; unknownCategories: number; queued: number };
   /** Stops the micro-batcher; pending requests still finish. */
@@ -88,13 +118,20 @@ interface Loaded {
   nOutputs: number;
   /** Built on the first explanation: most predictors never explain. */
   explainer: ForestExplainer | null;
+  /** Null when the model has no profile or the window is off. */
+  window: DriftWindow | null;
 }
 
-function load(model: Model): Loaded {
+function load(model: Model, window: PredictorOptions['driftWindow']): Loaded {
   const scorer = createScorer(model.forest.arrays);
+  const encoder = createRowEncoder(model.schema);
   return {
     model,
-    encoder: createRowEncoder(model.schema),
+    encoder,
+    window:
+      window === false
+        ? null
+        : createDriftWindow(model, encoder.unknownCategoryCounts, window === true ? {} : window),
     scorer,
     row: new Float64Array(model.forest.nFeatures),
     out: new Float64Array(model.forest.arrays.nOutputs),
@@ -180,6 +217,7 @@ function scoreRecords(
     throw invalid(issues, 'records');
   }
   const out = l.scorer.scoreMatrix({ data: X, nRows: records.length, nFeatures: d });
+  l.window?.add(X, 0, records.length, out);
   stats.predictions += records.length;
   return { X, out };
 }
@@ -199,6 +237,7 @@ function scoreQueued(l: Loaded, records: readonly unknown[], stats: PredictorCou
     }
   }
   const out = l.scorer.scoreMatrix({ data: X.subarray(0, ok.length * d), nRows: ok.length, nFeatures: d });
+  l.window?.add(X, 0, ok.length, out);
   ok.forEach((i, k) => {
     results[i] = toPrediction(l, out, k * l.nOutputs);
   });
@@ -218,8 +257,8 @@ export function createPredictorFromModel(
   source: Model | Uint8Array,
   options: PredictorOptions = {},
 ): Predictor {
-  validateMicroBatchOptions(options);
-  let current = load(source instanceof Uint8Array ? modelFromBytes(source) : source);
+  assertOptions(options, PREDICTOR_SPEC, 'predictor options');
+  let current = load(source instanceof Uint8Array ? modelFromBytes(source) : source, options.driftWindow);
   const stats = { predictions: 0, invalid: 0, unknownCategories: 0, queued: 0 };
 
   const encodeOne = (l: Loaded, record: unknown, out: Float64Array, offset: number): void =>
@@ -229,6 +268,7 @@ export function createPredictorFromModel(
     const l = current;
     encodeOne(l, record, l.row, 0);
     l.scorer.scoreRow(l.row, 0, l.out, 0);
+    l.window?.add(l.row, 0, 1, l.out);
     stats.predictions++;
     return toPrediction(l, l.out, 0);
   };
@@ -288,6 +328,12 @@ export function createPredictorFromModel(
       return l.encoder.encode(record, l.row, 0, issues) ? { ok: true, issues: [] } : { ok: false, issues };
     },
     predict: predictOne,
+    drift(driftOptions) {
+      const l = current;
+      requireProfile(l.model);
+      if (!l.window) throw windowOff();
+      return l.window.report(driftOptions);
+    },
     predictProba(record) {
       if (!current.labels)
         throw new MlinferError('MLI_INVALID_OPTION', 'predictProba needs a classification model');
@@ -310,7 +356,8 @@ export function createPredictorFromModel(
     },
     swap(model) {
       checkSwappable(current.model, model);
-      current = load(model);
+      // a new model has its own profile: the window starts again
+      current = load(model, options.driftWindow);
     },
     async close() {
       await batcher?.close();

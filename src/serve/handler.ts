@@ -9,6 +9,7 @@ import { MlinferError } from '../errors.js';
 import type { Predictor } from '../predict/predictor.js';
 import { createBearerCheck } from './auth.js';
 import { readJsonBody } from './body.js';
+import { driftOfPredictor } from './drift-route.js';
 import { infer, modelMetadata, serverMetadata } from './kserve.js';
 import { createServeMetrics, type ServeMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
@@ -248,6 +249,8 @@ export function createHandler(
         const body = await readJsonBody(req, maxBody);
         return sendJson(res, 200, await predictBody(ctx, body));
       }
+      case 'drift':
+        return sendJson(res, 200, driftOfPredictor(predictor, queryOf(req.url)));
       case 'explain': {
         const body = await readJsonBody(req, maxBody);
         return sendJson(res, 200, explainBody(ctx, body, explainQuery(queryOf(req.url))));

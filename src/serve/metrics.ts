@@ -3,6 +3,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Predictor } from '../predict/predictor.js';
 import { VERSION } from '../version.js';
+import { registerDriftGauges } from './drift-route.js';
 
 /**
  * Request-duration buckets in seconds, from 25 µs: a prediction takes microseconds and prom-client's
@@ -92,6 +93,7 @@ export function createServeMetrics(
       this.set(predictor.stats.queued);
     },
   });
+  registerDriftGauges(registry, predictor, p);
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: p });
 
   return {

@@ -3,6 +3,7 @@
 import type { FeatureSpec } from '../data/schema.js';
 import type { Model } from '../model/model.js';
 import { VERSION } from '../version.js';
+import { driftPath } from './drift-route.js';
 import { modelMetadata, TENSOR_DATATYPES } from './kserve.js';
 import { explainPath, explainSchemas } from './openapi-explain.js';
 
@@ -149,6 +150,7 @@ export function openApiDocument(model: Model, modelName: string, options: { auth
         },
       },
       '/explain': explainPath(recordsBody, { ...std, ...auth, ...busy }),
+      '/drift': driftPath({ '400': error('invalid drift options'), ...auth }),
       '/v2/models/{name}/infer': {
         post: {
           summary: 'Open Inference Protocol (KServe V2) inference',

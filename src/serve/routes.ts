@@ -5,6 +5,7 @@ import { MlinferError } from '../errors.js';
 export type RouteId =
   | 'predict'
   | 'explain'
+  | 'drift'
   | 'healthz'
   | 'readyz'
   | 'metrics'
@@ -34,6 +35,7 @@ const POST = ['POST'];
 const FIXED: Record<string, { id: RouteId; methods: string[] }> = {
   '/predict': { id: 'predict', methods: POST },
   '/explain': { id: 'explain', methods: POST },
+  '/drift': { id: 'drift', methods: GET },
   '/healthz': { id: 'healthz', methods: GET },
   '/readyz': { id: 'readyz', methods: GET },
   '/metrics': { id: 'metrics', methods: GET },

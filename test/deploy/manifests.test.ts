@@ -36,6 +36,8 @@ const KINDS: Record<string, { apiVersion: string; validate: ((doc: any) => void)
   PodDisruptionBudget: { apiVersion: 'policy/v1', validate: (d) => new PodDisruptionBudget(d).validate() },
   ServingRuntime: { apiVersion: 'serving.kserve.io/v1alpha1', validate: null },
   InferenceService: { apiVersion: 'serving.kserve.io/v1beta1', validate: null },
+  // the drift alerts (a CRD too): checked in drift-alerts.test.ts against what serve exports
+  PrometheusRule: { apiVersion: 'monitoring.coreos.com/v1', validate: null },
 };
 
 it('every manifest parses, has a known kind, its apiVersion and a name, and passes the Kubernetes schema', () => {

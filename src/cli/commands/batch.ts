@@ -5,6 +5,7 @@ import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type FileFormat, formatOfPath } from '../../data/file-format.js';
 import { MlinferError } from '../../errors.js';
+import { driftWarning } from '../../model/drift.js';
 import { DEFAULT_MODEL_FILE, loadModel } from '../../model/io.js';
 import { writeFileAtomic } from '../../node/atomic-file.js';
 import { type BatchFileOptions, type BatchReport, batchPredictFile } from '../../predict/batch-file.js';
@@ -28,6 +29,8 @@ interface BatchFlags {
   threads?: number;
   shard?: string;
   quiet: boolean;
+  drift: boolean;
+  failOnDrift: boolean;
 }
 
 const EXT: Record<FileFormat, string> = { csv: '.csv', jsonl: '.jsonl', parquet: '.parquet' };
@@ -96,6 +99,15 @@ export function registerBatch(program: Command): void {
       parseInteger('--threads', 0),
     )
     .option('--shard <i/n>', 'score only input file k where k mod n = i (several inputs, output folder)')
+    .option(
+      '--no-drift',
+      "do not compare the input with the model's training profile (on by default when it has one)",
+    )
+    .option(
+      '--fail-on-drift',
+      'exit 4 (MLI_DRIFT), writing the report but not the output, when a feature or the predictions drift past PSI 0.25',
+      false,
+    )
     .option('-q, --quiet', 'no progress bar and no summary', false)
     .action(async (paths: string[], f: BatchFlags) => {
       if (paths.length < 2)
@@ -126,6 +138,8 @@ export function registerBatch(program: Command): void {
           maxErrors: f.maxErrors,
           threads: f.threads,
           signal: controller.signal,
+          ...(f.drift ? {} : { drift: false }),
+          failOnDrift: f.failOnDrift,
         };
         const single = patterns.length === 1 && !/[*?]/.test(patterns[0]) && shard === null;
         if (single) {
@@ -161,8 +175,9 @@ async function runOne(
         );
   const progress = createProgress(`scoring ${basename(input)}`, !f.quiet && total > 0);
   const started = Date.now();
+  let report: BatchReport;
   try {
-    return await batchPredictFile(input, output, {
+    report = await batchPredictFile(input, output, {
       ...o,
       onProgress: (s) => {
         const secs = (Date.now() - started) / 1000;
@@ -173,6 +188,10 @@ async function runOne(
   } finally {
     progress.done();
   }
+  // a warning even with --quiet: it is the one line that says the scores may not be trusted
+  const warning = report.drift ? driftWarning(report.drift) : null;
+  if (warning) process.stderr.write(`mlinfer: warning: ${basename(input)}: ${warning}\n`);
+  return report;
 }
 
 /** Several inputs (or a shard of them) into an output folder: one output file per input file. */

@@ -3,6 +3,7 @@ import { basename, extname } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { MlinferError } from '../../errors.js';
 import { DEFAULT_MODEL_FILE } from '../../model/io.js';
+import type { DriftWindowOptions } from '../../predict/drift-window.js';
 import { createPredictor, type NodePredictor } from '../../predict/predictor-node.js';
 import { isLoopback } from '../../serve/auth.js';
 import { createHandler, type MlinferHandler } from '../../serve/handler.js';
@@ -27,7 +28,17 @@ interface ServeFlags {
   drainDelay: number;
   shutdownTimeout: number;
   processMetrics: boolean;
+  driftWindow?: DriftWindowOptions | false;
   quiet: boolean;
+}
+
+/** `--drift-window 5000` (rows) or `300s` (seconds). */
+function parseDriftWindow(v: string): DriftWindowOptions {
+  const m = /^(\d+)(s?)$/.exec(v.trim());
+  const n = m ? Number(m[1]) : 0;
+  if (!m || !Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError(`--drift-window must be a row count or seconds such as 300s, got ${v}`);
+  return m[2] ? { seconds: n } : { rows: n };
 }
 
 /** The model name from the file name: `models/churn-v3.mlinfer` serves as `churn-v3`. */
@@ -112,6 +123,12 @@ export function registerServe(program: Command): void {
       parseInteger('--shutdown-timeout', 0),
       10_000,
     )
+    .option(
+      '--drift-window <rows|Ns>',
+      'drift gauges and GET /drift over the last rows (or seconds: 300s) scored (default 10000 rows)',
+      parseDriftWindow,
+    )
+    .option('--no-drift-window', 'count no drift (no drift gauges, GET /drift answers 400)')
     .option('--no-process-metrics', 'leave process metrics (CPU, memory, event loop) out of /metrics')
     .option('-q, --quiet', 'no log lines on stderr', false)
     .action(runServe);
@@ -129,6 +146,7 @@ async function runServe(f: ServeFlags): Promise<void> {
     maxBatchSize: f.maxBatchSize,
     maxWaitMs: f.maxWaitMs,
     maxQueue: f.maxQueue,
+    ...(f.driftWindow === undefined ? {} : { driftWindow: f.driftWindow }),
   });
   const modelName = f.name ?? modelNameFromPath(f.model);
   const handler = createHandler(predictor, {

@@ -8,7 +8,7 @@ import {
   thin,
 } from '../../model/evaluate.js';
 import type { Model } from '../../model/model.js';
-import { esc, metric, STYLE, table } from './html.js';
+import { esc, metric, pageHead, table } from './html.js';
 import { barChart, beeswarmChart, heatmapChart, histogramChart, lineChart, scatterChart } from './svg.js';
 
 export interface ReportInput {
@@ -251,13 +251,7 @@ export function buildReport(input: ReportInput): string {
   const m = input.model.metadata;
   const body = e.task === 'classification' ? classificationSections(e) : regressionSections(e);
   const title = `mlinfer evaluation: ${m.target} (${m.task})`;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)}</title>
-<style>${STYLE}</style></head>
-<body><header><h1>${esc(title)}</h1><p>model ${esc(m.modelVersion)} on <code>${esc(e.source)}</code>, ${e.rows} rows scored, generated ${esc(input.generatedAt ?? new Date().toISOString())}</p></header>
+  return `${pageHead(title)}<body><header><h1>${esc(title)}</h1><p>model ${esc(m.modelVersion)} on <code>${esc(e.source)}</code>, ${e.rows} rows scored, generated ${esc(input.generatedAt ?? new Date().toISOString())}</p></header>
 <main>
 ${e.isTrainingData ? '<section class="warn" id="training-data-warning"><b>These are the rows the model was trained on</b>, so the scores below are optimistic: the trees have seen every row. Evaluate on rows held out from training.</section>' : ''}
 ${body}
