@@ -30,6 +30,7 @@ import {
   modelFromForest,
   modelWithCard,
 } from './model.js';
+import type { TrainingProfile } from './profile.js';
 import { categoryCounts } from './schema-forest.js';
 import { type MergedInfo, type ShardInfo, shardInfo } from './shard.js';
 
@@ -250,7 +251,34 @@ export function mergeModels(models: Model[], options: MergeOptions = {}): Model 
     sorted.map((m) => m.forest.arrays),
   );
   const forest = createFittedForest(arrays, first.forest.params, importances);
-  return modelWithCard(forest, schema, { ...mergedCard(sorted, data), metrics: {} });
+  const card = mergedCard(sorted, data);
+  const profile = mergedProfile(sorted, data);
+  if (!profile && sorted.some((m) => m.profile))
+    card.notes.push(
+      'no training profile: each shard binned its own part of the data, so their profiles do not add up; drift needs a model trained with every shard reading all the data',
+    );
+  return modelWithCard(forest, schema, { ...card, metrics: {}, ...(profile ? { profile } : {}) });
+}
+
+/**
+ * The merged model's training profile. When every shard read all the data, their feature and target counts are
+ * the same (same rows, same bins) and only the predictions differ (each from its own trees): predicted class
+ * counts are averaged over the shards (rounded); a regression histogram is shard 0's (each shard has its own deciles).
+ * Shards that read their own files binned on their own edges, so their counts do not add up: no profile.
+ */
+function mergedProfile(models: Model[], data: ShardInfo['data']): TrainingProfile | undefined {
+  const profiles = models.map((m) => m.profile);
+  if (data !== 'trees' || profiles.some((p) => p === null)) return undefined;
+  const [first] = profiles as TrainingProfile[];
+  if (first.prediction.edges) return first;
+  const counts = new Float64Array(first.prediction.counts.length);
+  for (const p of profiles as TrainingProfile[])
+    p.prediction.counts.forEach((c, i) => {
+      counts[i] += c;
+    });
+  // The file stores whole counts: round here so the model in memory is the one that is saved.
+  for (let i = 0; i < counts.length; i++) counts[i] = Math.round(counts[i] / profiles.length);
+  return { ...first, prediction: { counts, edges: null } };
 }
 
 /**

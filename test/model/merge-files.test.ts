@@ -104,6 +104,10 @@ describe('mergeModels, shards that read their own files', () => {
         new Set(parts.flatMap((p) => colorFeature(p).categories!)),
       );
       expect(merged.metadata.trainingRows).toBe(parts.reduce((s, p) => s + p.metadata.trainingRows, 0));
+      // Each part binned its own rows: their profiles cannot be added up, and the card says why there is none.
+      expect(parts.every((p) => p.profile !== null)).toBe(true);
+      expect(merged.profile).toBeNull();
+      expect(merged.metadata.notes.some((n) => n.startsWith('no training profile'))).toBe(true);
       const predictor = createPredictorFromModel(merged);
       for (const record of probe()) {
         const want = averaged(parts, record);

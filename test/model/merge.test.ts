@@ -109,6 +109,20 @@ describe('mergeModels, shards that read all the data', () => {
       }
     });
 
+  it('keeps the training profile: the shared feature and target counts, the shards’ predicted classes averaged', async () => {
+    const data = randomTable(5, 150, 'classification');
+    const parts = await shards(data, 3, { nEstimators: 6, seed: 4 });
+    const whole = await train(data, { nEstimators: 6, seed: 4, nThreads: 1 });
+    const merged = modelFromBytes(modelToBytes(mergeModels(parts)));
+    const profile = merged.profile!;
+    expect(profile.features).toEqual(whole.profile!.features);
+    expect(profile.target).toEqual(whole.profile!.target);
+    const expected = parts[0].profile!.prediction.counts.map((_, i) =>
+      Math.round(parts.reduce((s, p) => s + p.profile!.prediction.counts[i], 0) / 3),
+    );
+    expect([...profile.prediction.counts]).toEqual([...expected]);
+  });
+
   it('takes the parts in any order', async () => {
     const data = randomTable(4, 100, 'classification');
     const parts = await shards(data, 3, { nEstimators: 6, seed: 4 });
