@@ -10,7 +10,8 @@
 import Papa from 'papaparse';
 import { raggedRowIssue } from '../data/cells.js';
 import { quoteCsvField } from '../data/csv.js';
-import { createCsvRowEncoder, createRowEncoder } from '../data/encode.js';
+import { encodePlainCsv, isPlainCsv } from '../data/csv-bytes.js';
+import { type CsvRowEncoder, createCsvRowEncoder, createRowEncoder } from '../data/encode.js';
 import { type Issue, MlinferError } from '../errors.js';
 import { createScorer } from '../forest/compiled.js';
 import type { Model } from '../model/model.js';
@@ -35,6 +36,11 @@ export interface ChunkConfig {
   layout: OutputLayout;
   /** 'csv' | 'jsonl': text lines (no header); 'rows': scores and kept values for the main thread. */
   output: 'csv' | 'jsonl' | 'rows';
+  /**
+   * false: parse every CSV piece the general way, also plain ones (no quote, ASCII only) that are otherwise
+   * read straight from bytes. For tests that compare both ways.
+   */
+  plainCsv?: boolean;
 }
 
 export type ChunkTask =
@@ -64,6 +70,13 @@ export interface ChunkResult {
 }
 
 export type ChunkProcessor = (task: ChunkTask) => ChunkResult;
+
+/** A text piece read: its records (null for a reject), the valid ones encoded, and every reject in row order. */
+interface Read {
+  recs: readonly (Rec | null)[];
+  enc: Pick<EncodedRecords, 'X' | 'okIndex' | 'valid'>;
+  rejects: RejectedRow[];
+}
 
 interface Parsed {
   /** CSV cells or JSON objects, one per record; null for a record rejected while parsing. */
@@ -387,6 +400,56 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
     return fresh;
   };
 
+  // The general way: decode, parse (papaparse for CSV), encode the records.
+  const readText = (bytes: Uint8Array, firstRow: number): Read => {
+    let text: string;
+    try {
+      text = decoder.decode(bytes);
+    } catch (e) {
+      throw new MlinferError('MLI_CSV_PARSE', `the input is not valid UTF-8 (rows from ${firstRow})`, {
+        cause: e,
+      });
+    }
+    const parsed =
+      cfg.input === 'csv' ? parseCsvPiece(text, firstRow, cfg, width) : parseJsonlPiece(text, firstRow);
+    const enc = encodeRecords(
+      parsed.records,
+      (rec, X, offset, issues, row) =>
+        csvEncoder
+          ? csvEncoder.encode(rec as string[], X, offset, issues, row)
+          : rowEncoder!.encode(rec, X, offset, issues, row),
+      d,
+      firstRow,
+      (rec) => (Array.isArray(rec) ? csvRaw(rec, cfg.delimiter) : JSON.stringify(rec)),
+    );
+    // Rejects in row order, whether found by the parser or the encoder.
+    const rejects =
+      enc.rejects.length === 0
+        ? parsed.rejects
+        : [...parsed.rejects, ...enc.rejects].sort((a, b) => a.row - b.row);
+    return { recs: parsed.records, enc, rejects };
+  };
+  // The common case straight from bytes (csv-bytes.ts): the same records, values and rejects.
+  const needCells = cfg.layout.keep.length > 0 || cfg.layout.keepAll || reasonsOf !== null;
+  const delimiterCode = cfg.delimiter.charCodeAt(0);
+  const readPlainCsv = (bytes: Uint8Array, firstRow: number, csv: CsvRowEncoder): Read => {
+    const p = encodePlainCsv(bytes, csv, {
+      firstRow,
+      delimiter: delimiterCode,
+      newline: cfg.newline,
+      width,
+      cells: needCells,
+    });
+    const rejects = p.rejects.map((r) => ({
+      row: r.row,
+      raw: csvRaw(r.cells, cfg.delimiter),
+      reasons: r.reasons,
+    }));
+    // Without kept columns or reasons the formatter reads no record's cells, only their count.
+    const recs = p.cells ?? new Array<null>(p.records).fill(null);
+    return { recs, enc: p, rejects };
+  };
+
   return (task) => {
     if (task.kind === 'matrix') {
       const scores = scorer.scoreMatrix({ data: task.data, nRows: task.nRows, nFeatures: d });
@@ -400,37 +463,13 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
         notes: [],
       };
     }
-    let text: string;
-    try {
-      text = decoder.decode(task.bytes);
-    } catch (e) {
-      throw new MlinferError('MLI_CSV_PARSE', `the input is not valid UTF-8 (rows from ${task.firstRow})`, {
-        cause: e,
-      });
-    }
-    const parsed =
-      cfg.input === 'csv'
-        ? parseCsvPiece(text, task.firstRow, cfg, width)
-        : parseJsonlPiece(text, task.firstRow);
-    const recs = parsed.records;
     const encoder = (csvEncoder ?? rowEncoder)!;
     const before = encoder.unknownCategoryTotal;
-    const enc = encodeRecords(
-      recs,
-      (rec, X, offset, issues, row) =>
-        csvEncoder
-          ? csvEncoder.encode(rec as string[], X, offset, issues, row)
-          : rowEncoder!.encode(rec, X, offset, issues, row),
-      d,
-      task.firstRow,
-      (rec) => (Array.isArray(rec) ? csvRaw(rec, cfg.delimiter) : JSON.stringify(rec)),
-    );
+    const { recs, enc, rejects } =
+      csvEncoder && cfg.plainCsv !== false && isPlainCsv(task.bytes)
+        ? readPlainCsv(task.bytes, task.firstRow, csvEncoder)
+        : readText(task.bytes, task.firstRow);
     const dense = scorer.scoreMatrix({ data: enc.X, nRows: enc.okIndex.length, nFeatures: d });
-    // Rejects in row order, whether found by the parser or the encoder.
-    const rejects =
-      enc.rejects.length === 0
-        ? parsed.rejects
-        : [...parsed.rejects, ...enc.rejects].sort((a, b) => a.row - b.row);
     const reasons = reasonsOf
       ? spreadReasons(reasonsOf(enc.X, enc.okIndex.length, dense), enc.okIndex, recs.length)
       : null;

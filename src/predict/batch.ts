@@ -90,7 +90,7 @@ export async function openBatch(
   input: BatchInput,
   options: BatchOptions,
   output: ChunkConfig['output'],
-  hints: { inputColumns?: string[] } = {},
+  hints: { inputColumns?: string[]; plainCsv?: boolean } = {},
 ): Promise<OpenBatch> {
   const r = resolveBatchOptions(options);
   aborted(options.signal);
@@ -114,6 +114,7 @@ export async function openBatch(
     newline: opened.newline,
     layout,
     output,
+    ...(hints.plainCsv === false ? { plainCsv: false } : {}),
   };
   const runner = createRunner(model, config, r.threads);
   const submitRows = rowsMode ? rowSubmitter(model, config, runner) : null;
