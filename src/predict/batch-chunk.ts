@@ -13,9 +13,11 @@ import { quoteCsvField } from '../data/csv.js';
 import { encodePlainCsv, isPlainCsv } from '../data/csv-bytes.js';
 import { type CsvRowEncoder, createCsvRowEncoder, createRowEncoder } from '../data/encode.js';
 import { type Issue, MlinferError } from '../errors.js';
+import { argmax } from '../forest/argmax.js';
 import { createScorer } from '../forest/compiled.js';
 import type { Model } from '../model/model.js';
 import {
+  createNumberText,
   csvCell,
   jsonValue,
   type OutputLayout,
@@ -137,6 +139,9 @@ export function createFormatter(
     return cfg.layout.keep.map((k) => rec[k] ?? null);
   };
 
+  // The prediction cell of each class, as predictionValue and csvCell would write it.
+  const labelCells = labels?.map((l) => (typeof l === 'string' ? csvCell(l) : String(l))) ?? null;
+  const numberText = createNumberText();
   const formatCsv = (
     recs: readonly (string[] | Record<string, unknown> | null)[],
     scores: Float64Array,
@@ -145,18 +150,19 @@ export function createFormatter(
   ): string => {
     const parts: string[] = [];
     const sep = ',';
+    const keeps = cfg.layout.keep.length > 0 || cfg.layout.keepAll;
+    const proba = cfg.layout.proba && labels !== null;
     for (let i = 0; i < recs.length; i++) {
       if (!valid[i]) continue;
       const rec = recs[i]!;
       let line = '';
-      if (cfg.layout.keep.length > 0 || cfg.layout.keepAll) {
+      if (keeps) {
         const kept = keptOf(rec) as unknown[];
         for (const v of kept) line += csvCell(v) + sep;
       }
       const o = i * C;
-      const p = predictionValue(labels, scores, o, C);
-      line += typeof p === 'string' ? csvCell(p) : String(p);
-      if (cfg.layout.proba && labels) for (let c = 0; c < C; c++) line += sep + String(scores[o + c]);
+      line += labelCells ? labelCells[argmax(scores, o, C)] : numberText(scores[o]);
+      if (proba) for (let c = 0; c < C; c++) line += sep + numberText(scores[o + c]);
       if (reasons) {
         const values = reasonValuesOf(rec, reasons, i);
         for (let j = 0; j < reasons.n; j++) {
