@@ -112,7 +112,17 @@ export function asciiText(b: Uint8Array, start: number, end: number): string {
 /** True when bytes hold no quote and nothing beyond ASCII: then splitting at delimiters is the whole parse. */
 export function isPlainCsv(b: Uint8Array): boolean {
   if (b.indexOf(QUOTE) !== -1) return false;
-  for (let i = 0; i < b.length; i++) if (b[i] > 127) return false;
+  // Four bytes at a time where aligned: a high bit anywhere means a byte beyond ASCII.
+  const n = b.length;
+  let i = 0;
+  for (const head = (4 - (b.byteOffset & 3)) & 3; i < head && i < n; i++) if (b[i] > 127) return false;
+  const words = (n - i) >>> 2;
+  if (words > 0) {
+    const w = new Uint32Array(b.buffer, b.byteOffset + i, words);
+    for (let j = 0; j < words; j++) if ((w[j] & 0x80808080) !== 0) return false;
+    i += words * 4;
+  }
+  for (; i < n; i++) if (b[i] > 127) return false;
   return true;
 }
 

@@ -248,3 +248,19 @@ describe('plain CSV pieces read from bytes', () => {
     );
   });
 });
+
+describe('isPlainCsv', () => {
+  it('finds a quote or a byte beyond ASCII at any offset and alignment', () => {
+    const base = bytes('a,b,1.5\n'.repeat(5));
+    for (let offset = 0; offset < 4; offset++)
+      for (let at = 0; at < base.length - offset; at++)
+        for (const bad of [34, 0x80, 0xc3, 0xff]) {
+          const buf = new Uint8Array(base.length);
+          buf.set(base);
+          const view = buf.subarray(offset);
+          expect(isPlainCsv(view)).toBe(true);
+          view[at] = bad;
+          expect(isPlainCsv(view)).toBe(false);
+        }
+  });
+});
