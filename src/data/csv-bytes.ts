@@ -152,21 +152,23 @@ export interface PlainEncoded {
 /**
  * Encodes a plain piece (see `isPlainCsv`) of CSV records into the row matrix. `width` is the header's field
  * count; `newline` the run's line break (with CRLF a lone LF is field text, as for papaparse); `cells`
- * asks for each record's cells too (kept columns, reasons).
+ * asks for each record's cells too (kept columns, reasons). `matrix(n)` gives room for n values: scratch
+ * space the caller reuses from piece to piece (every value of a valid row is written).
  *
  * @example
- * if (isPlainCsv(bytes)) encodePlainCsv(bytes, encoder, { firstRow: 1, delimiter: 44, newline: '\n', width: 3, cells: false });
+ * if (isPlainCsv(bytes)) encodePlainCsv(bytes, encoder, (n) => new Float64Array(n), { firstRow: 1, delimiter: 44, newline: '\n', width: 3, cells: false });
  */
 export function encodePlainCsv(
   b: Uint8Array,
   enc: CsvRowEncoder,
+  matrix: (length: number) => Float64Array,
   o: { firstRow: number; delimiter: number; newline: '\n' | '\r\n'; width: number; cells: boolean },
 ): PlainEncoded {
   const d = enc.nFeatures;
   const crlf = o.newline === '\r\n';
   let lines = 1;
   for (let at = b.indexOf(LF); at !== -1; at = b.indexOf(LF, at + 1)) lines++;
-  const X = new Float64Array(lines * d);
+  const X = matrix(lines * d);
   const valid = new Uint8Array(lines);
   const okIndex: number[] = [];
   const rejects: PlainReject[] = [];

@@ -272,8 +272,9 @@ export function spreadScores(
   okIndex: readonly number[],
   nRecords: number,
   C: number,
+  out?: Float64Array,
 ): Float64Array {
-  const scores = new Float64Array(nRecords * C).fill(Number.NaN);
+  const scores = (out ?? new Float64Array(nRecords * C)).fill(Number.NaN);
   for (let k = 0; k < okIndex.length; k++) scores.set(dense.subarray(k * C, (k + 1) * C), okIndex[k] * C);
   return scores;
 }
@@ -378,6 +379,22 @@ function parseJsonlPiece(text: string, firstRow: number): Parsed {
 }
 
 /**
+ * Buffers a processor reuses from piece to piece for what does not leave it (the feature matrix, the dense
+ * scores, the scores of text output): a new megabyte or two for each piece was garbage that the worker's
+ * heap and malloc kept for a while, and the peak RSS grew with the piece size.
+ */
+function createScratch() {
+  const grown = (): ((n: number) => Float64Array) => {
+    let buf = new Float64Array(0);
+    return (n) => {
+      if (buf.length < n) buf = new Float64Array(Math.max(n, Math.ceil(buf.length * 1.5)));
+      return buf.subarray(0, n);
+    };
+  };
+  return { matrix: grown(), dense: grown(), spread: grown() };
+}
+
+/**
  * Makes the processor of a run's pieces. One per thread: it holds the encoder's counters and scratch space.
  *
  * @example
@@ -396,6 +413,7 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
   const reasonsOf =
     cfg.layout.reasons > 0 ? createReasoner(model, cfg.layout.reasons, cfg.layout.explainMethod) : null;
   const decoder = new TextDecoder('utf-8', { fatal: true });
+  const scratch = createScratch();
   const width = header.length;
   let notesSent = 0;
 
@@ -439,7 +457,7 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
   const needCells = cfg.layout.keep.length > 0 || cfg.layout.keepAll || reasonsOf !== null;
   const delimiterCode = cfg.delimiter.charCodeAt(0);
   const readPlainCsv = (bytes: Uint8Array, firstRow: number, csv: CsvRowEncoder): Read => {
-    const p = encodePlainCsv(bytes, csv, {
+    const p = encodePlainCsv(bytes, csv, scratch.matrix, {
       firstRow,
       delimiter: delimiterCode,
       newline: cfg.newline,
@@ -475,11 +493,14 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
       csvEncoder && cfg.plainCsv !== false && isPlainCsv(task.bytes)
         ? readPlainCsv(task.bytes, task.firstRow, csvEncoder)
         : readText(task.bytes, task.firstRow);
-    const dense = scorer.scoreMatrix({ data: enc.X, nRows: enc.okIndex.length, nFeatures: d });
+    const n = enc.okIndex.length;
+    const dense = scorer.scoreMatrix({ data: enc.X, nRows: n, nFeatures: d }, scratch.dense(n * C));
     const reasons = reasonsOf
       ? spreadReasons(reasonsOf(enc.X, enc.okIndex.length, dense), enc.okIndex, recs.length)
       : null;
-    const scores = spreadScores(dense, enc.okIndex, recs.length, C);
+    // Text output is formatted here, so its scores can live in scratch space; 'rows' hands them over.
+    const spreadOut = cfg.output === 'rows' ? undefined : scratch.spread(recs.length * C);
+    const scores = spreadScores(dense, enc.okIndex, recs.length, C, spreadOut);
     const found = { rejects, unknownCategories: encoder.unknownCategoryTotal - before, notes: newNotes() };
     return shapeResult(cfg, formatter, recs, scores, enc.valid, found, reasons);
   };
