@@ -69,6 +69,8 @@ export interface ChunkResult {
   unknownCategories: number;
   /** Notes raised while encoding (unknown categories, extra columns), each once per worker. */
   notes: Issue[];
+  /** A worker's text task: its input bytes, transferred back to be filled again (batch-pool.ts). */
+  spent?: Uint8Array;
 }
 
 export type ChunkProcessor = (task: ChunkTask) => ChunkResult;

@@ -67,6 +67,8 @@ export class RecordSplitter {
    * only the tail after the piece's last record moves to a new buffer.
    */
   private buf: Uint8Array;
+  /** Buffers of finished pieces, handed back by `recycle` to be filled again. */
+  private spare: ArrayBuffer[] = [];
   private size = 0;
   /** Bytes at the front of `buf` that belong to no piece (the header, leading blank lines). */
   private drop = 0;
@@ -188,7 +190,7 @@ export class RecordSplitter {
     // The piece takes the buffer (it is transferred to a worker); the tail goes to a new one.
     const bytes = this.buf.subarray(this.drop, this.boundary);
     const rest = this.buf.subarray(this.boundary, this.size);
-    this.buf = new Uint8Array(Math.max(this.buf.byteLength, rest.byteLength));
+    this.buf = this.fresh(Math.max(this.buf.byteLength, rest.byteLength));
     this.buf.set(rest);
     const piece = { bytes, firstRow: this.nextRow, records: this.recordsAtBoundary };
     this.nextRow += this.recordsAtBoundary;
@@ -198,6 +200,21 @@ export class RecordSplitter {
     this.boundary = -1;
     this.recordsAtBoundary = 0;
     return piece;
+  }
+
+  /**
+   * Hands back the bytes of a piece that was handed out and is no longer used anywhere (a worker
+   * transferred them back): the splitter fills their buffer again instead of allocating one per piece.
+   * At most two are kept.
+   */
+  recycle(bytes: Uint8Array): void {
+    if (this.spare.length < 2 && bytes.buffer instanceof ArrayBuffer) this.spare.push(bytes.buffer);
+  }
+
+  /** A buffer of at least n bytes: a recycled one when it is large enough. */
+  private fresh(n: number): Uint8Array {
+    const b = this.spare.pop();
+    return b !== undefined && b.byteLength >= n ? new Uint8Array(b) : new Uint8Array(n);
   }
 
   /** Room for `n` more bytes: the buffer doubles when a record is longer than a piece. */

@@ -119,7 +119,12 @@ export async function openBatch(
   const runner = createRunner(model, config, r.threads);
   const submitRows = rowsMode ? rowSubmitter(model, config, runner) : null;
   const submit = (p: InputPiece): Promise<Numbered> =>
-    p.kind === 'rows' ? submitRows!(p.rows) : runner.run(p).then((res) => ({ ...res, firstRow: p.firstRow }));
+    p.kind === 'rows'
+      ? submitRows!(p.rows)
+      : runner.run(p).then(({ spent, ...res }) => {
+          if (spent) opened.recycle(spent);
+          return { ...res, firstRow: p.firstRow };
+        });
   const chunks = ordered(opened.pieces, submit, r.maxInFlight, stats, options, async () => {
     await runner.close();
     await opened.close();

@@ -2,9 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { fileChunksReused } from '../../src/data/node-io.js';
 import { loadModel, loadModelSync, saveModel } from '../../src/model/io.js';
 import { type Model, modelFileBytes, modelToBytes } from '../../src/model/model.js';
 import { train } from '../../src/model/train.js';
+import { RecordSplitter } from '../../src/predict/batch-split.js';
 import { FIXTURES, tempDir } from '../cli/helpers.js';
 
 let model: Model;
@@ -33,5 +35,42 @@ describe('modelFileBytes', () => {
 
   it('encodes a model that was not loaded from a file', () => {
     expect(modelFileBytes(model)).toEqual(modelToBytes(model));
+  });
+});
+
+describe('input buffers', () => {
+  it('fileChunksReused reads the whole file, in order, into one buffer', async () => {
+    const file = join(FIXTURES, 'customers.csv');
+    const parts: Buffer[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    for await (const chunk of fileChunksReused(file, 1000)) {
+      parts.push(Buffer.from(chunk)); // a copy: the chunk is read into again
+      buffers.add(chunk.buffer);
+    }
+    expect(Buffer.concat(parts).equals(readFileSync(file))).toBe(true);
+    expect(parts.length).toBeGreaterThan(3);
+    expect(buffers.size).toBe(1);
+    await expect(fileChunksReused(join(FIXTURES, 'nope.csv')).next()).rejects.toMatchObject({
+      code: 'MLI_NOT_FOUND',
+    });
+  });
+
+  it('the splitter fills a recycled piece buffer again instead of allocating one', () => {
+    const s = new RecordSplitter({ format: 'csv', header: true, targetBytes: 100, maxRecordBytes: 1 << 20 });
+    const text = `a,b\n${'1,2\n'.repeat(200)}`;
+    const bytes = new TextEncoder().encode(text);
+    const pieces = [];
+    for (let i = 0; i < bytes.length; i += 50) {
+      for (const p of s.push(bytes.subarray(i, i + 50))) {
+        pieces.push(p);
+        // The piece is done with (as when a worker transfers it back): its buffer is filled again.
+        if (pieces.length === 2) s.recycle(p.bytes);
+      }
+    }
+    pieces.push(...s.end());
+    const decoded = pieces.map((p) => new TextDecoder().decode(p.bytes)).join('');
+    expect(decoded).toBe(text.slice(4));
+    expect(pieces.reduce((n, p) => n + p.records, 0)).toBe(200);
+    expect(pieces[3].bytes.buffer).toBe(pieces[1].bytes.buffer);
   });
 });
