@@ -55,8 +55,8 @@ export interface ChunkResult {
   /** Records predicted: `records - rejects.length`. */
   predicted: number;
   rejects: RejectedRow[];
-  /** output 'csv' / 'jsonl': the formatted lines of the predicted rows, in order. */
-  text?: string;
+  /** output 'csv' / 'jsonl': the formatted lines of the predicted rows, in order (as UTF-8 bytes or text). */
+  text?: string | Uint8Array;
   /** output 'rows' or matrix tasks: nOutputs values per record (NaN for rejects). */
   scores?: Float64Array;
   /** output 'rows': 1 for each predicted record. */
@@ -97,13 +97,13 @@ export interface Formatter {
   keptOf(rec: string[] | Record<string, unknown>): unknown[] | Record<string, unknown>;
   /** The record's values of its reasons' features (the input's text for CSV). */
   reasonValuesOf(rec: string[] | Record<string, unknown>, reasons: Reasons, i: number): unknown[];
-  /** The output lines of the valid records, each ending with a line break. */
+  /** The output lines of the valid records, each ending with a line break: text, or its UTF-8 bytes. */
   format(
     recs: readonly (string[] | Record<string, unknown> | null)[],
     scores: Float64Array,
     valid: Uint8Array,
     reasons: Reasons | null,
-  ): string;
+  ): string | Uint8Array;
 }
 
 /**
@@ -178,6 +178,44 @@ export function createFormatter(
     return parts.length > 0 ? `${parts.join('\n')}\n` : '';
   };
 
+  // The usual layout (no kept columns, no reasons) is written straight into bytes, the file's own: no
+  // string per line, and the main thread writes them as they are instead of encoding a string.
+  const utf8 = new TextEncoder();
+  const labelBytes = labelCells?.map((t) => utf8.encode(t)) ?? null;
+  // String(x) of a double is at most 24 ASCII characters ('-1.2345678901234567e-308').
+  const lineMax = Math.max(32, ...(labelBytes ?? []).map((b) => b.length)) + 33 * C + 1;
+  let bytes = new Uint8Array(1 << 16);
+  const formatCsvBytes = (scores: Float64Array, valid: Uint8Array): Uint8Array => {
+    const proba = cfg.layout.proba && labels !== null;
+    let at = 0;
+    const ascii = (t: string): void => {
+      for (let k = 0; k < t.length; k++) bytes[at + k] = t.charCodeAt(k);
+      at += t.length;
+    };
+    for (let i = 0; i < valid.length; i++) {
+      if (!valid[i]) continue;
+      if (at + lineMax > bytes.length) {
+        const grown = new Uint8Array(2 * bytes.length + lineMax);
+        grown.set(bytes.subarray(0, at));
+        bytes = grown;
+      }
+      const o = i * C;
+      if (labelBytes) {
+        const b = labelBytes[argmax(scores, o, C)];
+        for (let k = 0; k < b.length; k++) bytes[at + k] = b[k];
+        at += b.length;
+      } else ascii(numberText(scores[o]));
+      if (proba)
+        for (let c = 0; c < C; c++) {
+          bytes[at++] = 44; // ','
+          ascii(numberText(scores[o + c]));
+        }
+      bytes[at++] = 10; // '\n'
+    }
+    return bytes.slice(0, at);
+  };
+  const plainLayout = !cfg.layout.keepAll && cfg.layout.keep.length === 0;
+
   const formatJsonl = (
     recs: readonly (string[] | Record<string, unknown> | null)[],
     scores: Float64Array,
@@ -218,7 +256,9 @@ export function createFormatter(
     format: (recs, scores, valid, reasons) =>
       cfg.output === 'jsonl'
         ? formatJsonl(recs, scores, valid, reasons)
-        : formatCsv(recs, scores, valid, reasons),
+        : plainLayout && reasons === null
+          ? formatCsvBytes(scores, valid)
+          : formatCsv(recs, scores, valid, reasons),
   };
 }
 

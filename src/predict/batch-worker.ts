@@ -25,6 +25,7 @@ parentPort!.on('message', (msg: { id: number; task: ChunkTask }) => {
     }
     if (result.scores) transfer.push(result.scores.buffer as ArrayBuffer);
     if (result.valid) transfer.push(result.valid.buffer as ArrayBuffer);
+    if (result.text instanceof Uint8Array) transfer.push(result.text.buffer as ArrayBuffer);
     parentPort!.postMessage({ id: msg.id, result }, transfer);
   } catch (e) {
     const code = isMlinferError(e) ? e.code : 'MLI_WORKER_FAILED';

@@ -200,7 +200,9 @@ async function run(
     out +=
       output === 'rows'
         ? JSON.stringify([...res.scores!], null, 0) + JSON.stringify(res.kept ?? null)
-        : res.text;
+        : typeof res.text === 'string'
+          ? res.text
+          : new TextDecoder().decode(res.text);
   }
   return `${out}\n${rejects.map((r) => JSON.stringify(r)).join('\n')}\n${JSON.stringify(open.stats)}`;
 }
