@@ -13,18 +13,7 @@ import type { RejectedRow } from '../../src/predict/batch-format.js';
 import type { BatchOptions } from '../../src/predict/batch-options.js';
 import { RecordSplitter } from '../../src/predict/batch-split.js';
 import { FIXTURES } from '../cli/helpers.js';
-
-/** mulberry32: the same cases on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../model/forest-fixtures.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
