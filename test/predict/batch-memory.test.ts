@@ -1,11 +1,12 @@
 // What a batch run holds in memory: the model bytes it sends to workers, and the bound on pieces in flight.
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileChunksReused } from '../../src/data/node-io.js';
 import { loadModel, loadModelSync, saveModel } from '../../src/model/io.js';
 import { type Model, modelFileBytes, modelToBytes } from '../../src/model/model.js';
 import { train } from '../../src/model/train.js';
+import { batchPredictFile } from '../../src/predict/batch-file.js';
 import { RecordSplitter } from '../../src/predict/batch-split.js';
 import { FIXTURES, tempDir } from '../cli/helpers.js';
 
@@ -72,5 +73,26 @@ describe('input buffers', () => {
     expect(decoded).toBe(text.slice(4));
     expect(pieces.reduce((n, p) => n + p.records, 0)).toBe(200);
     expect(pieces[3].bytes.buffer).toBe(pieces[1].bytes.buffer);
+  });
+});
+
+describe('a run that fails while opening', () => {
+  const openFds = (file: string): number =>
+    readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === file;
+      } catch {
+        return false;
+      }
+    }).length;
+
+  it.skipIf(!existsSync('/proc/self/fd'))('closes its input file at once, not when collected', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'lacking.csv');
+    writeFileSync(input, 'age,plan\n1,Basic\n');
+    await expect(
+      batchPredictFile(input, join(dir, 'out.csv'), { model: path, threads: 0 }),
+    ).rejects.toMatchObject({ code: 'MLI_SCHEMA_MISMATCH' });
+    expect(openFds(input)).toBe(0);
   });
 });
