@@ -377,6 +377,15 @@ export interface CsvRowEncoder {
   readonly unknownCategoryTotal: number;
   /** Extra columns of the header (once, at creation) and each feature's first unknown category. */
   readonly notes: Issue[];
+  /** Feature k reads the header's column `positions[k]`. */
+  readonly positions: Int32Array;
+  /**
+   * 1 for a numeric feature whose plain decimal cells may be parsed by the caller itself (from bytes): no
+   * missing-value spelling is itself a plain decimal number, so such a cell is never missing.
+   */
+  readonly plainNumeric: Uint8Array;
+  /** Encodes one cell of feature k, as `encode` does for each cell of a row (same issues, same counts). */
+  encodeCell(k: number, cell: string, out: Float64Array, at: number, issues: Issue[], row: number): boolean;
 }
 
 export interface EncodedCsvRows {
@@ -450,10 +459,16 @@ export function createCsvRowEncoder(schema: Schema, header: readonly string[]): 
     }
     return putCells(features, missing, unknown, cells, positions, out, offset, issues, row);
   };
+  const numericMissing = [...missing].some((m) => !Number.isNaN(parseDecimal(m)));
+  const plainNumeric = Uint8Array.from(features, (f) => (f.type === T_NUMERIC && !numericMissing ? 1 : 0));
 
   return {
     nFeatures: n,
     encode,
+    positions,
+    plainNumeric,
+    encodeCell: (k, cell, out, at, issues, row) =>
+      putCell(features, missing, unknown, k, cell, out, at, issues, row),
     encodeRows(rows, firstRow) {
       const issues: Issue[] = [];
       const batch = encodeBatch(n, rows.length, (i, out, offset) =>

@@ -4,6 +4,7 @@
  */
 
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { MlinferError } from '../errors.js';
 import { type CsvBatch, type CsvOptions, type CsvTable, csvBatches } from './csv.js';
 import { type JsonlBatch, type JsonlOptions, jsonlBatches } from './jsonl.js';
@@ -38,6 +39,36 @@ export async function* fileChunks(
     throw ioError(path, e);
   } finally {
     stream.destroy();
+  }
+}
+
+/**
+ * Reads a file in chunks of up to `chunkBytes` into one buffer that is read into again for the next chunk:
+ * a chunk is valid only until the next one is asked for. For a consumer that copies what it keeps (the
+ * batch splitter), so that reading makes no garbage: 64 KiB Buffers for each chunk of a large file piled up
+ * on a thread whose heap is too small to be collected often. I/O errors as in `fileChunks`.
+ *
+ * @example
+ * for await (const chunk of fileChunksReused('data.csv')) splitter.push(chunk); // push copies
+ */
+export async function* fileChunksReused(
+  path: string,
+  chunkBytes = 256 * 1024,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const fh = await open(path, 'r').catch((e: unknown) => {
+    throw ioError(path, e);
+  });
+  const buf = new Uint8Array(chunkBytes);
+  try {
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, chunkBytes, null).catch((e: unknown) => {
+        throw ioError(path, e);
+      });
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
   }
 }
 

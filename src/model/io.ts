@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { isMlinferError, MlinferError } from '../errors.js';
 import { readModelFile, saveModelFile } from './file.js';
-import { type Model, modelFromBytes, modelToBytes } from './model.js';
+import { type Model, modelFromBytes, modelToBytes, rememberModelBytes } from './model.js';
 
 /** Default model file name used by the CLI when no path is given. */
 export const DEFAULT_MODEL_FILE = 'model.mlinfer';
@@ -42,9 +42,12 @@ export async function saveModel(model: Model, path: string): Promise<void> {
 export async function loadModel(source: string | Uint8Array | ArrayBuffer): Promise<Model> {
   if (typeof source === 'string')
     return withPath(source, () =>
-      readModelFile(source).then(modelFromBytes, (e) => {
-        throw isMlinferError(e) && e.code === 'MLI_NOT_FOUND' ? notFound(source, e) : e;
-      }),
+      readModelFile(source).then(
+        (bytes) => rememberModelBytes(modelFromBytes(bytes), bytes),
+        (e) => {
+          throw isMlinferError(e) && e.code === 'MLI_NOT_FOUND' ? notFound(source, e) : e;
+        },
+      ),
     );
   return modelFromBytes(asBytes(source));
 }
@@ -62,7 +65,7 @@ export function loadModelSync(source: string | Uint8Array | ArrayBuffer): Model 
       cause,
     });
   }
-  return prefixed(source, () => modelFromBytes(bytes));
+  return prefixed(source, () => rememberModelBytes(modelFromBytes(bytes), bytes));
 }
 
 function prefixed<T>(path: string, fn: () => T): T {

@@ -144,6 +144,24 @@ export function modelWithCard(forest: FittedForest, schema: Schema, card: CardFi
   return createModel(metadata, forest, profile ?? null);
 }
 
+/** The file bytes a model was loaded from (by loadModel from a path): what `modelFileBytes` hands out. */
+const loadedFrom = new WeakMap<Model, Uint8Array>();
+
+/** @internal Remembers the file bytes `model` was decoded from; the caller owns them and does not change them. */
+export function rememberModelBytes(model: Model, bytes: Uint8Array): Model {
+  loadedFrom.set(model, bytes);
+  return model;
+}
+
+/**
+ * @internal The bytes of a model file that decodes to `model`: the file it was loaded from when known (a
+ * batch run sends these to its workers; encoding the model again costs as much as loading it and, at the
+ * peak, tens of MB), else `modelToBytes(model)`.
+ */
+export function modelFileBytes(model: Model): Uint8Array {
+  return loadedFrom.get(model) ?? modelToBytes(model);
+}
+
 /**
  * The bytes of the model file for a model.
  *

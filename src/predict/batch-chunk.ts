@@ -10,12 +10,15 @@
 import Papa from 'papaparse';
 import { raggedRowIssue } from '../data/cells.js';
 import { quoteCsvField } from '../data/csv.js';
-import { createCsvRowEncoder, createRowEncoder } from '../data/encode.js';
+import { encodePlainCsv, isPlainCsv } from '../data/csv-bytes.js';
+import { type CsvRowEncoder, createCsvRowEncoder, createRowEncoder } from '../data/encode.js';
 import { type Issue, MlinferError } from '../errors.js';
+import { argmax } from '../forest/argmax.js';
 import { createScorer } from '../forest/compiled.js';
 import type { DriftCounts } from '../model/drift-counts.js';
 import type { Model } from '../model/model.js';
 import {
+  createNumberText,
   csvCell,
   jsonValue,
   type OutputLayout,
@@ -39,6 +42,11 @@ export interface ChunkConfig {
   output: 'csv' | 'jsonl' | 'rows';
   /** Count each piece's rows on the training profile's bins (ChunkResult.drift). */
   drift?: boolean;
+  /**
+   * false: parse every CSV piece the general way, also plain ones (no quote, ASCII only) that are otherwise
+   * read straight from bytes. For tests that compare both ways.
+   */
+  plainCsv?: boolean;
 }
 
 export type ChunkTask =
@@ -51,8 +59,8 @@ export interface ChunkResult {
   /** Records predicted: `records - rejects.length`. */
   predicted: number;
   rejects: RejectedRow[];
-  /** output 'csv' / 'jsonl': the formatted lines of the predicted rows, in order. */
-  text?: string;
+  /** output 'csv' / 'jsonl': the formatted lines of the predicted rows, in order (as UTF-8 bytes or text). */
+  text?: string | Uint8Array;
   /** output 'rows' or matrix tasks: nOutputs values per record (NaN for rejects). */
   scores?: Float64Array;
   /** output 'rows': 1 for each predicted record. */
@@ -67,9 +75,18 @@ export interface ChunkResult {
   notes: Issue[];
   /** With `drift`: the piece's rows on the training profile's bins. */
   drift?: DriftCounts;
+  /** A worker's text task: its input bytes, transferred back to be filled again (batch-pool.ts). */
+  spent?: Uint8Array;
 }
 
 export type ChunkProcessor = (task: ChunkTask) => ChunkResult;
+
+/** A text piece read: its records (null for a reject), the valid ones encoded, and every reject in row order. */
+interface Read {
+  recs: readonly (Rec | null)[];
+  enc: Pick<EncodedRecords, 'X' | 'okIndex' | 'valid'>;
+  rejects: RejectedRow[];
+}
 
 interface Parsed {
   /** CSV cells or JSON objects, one per record; null for a record rejected while parsing. */
@@ -86,13 +103,13 @@ export interface Formatter {
   keptOf(rec: string[] | Record<string, unknown>): unknown[] | Record<string, unknown>;
   /** The record's values of its reasons' features (the input's text for CSV). */
   reasonValuesOf(rec: string[] | Record<string, unknown>, reasons: Reasons, i: number): unknown[];
-  /** The output lines of the valid records, each ending with a line break. */
+  /** The output lines of the valid records, each ending with a line break: text, or its UTF-8 bytes. */
   format(
     recs: readonly (string[] | Record<string, unknown> | null)[],
     scores: Float64Array,
     valid: Uint8Array,
     reasons: Reasons | null,
-  ): string;
+  ): string | Uint8Array;
 }
 
 /**
@@ -130,6 +147,9 @@ export function createFormatter(
     return cfg.layout.keep.map((k) => rec[k] ?? null);
   };
 
+  // The prediction cell of each class, as predictionValue and csvCell would write it.
+  const labelCells = labels?.map((l) => (typeof l === 'string' ? csvCell(l) : String(l))) ?? null;
+  const numberText = createNumberText();
   const formatCsv = (
     recs: readonly (string[] | Record<string, unknown> | null)[],
     scores: Float64Array,
@@ -138,18 +158,19 @@ export function createFormatter(
   ): string => {
     const parts: string[] = [];
     const sep = ',';
+    const keeps = cfg.layout.keep.length > 0 || cfg.layout.keepAll;
+    const proba = cfg.layout.proba && labels !== null;
     for (let i = 0; i < recs.length; i++) {
       if (!valid[i]) continue;
       const rec = recs[i]!;
       let line = '';
-      if (cfg.layout.keep.length > 0 || cfg.layout.keepAll) {
+      if (keeps) {
         const kept = keptOf(rec) as unknown[];
         for (const v of kept) line += csvCell(v) + sep;
       }
       const o = i * C;
-      const p = predictionValue(labels, scores, o, C);
-      line += typeof p === 'string' ? csvCell(p) : String(p);
-      if (cfg.layout.proba && labels) for (let c = 0; c < C; c++) line += sep + String(scores[o + c]);
+      line += labelCells ? labelCells[argmax(scores, o, C)] : numberText(scores[o]);
+      if (proba) for (let c = 0; c < C; c++) line += sep + numberText(scores[o + c]);
       if (reasons) {
         const values = reasonValuesOf(rec, reasons, i);
         for (let j = 0; j < reasons.n; j++) {
@@ -162,6 +183,44 @@ export function createFormatter(
     }
     return parts.length > 0 ? `${parts.join('\n')}\n` : '';
   };
+
+  // The usual layout (no kept columns, no reasons) is written straight into bytes, the file's own: no
+  // string per line, and the main thread writes them as they are instead of encoding a string.
+  const utf8 = new TextEncoder();
+  const labelBytes = labelCells?.map((t) => utf8.encode(t)) ?? null;
+  // String(x) of a double is at most 24 ASCII characters ('-1.2345678901234567e-308').
+  const lineMax = Math.max(32, ...(labelBytes ?? []).map((b) => b.length)) + 33 * C + 1;
+  let bytes = new Uint8Array(1 << 16);
+  const formatCsvBytes = (scores: Float64Array, valid: Uint8Array): Uint8Array => {
+    const proba = cfg.layout.proba && labels !== null;
+    let at = 0;
+    const ascii = (t: string): void => {
+      for (let k = 0; k < t.length; k++) bytes[at + k] = t.charCodeAt(k);
+      at += t.length;
+    };
+    for (let i = 0; i < valid.length; i++) {
+      if (!valid[i]) continue;
+      if (at + lineMax > bytes.length) {
+        const grown = new Uint8Array(2 * bytes.length + lineMax);
+        grown.set(bytes.subarray(0, at));
+        bytes = grown;
+      }
+      const o = i * C;
+      if (labelBytes) {
+        const b = labelBytes[argmax(scores, o, C)];
+        for (let k = 0; k < b.length; k++) bytes[at + k] = b[k];
+        at += b.length;
+      } else ascii(numberText(scores[o]));
+      if (proba)
+        for (let c = 0; c < C; c++) {
+          bytes[at++] = 44; // ','
+          ascii(numberText(scores[o + c]));
+        }
+      bytes[at++] = 10; // '\n'
+    }
+    return bytes.slice(0, at);
+  };
+  const plainLayout = !cfg.layout.keepAll && cfg.layout.keep.length === 0;
 
   const formatJsonl = (
     recs: readonly (string[] | Record<string, unknown> | null)[],
@@ -203,7 +262,9 @@ export function createFormatter(
     format: (recs, scores, valid, reasons) =>
       cfg.output === 'jsonl'
         ? formatJsonl(recs, scores, valid, reasons)
-        : formatCsv(recs, scores, valid, reasons),
+        : plainLayout && reasons === null
+          ? formatCsvBytes(scores, valid)
+          : formatCsv(recs, scores, valid, reasons),
   };
 }
 
@@ -259,8 +320,9 @@ export function spreadScores(
   okIndex: readonly number[],
   nRecords: number,
   C: number,
+  out?: Float64Array,
 ): Float64Array {
-  const scores = new Float64Array(nRecords * C).fill(Number.NaN);
+  const scores = (out ?? new Float64Array(nRecords * C)).fill(Number.NaN);
   for (let k = 0; k < okIndex.length; k++) scores.set(dense.subarray(k * C, (k + 1) * C), okIndex[k] * C);
   return scores;
 }
@@ -365,6 +427,22 @@ function parseJsonlPiece(text: string, firstRow: number): Parsed {
 }
 
 /**
+ * Buffers a processor reuses from piece to piece for what does not leave it (the feature matrix, the dense
+ * scores, the scores of text output): a new megabyte or two for each piece was garbage that the worker's
+ * heap and malloc kept for a while, and the peak RSS grew with the piece size.
+ */
+function createScratch() {
+  const grown = (): ((n: number) => Float64Array) => {
+    let buf = new Float64Array(0);
+    return (n) => {
+      if (buf.length < n) buf = new Float64Array(Math.max(n, Math.ceil(buf.length * 1.5)));
+      return buf.subarray(0, n);
+    };
+  };
+  return { matrix: grown(), dense: grown(), spread: grown() };
+}
+
+/**
  * Makes the processor of a run's pieces. One per thread: it holds the encoder's counters and scratch space.
  *
  * @example
@@ -384,6 +462,7 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
     cfg.layout.reasons > 0 ? createReasoner(model, cfg.layout.reasons, cfg.layout.explainMethod) : null;
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const drift = cfg.drift ? createPieceDrift(model) : null;
+  const scratch = createScratch();
   const width = header.length;
   let notesSent = 0;
 
@@ -392,6 +471,56 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
     const fresh = all.slice(notesSent);
     notesSent = all.length;
     return fresh;
+  };
+
+  // The general way: decode, parse (papaparse for CSV), encode the records.
+  const readText = (bytes: Uint8Array, firstRow: number): Read => {
+    let text: string;
+    try {
+      text = decoder.decode(bytes);
+    } catch (e) {
+      throw new MlinferError('MLI_CSV_PARSE', `the input is not valid UTF-8 (rows from ${firstRow})`, {
+        cause: e,
+      });
+    }
+    const parsed =
+      cfg.input === 'csv' ? parseCsvPiece(text, firstRow, cfg, width) : parseJsonlPiece(text, firstRow);
+    const enc = encodeRecords(
+      parsed.records,
+      (rec, X, offset, issues, row) =>
+        csvEncoder
+          ? csvEncoder.encode(rec as string[], X, offset, issues, row)
+          : rowEncoder!.encode(rec, X, offset, issues, row),
+      d,
+      firstRow,
+      (rec) => (Array.isArray(rec) ? csvRaw(rec, cfg.delimiter) : JSON.stringify(rec)),
+    );
+    // Rejects in row order, whether found by the parser or the encoder.
+    const rejects =
+      enc.rejects.length === 0
+        ? parsed.rejects
+        : [...parsed.rejects, ...enc.rejects].sort((a, b) => a.row - b.row);
+    return { recs: parsed.records, enc, rejects };
+  };
+  // The common case straight from bytes (csv-bytes.ts): the same records, values and rejects.
+  const needCells = cfg.layout.keep.length > 0 || cfg.layout.keepAll || reasonsOf !== null;
+  const delimiterCode = cfg.delimiter.charCodeAt(0);
+  const readPlainCsv = (bytes: Uint8Array, firstRow: number, csv: CsvRowEncoder): Read => {
+    const p = encodePlainCsv(bytes, csv, scratch.matrix, {
+      firstRow,
+      delimiter: delimiterCode,
+      newline: cfg.newline,
+      width,
+      cells: needCells,
+    });
+    const rejects = p.rejects.map((r) => ({
+      row: r.row,
+      raw: csvRaw(r.cells, cfg.delimiter),
+      reasons: r.reasons,
+    }));
+    // Without kept columns or reasons the formatter reads no record's cells, only their count.
+    const recs = p.cells ?? new Array<null>(p.records).fill(null);
+    return { recs, enc: p, rejects };
   };
 
   return (task) => {
@@ -410,42 +539,21 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
         notes: [],
       };
     }
-    let text: string;
-    try {
-      text = decoder.decode(task.bytes);
-    } catch (e) {
-      throw new MlinferError('MLI_CSV_PARSE', `the input is not valid UTF-8 (rows from ${task.firstRow})`, {
-        cause: e,
-      });
-    }
-    const parsed =
-      cfg.input === 'csv'
-        ? parseCsvPiece(text, task.firstRow, cfg, width)
-        : parseJsonlPiece(text, task.firstRow);
-    const recs = parsed.records;
     const encoder = (csvEncoder ?? rowEncoder)!;
     const before = encoder.unknownCategoryTotal;
-    const enc = encodeRecords(
-      recs,
-      (rec, X, offset, issues, row) =>
-        csvEncoder
-          ? csvEncoder.encode(rec as string[], X, offset, issues, row)
-          : rowEncoder!.encode(rec, X, offset, issues, row),
-      d,
-      task.firstRow,
-      (rec) => (Array.isArray(rec) ? csvRaw(rec, cfg.delimiter) : JSON.stringify(rec)),
-    );
-    const X = { data: enc.X, nRows: enc.okIndex.length, nFeatures: d };
-    const dense = scorer.scoreMatrix(X);
-    // Rejects in row order, whether found by the parser or the encoder.
-    const rejects =
-      enc.rejects.length === 0
-        ? parsed.rejects
-        : [...parsed.rejects, ...enc.rejects].sort((a, b) => a.row - b.row);
+    const { recs, enc, rejects } =
+      csvEncoder && cfg.plainCsv !== false && isPlainCsv(task.bytes)
+        ? readPlainCsv(task.bytes, task.firstRow, csvEncoder)
+        : readText(task.bytes, task.firstRow);
+    const n = enc.okIndex.length;
+    const X = { data: enc.X, nRows: n, nFeatures: d };
+    const dense = scorer.scoreMatrix(X, scratch.dense(n * C));
     const reasons = reasonsOf
       ? spreadReasons(reasonsOf(enc.X, enc.okIndex.length, dense), enc.okIndex, recs.length)
       : null;
-    const scores = spreadScores(dense, enc.okIndex, recs.length, C);
+    // Text output is formatted here, so its scores can live in scratch space; 'rows' hands them over.
+    const spreadOut = cfg.output === 'rows' ? undefined : scratch.spread(recs.length * C);
+    const scores = spreadScores(dense, enc.okIndex, recs.length, C, spreadOut);
     const found = { rejects, unknownCategories: encoder.unknownCategoryTotal - before, notes: newNotes() };
     const result = shapeResult(cfg, formatter, recs, scores, enc.valid, found, reasons);
     if (drift) result.drift = drift(X, dense, encoder.unknownCategoryCounts);

@@ -5,7 +5,7 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { assertOptions, c, type Spec } from '../constraints.js';
 import { quoteCsvField } from '../data/csv.js';
 import { delimiterOfPath, type FileFormat, formatOfPath } from '../data/file-format.js';
-import { fileChunks } from '../data/node-io.js';
+import { fileChunksReused } from '../data/node-io.js';
 import { isMlinferError, MlinferError } from '../errors.js';
 import { type DriftReport, driftError } from '../model/drift.js';
 import { loadModel } from '../model/io.js';
@@ -230,8 +230,9 @@ async function openInput(inPath: string, inputFormat: FileFormat) {
     });
     if (s.isDirectory()) throw new MlinferError('MLI_IO', `${inPath} is a directory, not a file`);
   }
+  // The splitter copies each chunk at once, so one read buffer serves the whole file.
   if (inputFormat !== 'parquet')
-    return { input: (inPath === '-' ? process.stdin : fileChunks(inPath)) as BatchInput };
+    return { input: (inPath === '-' ? process.stdin : fileChunksReused(inPath)) as BatchInput };
   const src = await readParquetRows(inPath);
   return { input: src.rows as BatchInput, inputColumns: src.columns, elements: src.elements };
 }

@@ -35,6 +35,8 @@ export interface OpenedInput {
   pieces: AsyncGenerator<InputPiece, void, undefined>;
   /** Stops reading the source early (it is returned, as a `break` would). */
   close(): Promise<void>;
+  /** Gives back the bytes of a text piece that nothing uses any more, to be filled again. */
+  recycle(bytes: Uint8Array): void;
 }
 
 async function* fromWeb(stream: ReadableStream<Item>): AsyncGenerator<Item> {
@@ -115,7 +117,14 @@ export async function openInput(
   };
   const rowsMode = !first.done && !(first.value instanceof Uint8Array) && typeof first.value !== 'string';
   if (rowsMode)
-    return { rowsMode, header: null, newline: '\n', pieces: rowPieces(buffered, next, r.batchRows), close };
+    return {
+      rowsMode,
+      header: null,
+      newline: '\n',
+      pieces: rowPieces(buffered, next, r.batchRows),
+      close,
+      recycle: () => {},
+    };
 
   const splitter = new RecordSplitter({
     format: r.format,
@@ -151,7 +160,7 @@ export async function openInput(
     }
     for (const p of splitter.end()) yield { kind: 'text', ...p };
   }
-  return { rowsMode, header, newline, pieces: pieces(), close };
+  return { rowsMode, header, newline, pieces: pieces(), close, recycle: (b) => splitter.recycle(b) };
 }
 
 async function* rowPieces(

@@ -4,7 +4,7 @@
 import type { Worker } from 'node:worker_threads';
 import { type ErrorCode, MlinferError } from '../errors.js';
 
-import { type Model, modelToBytes } from '../model/model.js';
+import { type Model, modelFileBytes } from '../model/model.js';
 import { findWorker, startWorker, type WorkerEntry, warnNoWorkers } from '../node/workers.js';
 import { type ChunkConfig, type ChunkResult, type ChunkTask, createChunkProcessor } from './batch-chunk.js';
 
@@ -40,7 +40,7 @@ export function createRunner(model: Model, config: ChunkConfig, threads: number)
   const entry = threads === 0 ? null : findWorker(import.meta.url, 'batch-worker', 'batch-worker.ts');
   if (threads > 0 && !entry) warnNoWorkers();
   return entry
-    ? createWorkerPool(entry, modelToBytes(model), config, threads)
+    ? createWorkerPool(entry, modelFileBytes(model), config, threads)
     : createInlineRunner(model, config);
 }
 

@@ -61,9 +61,16 @@ export class RecordSplitter {
   header: Uint8Array | null = null;
   /** True when the header record ended with CRLF. */
   headerCrlf = false;
-  private parts: Uint8Array[] = [];
+  /**
+   * The pending bytes, `buf[0, size)`, in a buffer this splitter owns: each pushed chunk is copied in once,
+   * and a piece is a view of it, handed over with the buffer (transferred to a worker, never copied again);
+   * only the tail after the piece's last record moves to a new buffer.
+   */
+  private buf: Uint8Array;
+  /** Buffers of finished pieces, handed back by `recycle` to be filled again. */
+  private spare: ArrayBuffer[] = [];
   private size = 0;
-  /** Bytes at the front of `parts` that belong to no piece (the header, leading blank lines). */
+  /** Bytes at the front of `buf` that belong to no piece (the header, leading blank lines). */
   private drop = 0;
   /** Offset just after the last record boundary, -1 when none yet. */
   private boundary = -1;
@@ -85,6 +92,7 @@ export class RecordSplitter {
       );
     }
     this.delim = d.charCodeAt(0);
+    this.buf = new Uint8Array(o.targetBytes + (128 << 10));
   }
 
   push(input: Uint8Array): Piece[] {
@@ -102,7 +110,8 @@ export class RecordSplitter {
 
   private pushOne(chunk: Uint8Array): Piece[] {
     const base = this.size;
-    this.parts.push(chunk);
+    this.reserve(chunk.byteLength);
+    this.buf.set(chunk, base);
     this.size += chunk.byteLength;
     if (this.o.format === 'jsonl') this.scanLines(chunk, base);
     else if (this.state !== QUOTED && this.state !== QUOTE_IN_QUOTED && chunk.indexOf(QUOTE) === -1)
@@ -136,9 +145,8 @@ export class RecordSplitter {
       }
       records++;
     }
-    const all = this.concat();
-    const bytes = copyOf(all, this.drop, all.byteLength);
-    this.parts = [];
+    const bytes = this.buf.subarray(this.drop, this.size);
+    this.buf = new Uint8Array(0);
     this.size = 0;
     if (records === 0) return [];
     const piece = { bytes, firstRow: this.nextRow, records };
@@ -179,15 +187,14 @@ export class RecordSplitter {
   }
 
   private cut(): Piece {
-    const all = this.concat();
-    // A copy the piece owns: its buffer is transferred to a worker, and the stream's chunks may share
-    // Node's buffer pool.
-    const bytes = copyOf(all, this.drop, this.boundary);
-    const rest = copyOf(all, this.boundary, all.byteLength);
+    // The piece takes the buffer (it is transferred to a worker); the tail goes to a new one.
+    const bytes = this.buf.subarray(this.drop, this.boundary);
+    const rest = this.buf.subarray(this.boundary, this.size);
+    this.buf = this.fresh(Math.max(this.buf.byteLength, rest.byteLength));
+    this.buf.set(rest);
     const piece = { bytes, firstRow: this.nextRow, records: this.recordsAtBoundary };
     this.nextRow += this.recordsAtBoundary;
     this.lineStart -= this.boundary;
-    this.parts = rest.byteLength > 0 ? [rest] : [];
     this.size = rest.byteLength;
     this.drop = 0;
     this.boundary = -1;
@@ -195,16 +202,27 @@ export class RecordSplitter {
     return piece;
   }
 
-  private concat(): Uint8Array {
-    if (this.parts.length === 1) return this.parts[0];
-    const all = new Uint8Array(this.size);
-    let o = 0;
-    for (const p of this.parts) {
-      all.set(p, o);
-      o += p.byteLength;
-    }
-    this.parts = [all];
-    return all;
+  /**
+   * Hands back the bytes of a piece that was handed out and is no longer used anywhere (a worker
+   * transferred them back): the splitter fills their buffer again instead of allocating one per piece.
+   * At most two are kept.
+   */
+  recycle(bytes: Uint8Array): void {
+    if (this.spare.length < 2 && bytes.buffer instanceof ArrayBuffer) this.spare.push(bytes.buffer);
+  }
+
+  /** A buffer of at least n bytes: a recycled one when it is large enough. */
+  private fresh(n: number): Uint8Array {
+    const b = this.spare.pop();
+    return b !== undefined && b.byteLength >= n ? new Uint8Array(b) : new Uint8Array(n);
+  }
+
+  /** Room for `n` more bytes: the buffer doubles when a record is longer than a piece. */
+  private reserve(n: number): void {
+    if (this.size + n <= this.buf.byteLength) return;
+    const grown = new Uint8Array(Math.max(2 * this.buf.byteLength, this.size + n));
+    grown.set(this.buf.subarray(0, this.size));
+    this.buf = grown;
   }
 
   /** A line break outside quotes at absolute offset `at`. */
@@ -221,7 +239,7 @@ export class RecordSplitter {
   }
 
   private takeHeader(start: number, end: number): void {
-    const all = this.concat();
+    const all = this.buf;
     let e = end;
     if (e > start && all[e - 1] === CR) {
       e--;

@@ -18,8 +18,14 @@ parentPort!.on('message', (msg: { id: number; task: ChunkTask }) => {
   try {
     const result: ChunkResult = process(msg.task);
     const transfer: ArrayBuffer[] = [];
+    if (msg.task.kind === 'text') {
+      // The input goes back to the main thread, whose splitter fills it again: no new buffer per piece.
+      result.spent = msg.task.bytes;
+      transfer.push(msg.task.bytes.buffer as ArrayBuffer);
+    }
     if (result.scores) transfer.push(result.scores.buffer as ArrayBuffer);
     if (result.valid) transfer.push(result.valid.buffer as ArrayBuffer);
+    if (result.text instanceof Uint8Array) transfer.push(result.text.buffer as ArrayBuffer);
     parentPort!.postMessage({ id: msg.id, result }, transfer);
   } catch (e) {
     const code = isMlinferError(e) ? e.code : 'MLI_WORKER_FAILED';

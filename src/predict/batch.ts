@@ -22,8 +22,14 @@ import {
   spreadScores,
 } from './batch-chunk.js';
 import { type OutputLayout, outputColumns, predictionValue } from './batch-format.js';
-import { type BatchInput, type InputPiece, inputSource, openInput } from './batch-input.js';
-import { type BatchOptions, makeLayout, resolveBatchOptions, toModel } from './batch-options.js';
+import { type BatchInput, type InputPiece, inputSource, type OpenedInput, openInput } from './batch-input.js';
+import {
+  type BatchOptions,
+  makeLayout,
+  type ResolvedBatchOptions,
+  resolveBatchOptions,
+  toModel,
+} from './batch-options.js';
 import { type ChunkRunner, createRunner } from './batch-pool.js';
 import { spreadReasons } from './batch-reasons.js';
 import { createUnseenDelta, wantsDrift } from './drift-batch.js';
@@ -92,14 +98,36 @@ export async function openBatch(
   input: BatchInput,
   options: BatchOptions,
   output: ChunkConfig['output'],
-  hints: { inputColumns?: string[] } = {},
+  hints: { inputColumns?: string[]; plainCsv?: boolean } = {},
 ): Promise<OpenBatch> {
   const r = resolveBatchOptions(options);
   aborted(options.signal);
   const stats = emptyStats();
   const source = inputSource(input);
   const model = await toModel(options.model);
-  const opened = await openInput(source, r, stats);
+  // A run that fails while opening returns its source, so that a file read is closed now, not by the GC.
+  const opened = await openInput(source, r, stats).catch(async (e: unknown) => {
+    await source.return?.();
+    throw e;
+  });
+  try {
+    return startRun(model, r, opened, stats, options, output, hints);
+  } catch (e) {
+    await opened.close();
+    throw e;
+  }
+}
+
+/** The run once its input is open: checks the header against the model, starts the workers. */
+function startRun(
+  model: Model,
+  r: ResolvedBatchOptions,
+  opened: OpenedInput,
+  stats: BatchStats,
+  options: BatchOptions,
+  output: ChunkConfig['output'],
+  hints: { inputColumns?: string[]; plainCsv?: boolean },
+): OpenBatch {
   const { header, rowsMode } = opened;
   if (header) createCsvRowEncoder(model.schema, header); // fails now, on the main thread, when columns are lacking
   const inputColumns = header ?? hints.inputColumns ?? null;
@@ -117,11 +145,17 @@ export async function openBatch(
     layout,
     output,
     drift: wantsDrift(model, options.drift),
+    ...(hints.plainCsv === false ? { plainCsv: false } : {}),
   };
   const runner = createRunner(model, config, r.threads);
   const submitRows = rowsMode ? rowSubmitter(model, config, runner) : null;
   const submit = (p: InputPiece): Promise<Numbered> =>
-    p.kind === 'rows' ? submitRows!(p.rows) : runner.run(p).then((res) => ({ ...res, firstRow: p.firstRow }));
+    p.kind === 'rows'
+      ? submitRows!(p.rows)
+      : runner.run(p).then(({ spent, ...res }) => {
+          if (spent) opened.recycle(spent);
+          return { ...res, firstRow: p.firstRow };
+        });
   const chunks = ordered(opened.pieces, submit, r.maxInFlight, stats, options, async () => {
     await runner.close();
     await opened.close();
