@@ -8,7 +8,8 @@
 //   node bench/batch.mjs --rows 20000 --trees 20 --train-rows 5000   # a quick smoke run
 //
 // Options: --rows N, --features D, --trees T, --train-rows N, --threads N (mlinfer), --n-jobs N (sklearn,
-// default 2), --skip-sklearn, --memory. Data and models are cached in bench/data/batch-*.
+// default 2), --skip-sklearn, --memory, --repeat R (rounds, medians reported), --drift-off (also run mlinfer
+// --no-drift: the cost of the drift counts). Data and models are cached in bench/data/batch-*.
 // scikit-learn's side needs Debian's python3-pandas and python3-sklearn
 // (apt-get install -y python3-pandas python3-sklearn).
 import { spawnSync } from 'node:child_process';
@@ -45,6 +46,9 @@ function args() {
     nJobs: get('n-jobs', 2),
     skipSklearn: a.includes('--skip-sklearn'),
     memory: a.includes('--memory'),
+    repeat: get('repeat', 1),
+    // Also run mlinfer with --no-drift, to measure what the drift counts (issue 15) cost.
+    driftOff: a.includes('--drift-off'),
   };
 }
 
@@ -115,7 +119,7 @@ async function mlinferModel(o, trainCsv) {
   return path;
 }
 
-function runMlinfer(o, model, input, output) {
+function runMlinfer(o, model, input, output, extra = []) {
   const report = join(OUT, 'batch-report.json');
   const r = timed(process.execPath, [
     join(ROOT, 'bin', 'mlinfer.js'),
@@ -129,6 +133,7 @@ function runMlinfer(o, model, input, output) {
     '--report',
     report,
     '-q',
+    ...extra,
   ]);
   const rep = JSON.parse(readFileSync(report, 'utf8'));
   return {
@@ -168,7 +173,27 @@ async function main() {
     console.error(`generating ${input} if missing ...`);
     await generate(input, rows, o.features, 2, false);
     const mbytes = Math.round(statSync(input).size / 1e6);
+    for (let rep = 0; rep < o.repeat; rep++) await oneRound(o, model, trainCsv, input, rows, mbytes, results);
+  }
+  summarize(o, results);
+}
+
+/** One side-by-side round at one input size: mlinfer (and with --drift-off, mlinfer --no-drift), then sklearn. */
+async function oneRound(o, model, trainCsv, input, rows, mbytes, results) {
+  {
     const mlOut = join(OUT, 'batch-mlinfer.csv');
+    if (o.driftOff) {
+      const off = runMlinfer(o, model, input, mlOut, ['--no-drift']);
+      results.runs.push({
+        tool: 'mlinfer --no-drift',
+        rows,
+        inputMB: mbytes,
+        threads: o.threads,
+        ...off,
+        stdout: undefined,
+      });
+      console.error(`mlinfer --no-drift: ${rows} rows in ${off.seconds}s, peak RSS ${off.peakRssMB} MB`);
+    }
     const ml = runMlinfer(o, model, input, mlOut);
     results.runs.push({
       tool: 'mlinfer',
@@ -206,7 +231,7 @@ async function main() {
         if (j.skipped) {
           console.error(`scikit-learn skipped: ${j.skipped}`);
           results.runs.push({ tool: 'sklearn', skipped: j.skipped });
-          continue;
+          return;
         }
       }
       const skOut = join(OUT, 'batch-sklearn.csv');
@@ -237,11 +262,23 @@ async function main() {
       );
       const mlPred = join(OUT, 'batch-mlinfer.csv');
       results.agreement = agreement(mlPred, skOut);
-      results.speedup = sk.seconds / ml.seconds;
       rmSync(skOut, { force: true });
     }
     rmSync(mlOut, { force: true });
   }
+}
+
+function summarize(o, results) {
+  const medianOf = (tool, key) => {
+    const v = results.runs.filter((r) => r.tool === tool && r[key] !== undefined).map((r) => r[key]);
+    v.sort((a, b) => a - b);
+    return v.length ? v[(v.length - 1) >> 1] : undefined;
+  };
+  const mlS = medianOf('mlinfer', 'seconds');
+  const skS = medianOf('sklearn', 'seconds');
+  if (mlS && skS) results.speedup = skS / mlS;
+  const offS = medianOf('mlinfer --no-drift', 'seconds');
+  if (mlS && offS) results.driftCost = mlS / offS;
   const ml = results.runs.filter((r) => r.tool === 'mlinfer');
   if (o.memory && ml.length === 2) {
     results.rssRatio = ml[1].peakRssMB / ml[0].peakRssMB;
@@ -254,9 +291,10 @@ async function main() {
       console.log(
         `| ${r.tool} | ${r.rows} | ${r.threads ?? r.nJobs} | ${r.seconds} | ${r.rowsPerSecond} | ${r.peakRssMB} |`,
       );
+  if (results.driftCost) console.log(`\nmedian with drift counts / without: ${results.driftCost.toFixed(3)}`);
   if (results.speedup)
     console.log(
-      `\nmlinfer is ${results.speedup.toFixed(2)}x faster end to end; predictions agree on ${(results.agreement * 100).toFixed(1)}% of rows (different forests, same data).`,
+      `\nmedians of ${o.repeat} round(s): mlinfer is ${results.speedup.toFixed(2)}x faster end to end; predictions agree on ${(results.agreement * 100).toFixed(1)}% of rows (different forests, same data).`,
     );
   const file = join(OUT, `batch-${results.at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
