@@ -1,0 +1,294 @@
+/**
+ * The trees of an ONNX tree-ensemble node as ForeignTrees: the ai.onnx.ml opset 1/3 layout (nodes_* arrays
+ * keyed by tree and node id, leaf weights in class_* or target_* arrays) and the opset 5 TreeEnsemble layout
+ * (node indices, tree_roots, leaf indices, leaf_weights, membership_values).
+ *
+ * ONNX Runtime's rules, kept here: a node goes to its true child when the comparison holds or, when
+ * nodes_missing_value_tracks_true is set, when x is NaN; BRANCH_NEQ holds for NaN (NaN != t), so NaN always
+ * takes its true branch. A MEMBER set of integers becomes a `member` rule; a set with other values becomes a
+ * chain of `eq` rules (x == v1, else x == v2, ...), each holding a copy of the true subtree.
+ */
+
+import { MlinferError } from '../../errors.js';
+import type { ForeignNode, ForeignRule, ForeignTree } from './foreign-ensemble.js';
+import type { NodeAttributes } from './onnx-attributes.js';
+
+interface SplitDesc {
+  kind: 'split';
+  feature: number;
+  rule: ForeignRule;
+  threshold: number;
+  set?: number[];
+  missingGoesTrue: boolean;
+  ifTrue: string;
+  ifFalse: string;
+}
+
+interface LeafDesc {
+  kind: 'leaf';
+  values: number[];
+}
+
+type Describe = (ref: string) => SplitDesc | LeafDesc;
+
+/** Sparse leaf weights: [class or target id, weight] pairs, summed per id as ONNX Runtime does. */
+export type LeafWeights = Array<[number, number]>;
+
+const LEGACY_RULES: Record<string, ForeignRule> = {
+  BRANCH_LEQ: 'leq',
+  BRANCH_LT: 'lt',
+  BRANCH_GTE: 'gte',
+  BRANCH_GT: 'gt',
+  BRANCH_EQ: 'eq',
+  BRANCH_NEQ: 'neq',
+};
+
+/** Opset-5 nodes_modes values, in the order of the TreeEnsemble specification. */
+const V5_RULES: ForeignRule[] = ['leq', 'lt', 'gte', 'gt', 'eq', 'neq', 'member'];
+
+/**
+ * Walks one tree from `root`, copying a node each time it is reached (ONNX allows shared subtrees; ours are
+ * trees). `budget` stops a cycle or an explosion of copies.
+ */
+function expandTree(root: string, describe: Describe, budget: { left: number; what: string }): ForeignTree {
+  const nodes: ForeignNode[] = [{ kind: 'leaf', values: [] }];
+  const tasks: Array<{ ref: string; pos: number }> = [{ ref: root, pos: 0 }];
+  while (tasks.length > 0) {
+    const { ref, pos } = tasks.pop()!;
+    if (--budget.left < 0)
+      throw new MlinferError(
+        'MLI_MODEL_UNSUPPORTED',
+        `${budget.what}: its trees share or loop back to nodes so much that copying them into plain trees exceeds the node budget`,
+      );
+    const d = describe(ref);
+    if (d.kind === 'leaf') {
+      nodes[pos] = d;
+      continue;
+    }
+    const t = nodes.length;
+    nodes.push({ kind: 'leaf', values: [] }, { kind: 'leaf', values: [] });
+    const { ifTrue, ifFalse, ...rule } = d;
+    nodes[pos] = { ...rule, ifTrue: t, ifFalse: t + 1 };
+    tasks.push({ ref: ifFalse, pos: t + 1 }, { ref: ifTrue, pos: t });
+  }
+  return { nodes };
+}
+
+function denseValues(
+  weights: LeafWeights | undefined,
+  width: number,
+  slot: (id: number) => number,
+): number[] {
+  const values = new Array<number>(width).fill(0);
+  for (const [id, w] of weights ?? []) values[slot(id)] += w;
+  return values;
+}
+
+function checkFeature(a: NodeAttributes, feature: number, nFeatures: number, name: string): void {
+  if (!Number.isInteger(feature) || feature < 0 || feature >= nFeatures)
+    throw a.corrupt(name, `names feature ${feature}, outside the input's ${nFeatures} columns`);
+}
+
+/** The opset 1/3 node table (TreeEnsembleClassifier / TreeEnsembleRegressor). */
+export interface LegacyTable {
+  /** Attribute index of each tree's root, in order of first appearance. */
+  roots: number[];
+  /** `tree:node` -> attribute index. */
+  index: Map<string, number>;
+  modes: string[];
+  /** Sparse weights of each leaf, by `tree:node`. */
+  weights: Map<string, LeafWeights>;
+}
+
+/** Reads the nodes_* arrays and the class_* or target_* weights of an opset 1/3 tree op. */
+export function readLegacyTable(a: NodeAttributes, prefix: 'class' | 'target'): LegacyTable {
+  const treeIds = a.ints('nodes_treeids');
+  const nodeIds = a.ints('nodes_nodeids');
+  const modes = a.strings('nodes_modes');
+  const n = treeIds.length;
+  for (const name of [
+    'nodes_nodeids',
+    'nodes_modes',
+    'nodes_featureids',
+    'nodes_truenodeids',
+    'nodes_falsenodeids',
+  ])
+    if ((name === 'nodes_modes' ? modes.length : a.ints(name).length) !== n)
+      throw a.corrupt(name, `has a different length than nodes_treeids (${n})`);
+  const index = new Map<string, number>();
+  const roots: number[] = [];
+  const seenTrees = new Set<number>();
+  for (let i = 0; i < n; i++) {
+    const key = `${treeIds[i]}:${nodeIds[i]}`;
+    if (index.has(key))
+      throw a.corrupt('nodes_nodeids', `lists node ${nodeIds[i]} of tree ${treeIds[i]} twice`);
+    index.set(key, i);
+    if (!seenTrees.has(treeIds[i])) {
+      seenTrees.add(treeIds[i]);
+      roots.push(i);
+    }
+  }
+  const wTrees = a.ints(`${prefix}_treeids`);
+  const wNodes = a.ints(`${prefix}_nodeids`);
+  const wIds = a.ints(`${prefix}_ids`);
+  const wValues = a.reals(`${prefix}_weights`);
+  if (wNodes.length !== wTrees.length || wIds.length !== wTrees.length || wValues.length !== wTrees.length)
+    throw a.corrupt(`${prefix}_weights`, `and ${prefix}_treeids, _nodeids, _ids differ in length`);
+  const weights = new Map<string, LeafWeights>();
+  for (let j = 0; j < wTrees.length; j++) {
+    const key = `${wTrees[j]}:${wNodes[j]}`;
+    const i = index.get(key);
+    if (i === undefined || modes[i] !== 'LEAF')
+      throw a.corrupt(
+        `${prefix}_nodeids`,
+        `gives a weight to node ${wNodes[j]} of tree ${wTrees[j]}, which is not a leaf`,
+      );
+    const list = weights.get(key) ?? [];
+    list.push([wIds[j], wValues[j]]);
+    weights.set(key, list);
+  }
+  return { roots, index, modes, weights };
+}
+
+/** The trees of an opset 1/3 op, leaves dense over `width` outputs (`slot` maps a class/target id to its output). */
+export function legacyTrees(
+  a: NodeAttributes,
+  table: LegacyTable,
+  nFeatures: number,
+  width: number,
+  slot: (id: number) => number,
+): ForeignTree[] {
+  const treeIds = a.ints('nodes_treeids');
+  const features = a.ints('nodes_featureids');
+  const values = a.reals('nodes_values');
+  const trueIds = a.ints('nodes_truenodeids');
+  const falseIds = a.ints('nodes_falsenodeids');
+  const missing = a.ints('nodes_missing_value_tracks_true', []);
+  const nodeIds = a.ints('nodes_nodeids');
+  if (values.length !== treeIds.length)
+    throw a.corrupt('nodes_values', 'has a different length than nodes_treeids');
+  const child = (i: number, id: number, name: string): string => {
+    const j = table.index.get(`${treeIds[i]}:${id}`);
+    if (j === undefined) throw a.corrupt(name, `points to node ${id}, absent from tree ${treeIds[i]}`);
+    return String(j);
+  };
+  const describe: Describe = (ref) => {
+    const i = Number(ref);
+    const mode = table.modes[i];
+    if (mode === 'LEAF')
+      return {
+        kind: 'leaf',
+        values: denseValues(table.weights.get(`${treeIds[i]}:${nodeIds[i]}`), width, slot),
+      };
+    const rule = LEGACY_RULES[mode];
+    if (rule === undefined) throw a.corrupt('nodes_modes', `has the unknown mode ${mode}`);
+    checkFeature(a, features[i], nFeatures, 'nodes_featureids');
+    if (Number.isNaN(values[i])) throw a.corrupt('nodes_values', `holds NaN for a ${mode} node`);
+    return {
+      kind: 'split',
+      feature: features[i],
+      rule,
+      threshold: values[i],
+      missingGoesTrue: rule === 'neq' || (missing[i] ?? 0) !== 0,
+      ifTrue: child(i, trueIds[i], 'nodes_truenodeids'),
+      ifFalse: child(i, falseIds[i], 'nodes_falsenodeids'),
+    };
+  };
+  const budget = { left: 4 * treeIds.length + 1_000_000, what: `ONNX node ${a.label}` };
+  return table.roots.map((r) => expandTree(String(r), describe, budget));
+}
+
+/** The opset 5 TreeEnsemble's trees, leaves dense over `width` targets. */
+export function treeEnsembleV5Trees(a: NodeAttributes, nFeatures: number, width: number): ForeignTree[] {
+  const roots = a.ints('tree_roots');
+  const features = a.ints('nodes_featureids');
+  const modes = a.ints('nodes_modes');
+  const splits = a.reals('nodes_splits');
+  const trueIds = a.ints('nodes_truenodeids');
+  const falseIds = a.ints('nodes_falsenodeids');
+  const trueLeafs = a.ints('nodes_trueleafs');
+  const falseLeafs = a.ints('nodes_falseleafs');
+  const missing = a.ints('nodes_missing_value_tracks_true', []);
+  const targets = a.ints('leaf_targetids');
+  const weights = a.reals('leaf_weights');
+  const n = features.length;
+  for (const [name, arr] of [
+    ['nodes_modes', modes],
+    ['nodes_splits', splits],
+    ['nodes_truenodeids', trueIds],
+    ['nodes_falsenodeids', falseIds],
+    ['nodes_trueleafs', trueLeafs],
+    ['nodes_falseleafs', falseLeafs],
+  ] as const)
+    if (arr.length !== n) throw a.corrupt(name, `has ${arr.length} values, nodes_featureids ${n}`);
+  if (weights.length !== targets.length)
+    throw a.corrupt('leaf_weights', 'and leaf_targetids differ in length');
+  for (const t of targets)
+    if (!Number.isInteger(t) || t < 0 || t >= width)
+      throw a.corrupt('leaf_targetids', `names target ${t} of ${width}`);
+  const sets = memberSets(a, modes);
+  const ref = (isLeaf: number, id: number, name: string): string => {
+    const limit = isLeaf ? targets.length : n;
+    if (!Number.isInteger(id) || id < 0 || id >= limit)
+      throw a.corrupt(name, `points to ${id}, outside 0..${limit - 1}`);
+    return `${isLeaf ? 'l' : 'n'}${id}`;
+  };
+  const describe: Describe = (r) => {
+    if (r[0] === 'l') {
+      const values = new Array<number>(width).fill(0);
+      values[targets[Number(r.slice(1))]] = weights[Number(r.slice(1))];
+      return { kind: 'leaf', values };
+    }
+    const [i, k] = r.slice(1).split(':').map(Number);
+    const rule = V5_RULES[modes[i]];
+    if (rule === undefined) throw a.corrupt('nodes_modes', `has the unknown mode ${modes[i]}`);
+    checkFeature(a, features[i], nFeatures, 'nodes_featureids');
+    const ifTrue = ref(trueLeafs[i], trueIds[i], 'nodes_truenodeids');
+    const ifFalse = ref(falseLeafs[i], falseIds[i], 'nodes_falsenodeids');
+    const missingGoesTrue = rule === 'neq' || (missing[i] ?? 0) !== 0;
+    const base = { kind: 'split' as const, feature: features[i], missingGoesTrue, ifTrue, ifFalse };
+    if (rule !== 'member') {
+      if (Number.isNaN(splits[i])) throw a.corrupt('nodes_splits', `holds NaN for node ${i}`);
+      return { ...base, rule, threshold: splits[i] };
+    }
+    const set = sets.get(i)!;
+    if (set.every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 31))
+      return { ...base, rule, threshold: 0, set };
+    // Not category codes: x == v1, else x == v2, ..., else the false branch.
+    const at = k ?? 0;
+    return {
+      ...base,
+      rule: 'eq',
+      threshold: set[at],
+      ifFalse: at + 1 < set.length ? `n${i}:${at + 1}` : ifFalse,
+    };
+  };
+  const budget = { left: 4 * n + targets.length + 1_000_000, what: `ONNX node ${a.label}` };
+  return roots.map((r) => expandTree(ref(0, r, 'tree_roots'), describe, budget));
+}
+
+/** membership_values: one NaN-terminated group per BRANCH_MEMBER node, in node order. */
+function memberSets(a: NodeAttributes, modes: number[]): Map<number, number[]> {
+  const members = modes.flatMap((m, i) => (m === 6 ? [i] : []));
+  const sets = new Map<number, number[]>();
+  if (members.length === 0) return sets;
+  const values = a.reals('membership_values');
+  let group: number[] = [];
+  let g = 0;
+  for (const v of values) {
+    if (!Number.isNaN(v)) {
+      group.push(v);
+      continue;
+    }
+    if (g < members.length) sets.set(members[g], group);
+    g++;
+    group = [];
+  }
+  if (group.length > 0 && g < members.length) sets.set(members[g++], group);
+  if (g !== members.length || [...sets.values()].some((s) => s.length === 0))
+    throw a.corrupt(
+      'membership_values',
+      `holds ${g} non-empty NaN-separated sets for ${members.length} BRANCH_MEMBER nodes`,
+    );
+  return sets;
+}
