@@ -5,8 +5,13 @@
  *
  * ONNX Runtime's rules, kept here: a node goes to its true child when the comparison holds or, when
  * nodes_missing_value_tracks_true is set, when x is NaN; BRANCH_NEQ holds for NaN (NaN != t), so NaN always
- * takes its true branch. A MEMBER set of integers becomes a `member` rule; a set with other values becomes a
- * chain of `eq` rules (x == v1, else x == v2, ...), each holding a copy of the true subtree.
+ * takes its true branch.
+ *
+ * BRANCH_EQ, BRANCH_NEQ and BRANCH_MEMBER become ordered comparisons, because the compiled trees have one
+ * "x <= edge" per node: x in {s1 < s2 < ...} is "x < s1 ? out : x <= s1 ? in : x < s2 ? out : ...", exact for
+ * every value (fractions, negatives, codes outside the set go out as ONNX Runtime sends them) and keeping the
+ * feature numeric. Each step copies the subtrees it leads to, so large sets grow the trees; a node budget
+ * stops an explosion with MLI_MODEL_UNSUPPORTED.
  */
 
 import { MlinferError } from '../../errors.js';
@@ -82,6 +87,65 @@ function denseValues(
   const values = new Array<number>(width).fill(0);
   for (const [id, w] of weights ?? []) values[slot(id)] += w;
   return values;
+}
+
+/**
+ * One step of "x in values" as ordered comparisons (see the module comment). `ref` is `base`, `base:aJ` or
+ * `base:bJ`; NaN goes `in` when `missingIn`, else `out`.
+ */
+function setStep(
+  ref: string,
+  base: string,
+  feature: number,
+  values: number[],
+  branches: { in: string; out: string; missingIn: boolean },
+): SplitDesc {
+  const m = /:([ab])(\d+)$/.exec(ref);
+  const j = m ? Number(m[2]) : 0;
+  if (m === null || m[1] === 'a')
+    return {
+      kind: 'split',
+      feature,
+      rule: 'lt',
+      threshold: values[j],
+      missingGoesTrue: false,
+      ifTrue: branches.out,
+      ifFalse: `${base}:b${j}`,
+    };
+  const next = j + 1 < values.length ? `${base}:a${j + 1}` : branches.out;
+  return {
+    kind: 'split',
+    feature,
+    rule: 'leq',
+    threshold: values[j],
+    missingGoesTrue: branches.missingIn,
+    ifTrue: branches.in,
+    ifFalse: next,
+  };
+}
+
+/** A numeric rule, or the set-step chain that stands for eq, neq and member. */
+function ruleStep(
+  ref: string,
+  base: string,
+  rule: ForeignRule,
+  feature: number,
+  threshold: number,
+  set: number[] | undefined,
+  missingGoesTrue: boolean,
+  ifTrue: string,
+  ifFalse: string,
+): SplitDesc {
+  if (rule === 'eq' || rule === 'member')
+    return setStep(ref, base, feature, rule === 'eq' ? [threshold] : set!, {
+      in: ifTrue,
+      out: ifFalse,
+      missingIn: missingGoesTrue,
+    });
+  // NaN != t holds: NaN goes to the true branch, which is "out" of {t}
+  if (rule === 'neq')
+    return setStep(ref, base, feature, [threshold], { in: ifFalse, out: ifTrue, missingIn: false });
+  return { kind: 'split', feature, rule, threshold, missingGoesTrue, ifTrue, ifFalse };
 }
 
 function checkFeature(a: NodeAttributes, feature: number, nFeatures: number, name: string): void {
@@ -170,10 +234,11 @@ export function legacyTrees(
   const child = (i: number, id: number, name: string): string => {
     const j = table.index.get(`${treeIds[i]}:${id}`);
     if (j === undefined) throw a.corrupt(name, `points to node ${id}, absent from tree ${treeIds[i]}`);
-    return String(j);
+    return `n${j}`;
   };
   const describe: Describe = (ref) => {
-    const i = Number(ref);
+    const base = ref.split(':')[0];
+    const i = Number(base.slice(1));
     const mode = table.modes[i];
     if (mode === 'LEAF')
       return {
@@ -184,18 +249,22 @@ export function legacyTrees(
     if (rule === undefined) throw a.corrupt('nodes_modes', `has the unknown mode ${mode}`);
     checkFeature(a, features[i], nFeatures, 'nodes_featureids');
     if (Number.isNaN(values[i])) throw a.corrupt('nodes_values', `holds NaN for a ${mode} node`);
-    return {
-      kind: 'split',
-      feature: features[i],
+    const ifTrue = child(i, trueIds[i], 'nodes_truenodeids');
+    const ifFalse = child(i, falseIds[i], 'nodes_falsenodeids');
+    return ruleStep(
+      ref,
+      base,
       rule,
-      threshold: values[i],
-      missingGoesTrue: rule === 'neq' || (missing[i] ?? 0) !== 0,
-      ifTrue: child(i, trueIds[i], 'nodes_truenodeids'),
-      ifFalse: child(i, falseIds[i], 'nodes_falsenodeids'),
-    };
+      features[i],
+      values[i],
+      undefined,
+      (missing[i] ?? 0) !== 0,
+      ifTrue,
+      ifFalse,
+    );
   };
   const budget = { left: 4 * treeIds.length + 1_000_000, what: `ONNX node ${a.label}` };
-  return table.roots.map((r) => expandTree(String(r), describe, budget));
+  return table.roots.map((r) => expandTree(`n${r}`, describe, budget));
 }
 
 /** The opset 5 TreeEnsemble's trees, leaves dense over `width` targets. */
@@ -239,29 +308,17 @@ export function treeEnsembleV5Trees(a: NodeAttributes, nFeatures: number, width:
       values[targets[Number(r.slice(1))]] = weights[Number(r.slice(1))];
       return { kind: 'leaf', values };
     }
-    const [i, k] = r.slice(1).split(':').map(Number);
+    const base = r.split(':')[0];
+    const i = Number(base.slice(1));
     const rule = V5_RULES[modes[i]];
     if (rule === undefined) throw a.corrupt('nodes_modes', `has the unknown mode ${modes[i]}`);
     checkFeature(a, features[i], nFeatures, 'nodes_featureids');
+    if (rule !== 'member' && Number.isNaN(splits[i]))
+      throw a.corrupt('nodes_splits', `holds NaN for node ${i}`);
     const ifTrue = ref(trueLeafs[i], trueIds[i], 'nodes_truenodeids');
     const ifFalse = ref(falseLeafs[i], falseIds[i], 'nodes_falsenodeids');
-    const missingGoesTrue = rule === 'neq' || (missing[i] ?? 0) !== 0;
-    const base = { kind: 'split' as const, feature: features[i], missingGoesTrue, ifTrue, ifFalse };
-    if (rule !== 'member') {
-      if (Number.isNaN(splits[i])) throw a.corrupt('nodes_splits', `holds NaN for node ${i}`);
-      return { ...base, rule, threshold: splits[i] };
-    }
-    const set = sets.get(i)!;
-    if (set.every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 31))
-      return { ...base, rule, threshold: 0, set };
-    // Not category codes: x == v1, else x == v2, ..., else the false branch.
-    const at = k ?? 0;
-    return {
-      ...base,
-      rule: 'eq',
-      threshold: set[at],
-      ifFalse: at + 1 < set.length ? `n${i}:${at + 1}` : ifFalse,
-    };
+    const missingGoesTrue = (missing[i] ?? 0) !== 0;
+    return ruleStep(r, base, rule, features[i], splits[i], sets.get(i), missingGoesTrue, ifTrue, ifFalse);
   };
   const budget = { left: 4 * n + targets.length + 1_000_000, what: `ONNX node ${a.label}` };
   return roots.map((r) => expandTree(ref(0, r, 'tree_roots'), describe, budget));
@@ -285,6 +342,11 @@ function memberSets(a: NodeAttributes, modes: number[]): Map<number, number[]> {
     group = [];
   }
   if (group.length > 0 && g < members.length) sets.set(members[g++], group);
+  for (const [i, set] of sets)
+    sets.set(
+      i,
+      [...new Set(set)].sort((x, y) => x - y),
+    );
   if (g !== members.length || [...sets.values()].some((s) => s.length === 0))
     throw a.corrupt(
       'membership_values',
