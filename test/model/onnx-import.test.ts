@@ -42,7 +42,9 @@ describe('readOnnxEnsemble reproduces ONNX Runtime on the fixtures', () => {
         if (c.kind === 'classifier') {
           expect(imported.classes).toEqual(expected.classes);
           const p = expected.probabilities![i];
-          scores.forEach((v, k) => expect(Math.abs(v - p[k]), `row ${i} class ${k}`).toBeLessThan(1e-5));
+          scores.forEach((v, k) => {
+            expect(Math.abs(v - p[k]), `row ${i} class ${k}`).toBeLessThan(1e-5);
+          });
           expect(imported.classes![argmax(scores)], `label of row ${i}`).toBe(expected.labels![i]);
         } else {
           const want = expected.values![i];

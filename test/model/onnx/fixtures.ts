@@ -74,7 +74,10 @@ function leafOf(tree: ForeignTree, row: number[], float32: boolean): readonly nu
 /** Scores one row the way the contract describes: raw scores, then the post transform; classifier probabilities. */
 export function referenceScore(e: ForeignEnsemble, row: number[]): number[] {
   const s = new Array<number>(e.nOutputs).fill(0);
-  for (const tree of e.trees) leafOf(tree, row, e.precision === 'float32').forEach((v, k) => (s[k] += v));
+  for (const tree of e.trees)
+    leafOf(tree, row, e.precision === 'float32').forEach((v, k) => {
+      s[k] += v;
+    });
   for (let k = 0; k < e.nOutputs; k++) {
     if (e.aggregate === 'average') s[k] /= e.trees.length;
     s[k] += e.baseScores[k];
