@@ -15,6 +15,7 @@ export {
   type Matrix,
   type Task,
 } from './forest/index.js';
+export { type ModelFromOnnxOptions, modelFromOnnx } from './model/import/onnx.js';
 export {
   type DriftBin,
   type DriftLevel,
