@@ -250,18 +250,30 @@ export function legacyTrees(
     checkFeature(a, features[i], nFeatures, 'nodes_featureids');
     if (Number.isNaN(values[i])) throw a.corrupt('nodes_values', `holds NaN for a ${mode} node`);
     const ifTrue = child(i, trueIds[i], 'nodes_truenodeids');
+    const missingGoesTrue = (missing[i] ?? 0) !== 0;
+    if (rule === 'eq') {
+      // onnxmltools writes LightGBM's "x in {a, b, c}" as x == a ? T : x == b ? T : ..., every step pointing to
+      // the same T: one set test, not a chain of equalities each copying the rest of the chain twice.
+      const set = [values[i]];
+      let last = i;
+      for (let next = eqChainNext(last); next !== undefined; next = eqChainNext(last)) {
+        set.push(values[next]);
+        last = next;
+      }
+      const ifFalse = child(last, falseIds[last], 'nodes_falsenodeids');
+      const sorted = [...new Set(set)].sort((x, y) => x - y);
+      return ruleStep(ref, base, 'member', features[i], 0, sorted, missingGoesTrue, ifTrue, ifFalse);
+    }
     const ifFalse = child(i, falseIds[i], 'nodes_falsenodeids');
-    return ruleStep(
-      ref,
-      base,
-      rule,
-      features[i],
-      values[i],
-      undefined,
-      (missing[i] ?? 0) !== 0,
-      ifTrue,
-      ifFalse,
-    );
+    return ruleStep(ref, base, rule, features[i], values[i], undefined, missingGoesTrue, ifTrue, ifFalse);
+  };
+  /** The false child of EQ node i when it continues i's set: EQ on the same feature, same true child and missing flag. */
+  const eqChainNext = (i: number): number | undefined => {
+    const j = table.index.get(`${treeIds[i]}:${falseIds[i]}`);
+    if (j === undefined || table.modes[j] !== 'BRANCH_EQ' || features[j] !== features[i]) return undefined;
+    if (trueIds[j] !== trueIds[i] || (missing[j] ?? 0) !== (missing[i] ?? 0) || Number.isNaN(values[j]))
+      return undefined;
+    return j;
   };
   const budget = { left: 4 * treeIds.length + 1_000_000, what: `ONNX node ${a.label}` };
   return table.roots.map((r) => expandTree(`n${r}`, describe, budget));
