@@ -1,5 +1,5 @@
 // `mlinfer import model.onnx`: ONNX detected by extension or by its bytes, the model written and served.
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +39,14 @@ describe('mlinfer import <model.onnx>', () => {
     const out = join(tmp, 'xgb.mlinfer');
     expect(await runCli(['import', renamed, '-o', out])).toBe(0);
     expect((await loadModel(out)).metadata.task).toBe('regression');
+  });
+
+  it('refuses the ml-random-forest options (--classes, --n-features, --leaves) for an ONNX file, exit 2', async () => {
+    const file = join(ONNX_FIXTURES, 'skl_random_forest_binary.onnx');
+    const out = join(tmp, 'y.mlinfer');
+    expect(await runCli(['import', file, '-o', out, '--classes', 'no,yes'])).toBe(2);
+    expect(await runCli(['import', file, '-o', out, '--n-features', '6', '--leaves', 'fractions'])).toBe(2);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('exits 1 with MLI_MODEL_UNSUPPORTED for a graph it cannot score', async () => {

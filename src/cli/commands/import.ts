@@ -1,6 +1,7 @@
 // `mlinfer import`: bring a model from ml-random-forest (its toJSON() output) or an ONNX tree ensemble (.onnx)
 // over as an mlinfer model file.
 import { type Command, Option } from 'commander';
+import { MlinferError } from '../../errors.js';
 import { isOnnxFile, modelFromOnnx } from '../../model/import/onnx.js';
 import { DEFAULT_MODEL_FILE, saveModel } from '../../model/io.js';
 import { modelFromMlRandomForest } from '../../model/model.js';
@@ -53,9 +54,19 @@ export function registerImport(program: Command): void {
         .choices(['fractions', 'votes'])
         .default('votes'),
     )
-    .action(async (path: string, f: ImportFlags) => {
+    .action(async (path: string, f: ImportFlags, command: Command) => {
       const bytes = await readBinaryFile(path);
       if (isOnnxFile(path, bytes)) {
+        // an ONNX file carries its classes and width; these options would be silently ignored
+        const stray = ['classes', 'nFeatures', 'leaves'].filter(
+          (o) => command.getOptionValueSource(o) === 'cli',
+        );
+        if (stray.length > 0)
+          throw new MlinferError(
+            'MLI_INVALID_OPTION',
+            `${stray.map((o) => `--${o === 'nFeatures' ? 'n-features' : o}`).join(', ')} apply to ml-random-forest JSON; an ONNX file carries its classes and input width`,
+            { issues: stray.map((o) => ({ path: [o], message: 'not for ONNX files' })) },
+          );
         const model = modelFromOnnx(bytes, {
           featureNames: f.featureNames.length ? f.featureNames : undefined,
           target: f.target,
