@@ -14,6 +14,7 @@ import { decodeOnnxModel, type OnnxGraph, type OnnxModel, type OnnxNode } from '
 import type { ForeignEnsemble } from './foreign-ensemble.js';
 import { NodeAttributes, unsupported } from './onnx-attributes.js';
 import { classifierEnsemble, regressorEnsemble, treeEnsembleV5 } from './onnx-semantics.js';
+import { alignThresholdsToFloat32 } from './onnx-trees.js';
 
 /** What reading the graph found: the ensemble, and what the model card and schema need. */
 export interface OnnxEnsembleImport {
@@ -153,6 +154,7 @@ export function readOnnxEnsemble(source: Uint8Array | OnnxModel): OnnxEnsembleIm
       : op === 'TreeEnsembleRegressor'
         ? regressorEnsemble(attrs, input.width, precision)
         : treeEnsembleV5(attrs, input.width, precision);
+  if (precision === 'float32') alignThresholdsToFloat32(built.ensemble.trees);
   return {
     ensemble: built.ensemble,
     classes: built.classes,

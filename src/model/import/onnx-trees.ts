@@ -366,3 +366,36 @@ function memberSets(a: NodeAttributes, modes: number[]): Map<number, number[]> {
     );
   return sets;
 }
+
+/** The largest float32 <= t (t finite or infinite, not NaN). */
+function float32AtMost(t: number): number {
+  const f = Math.fround(t);
+  if (f <= t) return f;
+  // f is the float32 just above t; step one float32 down
+  const bits = new Float32Array([f]);
+  const view = new Int32Array(bits.buffer);
+  if (f === 0) return -1.401298464324817e-45;
+  view[0] += f > 0 ? -1 : 1;
+  return bits[0];
+}
+
+/**
+ * ONNX Runtime compares a float input with double thresholds (opset-3 `*_as_tensor`, opset-5 double splits) in
+ * double: x, already a float32, against t as stored. The compiler's float32 precision compares with fround(t)
+ * instead, so a threshold between two float32s is moved here to the equivalent float32 one: for a float32 x,
+ * x <= t and x < t both mean x <= (the largest float32 below t), and gt/gte are their negations.
+ */
+export function alignThresholdsToFloat32(trees: ForeignTree[]): void {
+  for (const tree of trees)
+    tree.nodes.forEach((node, i) => {
+      if (
+        node.kind !== 'split' ||
+        Number.isNaN(node.threshold) ||
+        Math.fround(node.threshold) === node.threshold
+      )
+        return;
+      const threshold = float32AtMost(node.threshold);
+      const rule = node.rule === 'lt' ? 'leq' : node.rule === 'gte' ? 'gt' : node.rule;
+      tree.nodes[i] = { ...node, rule, threshold };
+    });
+}
