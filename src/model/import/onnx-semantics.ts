@@ -19,7 +19,7 @@
  *   several targets (an mlinfer model predicts one value).
  */
 
-import type { ForeignEnsemble, PostTransform } from './foreign-ensemble.js';
+import type { ForeignEnsemble, ForeignTree, PostTransform } from './foreign-ensemble.js';
 import { type NodeAttributes, unsupported } from './onnx-attributes.js';
 import { legacyTrees, readLegacyTable, treeEnsembleV5Trees } from './onnx-trees.js';
 
@@ -218,20 +218,29 @@ export function regressorEnsemble(
   });
   const nFeatures = featureCount(a, width, a.ints('nodes_featureids'));
   const trees = legacyTrees(a, table, nFeatures, 1, () => 0);
-  return {
-    ensemble: {
-      task: 'regression',
-      nFeatures,
-      nOutputs: 1,
-      nClasses: 0,
-      precision,
-      aggregate,
-      baseScores: [base[0] ?? 0],
-      postTransform: 'none',
-      trees,
-    },
-    classes: null,
+  return regression(nFeatures, precision, aggregate, base[0] ?? 0, trees);
+}
+
+/** A one-target regression ensemble (no post transform: see the module comment). */
+function regression(
+  nFeatures: number,
+  precision: Precision,
+  aggregate: 'sum' | 'average',
+  base: number,
+  trees: ForeignTree[],
+): BuiltEnsemble {
+  const ensemble: ForeignEnsemble = {
+    task: 'regression',
+    nFeatures,
+    nOutputs: 1,
+    nClasses: 0,
+    precision,
+    aggregate,
+    baseScores: [base],
+    postTransform: 'none',
+    trees,
   };
+  return { ensemble, classes: null };
 }
 
 /** TreeEnsemble (ai.onnx.ml opset 5), one target. */
@@ -247,18 +256,5 @@ export function treeEnsembleV5(
   regressionPost(a, V5_POST_TRANSFORMS[postCode] ?? String(postCode));
   const nFeatures = featureCount(a, width, a.ints('nodes_featureids'));
   const trees = treeEnsembleV5Trees(a, nFeatures, 1);
-  return {
-    ensemble: {
-      task: 'regression',
-      nFeatures,
-      nOutputs: 1,
-      nClasses: 0,
-      precision,
-      aggregate,
-      baseScores: [0],
-      postTransform: 'none',
-      trees,
-    },
-    classes: null,
-  };
+  return regression(nFeatures, precision, aggregate, 0, trees);
 }
