@@ -86,8 +86,8 @@ export function classifierEnsemble(
   const table = readLegacyTable(a, 'class');
   const ids = new Set<number>();
   let allPositive = true;
-  for (const list of table.weights.values())
-    for (const [id, w] of list) {
+  for (const list of table.weights)
+    for (const [id, w] of list ?? []) {
       if (!Number.isInteger(id) || id < 0 || id >= n)
         throw a.corrupt('class_ids', `names class ${id} of ${n}`);
       ids.add(id);
@@ -147,14 +147,12 @@ function checkEveryClassScored(
   n: number,
 ): void {
   const treeIds = a.ints('nodes_treeids');
-  const nodeIds = a.ints('nodes_nodeids');
   const perTree = new Map<number, { leaves: number; counts: number[] }>();
   table.modes.forEach((mode, i) => {
     if (mode !== 'LEAF') return;
     const t = perTree.get(treeIds[i]) ?? { leaves: 0, counts: new Array(n).fill(0) };
     t.leaves++;
-    for (const id of new Set((table.weights.get(`${treeIds[i]}:${nodeIds[i]}`) ?? []).map(([c]) => c)))
-      t.counts[id]++;
+    for (const id of new Set((table.weights[i] ?? []).map(([c]) => c))) t.counts[id]++;
     perTree.set(treeIds[i], t);
   });
   const scored = new Array(n).fill(false);
@@ -205,16 +203,17 @@ export function regressorEnsemble(
   const base = a.reals('base_values', []);
   if (base.length > 1) throw unsupported(`${a.label} has ${base.length} base_values for one target`);
   const table = readLegacyTable(a, 'target');
-  for (const [key, list] of table.weights)
-    if (list.length !== 1 || list[0][0] !== 0)
-      throw unsupported(
-        `${a.label}: leaf ${key} (tree:node) holds ${list.length} target weights; ONNX Runtime reads only the first for a one-target model. Give each leaf one weight for target 0`,
-      );
   const treeIds = a.ints('nodes_treeids');
   const nodeIds = a.ints('nodes_nodeids');
   table.modes.forEach((mode, i) => {
-    if (mode === 'LEAF' && !table.weights.has(`${treeIds[i]}:${nodeIds[i]}`))
-      throw a.corrupt('target_nodeids', `gives no weight to leaf ${nodeIds[i]} of tree ${treeIds[i]}`);
+    if (mode !== 'LEAF') return;
+    const list = table.weights[i] ?? [];
+    const where = `leaf ${nodeIds[i]} of tree ${treeIds[i]}`;
+    if (list.length === 0) throw a.corrupt('target_nodeids', `gives no weight to ${where}`);
+    if (list.length !== 1 || list[0][0] !== 0)
+      throw unsupported(
+        `${a.label}: ${where} holds ${list.length} target weights; ONNX Runtime reads only the first for a one-target model. Give each leaf one weight for target 0`,
+      );
   });
   const nFeatures = featureCount(a, width, a.ints('nodes_featureids'));
   const trees = legacyTrees(a, table, nFeatures, 1, () => 0);

@@ -14,9 +14,8 @@
  * stops an explosion with MLI_MODEL_UNSUPPORTED.
  */
 
-import { MlinferError } from '../../errors.js';
 import type { ForeignNode, ForeignRule, ForeignTree } from './foreign-ensemble.js';
-import type { NodeAttributes } from './onnx-attributes.js';
+import { type NodeAttributes, unsupported } from './onnx-attributes.js';
 
 interface SplitDesc {
   kind: 'split';
@@ -55,14 +54,18 @@ const V5_RULES: ForeignRule[] = ['leq', 'lt', 'gte', 'gt', 'eq', 'neq', 'member'
  * Walks one tree from `root`, copying a node each time it is reached (ONNX allows shared subtrees; ours are
  * trees). `budget` stops a cycle or an explosion of copies.
  */
+/** Stands in for a node whose description is still to come (never left in a finished tree). */
+const PENDING: ForeignNode = Object.freeze({ kind: 'leaf', values: [] });
+
 function expandTree(root: string, describe: Describe, budget: { left: number; what: string }): ForeignTree {
-  const nodes: ForeignNode[] = [{ kind: 'leaf', values: [] }];
-  const tasks: Array<{ ref: string; pos: number }> = [{ ref: root, pos: 0 }];
-  while (tasks.length > 0) {
-    const { ref, pos } = tasks.pop()!;
+  const nodes: ForeignNode[] = [PENDING];
+  const refs: string[] = [root];
+  const positions: number[] = [0];
+  while (refs.length > 0) {
+    const ref = refs.pop()!;
+    const pos = positions.pop()!;
     if (--budget.left < 0)
-      throw new MlinferError(
-        'MLI_MODEL_UNSUPPORTED',
+      throw unsupported(
         `${budget.what}: its trees share or loop back to nodes so much that copying them into plain trees exceeds the node budget`,
       );
     const d = describe(ref);
@@ -71,10 +74,18 @@ function expandTree(root: string, describe: Describe, budget: { left: number; wh
       continue;
     }
     const t = nodes.length;
-    nodes.push({ kind: 'leaf', values: [] }, { kind: 'leaf', values: [] });
-    const { ifTrue, ifFalse, ...rule } = d;
-    nodes[pos] = { ...rule, ifTrue: t, ifFalse: t + 1 };
-    tasks.push({ ref: ifFalse, pos: t + 1 }, { ref: ifTrue, pos: t });
+    nodes.push(PENDING, PENDING);
+    nodes[pos] = {
+      kind: 'split',
+      feature: d.feature,
+      rule: d.rule,
+      threshold: d.threshold,
+      missingGoesTrue: d.missingGoesTrue,
+      ifTrue: t,
+      ifFalse: t + 1,
+    };
+    refs.push(d.ifFalse, d.ifTrue);
+    positions.push(t + 1, t);
   }
   return { nodes };
 }
@@ -153,15 +164,30 @@ function checkFeature(a: NodeAttributes, feature: number, nFeatures: number, nam
     throw a.corrupt(name, `names feature ${feature}, outside the input's ${nFeatures} columns`);
 }
 
-/** The opset 1/3 node table (TreeEnsembleClassifier / TreeEnsembleRegressor). */
+/** The opset 1/3 node table (TreeEnsembleClassifier / TreeEnsembleRegressor), by attribute index. */
 export interface LegacyTable {
   /** Attribute index of each tree's root, in order of first appearance. */
   roots: number[];
-  /** `tree:node` -> attribute index. */
-  index: Map<string, number>;
   modes: string[];
-  /** Sparse weights of each leaf, by `tree:node`. */
-  weights: Map<string, LeafWeights>;
+  /** Sparse weights of each leaf (undefined for branches and weightless leaves). */
+  weights: (LeafWeights | undefined)[];
+  /** Attribute index of each branch's true and false child (-1 for leaves). */
+  trueChild: Int32Array;
+  falseChild: Int32Array;
+}
+
+/** (tree id, node id) as one number: ids are non-negative int64s, kept below 2^21 and 2^32. */
+function nodeKey(a: NodeAttributes, tree: number, node: number, name: string): number {
+  if (
+    !Number.isInteger(tree) ||
+    !Number.isInteger(node) ||
+    tree < 0 ||
+    node < 0 ||
+    tree >= 2 ** 21 ||
+    node >= 2 ** 32
+  )
+    throw a.corrupt(name, `holds tree ${tree} / node ${node}, outside 0..2^21 / 0..2^32`);
+  return tree * 2 ** 32 + node;
 }
 
 /** Reads the nodes_* arrays and the class_* or target_* weights of an opset 1/3 tree op. */
@@ -169,21 +195,23 @@ export function readLegacyTable(a: NodeAttributes, prefix: 'class' | 'target'): 
   const treeIds = a.ints('nodes_treeids');
   const nodeIds = a.ints('nodes_nodeids');
   const modes = a.strings('nodes_modes');
+  const trueIds = a.ints('nodes_truenodeids');
+  const falseIds = a.ints('nodes_falsenodeids');
   const n = treeIds.length;
-  for (const name of [
-    'nodes_nodeids',
-    'nodes_modes',
-    'nodes_featureids',
-    'nodes_truenodeids',
-    'nodes_falsenodeids',
-  ])
-    if ((name === 'nodes_modes' ? modes.length : a.ints(name).length) !== n)
-      throw a.corrupt(name, `has a different length than nodes_treeids (${n})`);
-  const index = new Map<string, number>();
+  for (const [name, length] of [
+    ['nodes_nodeids', nodeIds.length],
+    ['nodes_modes', modes.length],
+    ['nodes_featureids', a.ints('nodes_featureids').length],
+    ['nodes_values', a.reals('nodes_values').length],
+    ['nodes_truenodeids', trueIds.length],
+    ['nodes_falsenodeids', falseIds.length],
+  ] as const)
+    if (length !== n) throw a.corrupt(name, `has ${length} values, nodes_treeids ${n}`);
+  const index = new Map<number, number>();
   const roots: number[] = [];
   const seenTrees = new Set<number>();
   for (let i = 0; i < n; i++) {
-    const key = `${treeIds[i]}:${nodeIds[i]}`;
+    const key = nodeKey(a, treeIds[i], nodeIds[i], 'nodes_nodeids');
     if (index.has(key))
       throw a.corrupt('nodes_nodeids', `lists node ${nodeIds[i]} of tree ${treeIds[i]} twice`);
     index.set(key, i);
@@ -192,26 +220,37 @@ export function readLegacyTable(a: NodeAttributes, prefix: 'class' | 'target'): 
       roots.push(i);
     }
   }
+  const trueChild = new Int32Array(n).fill(-1);
+  const falseChild = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    if (modes[i] === 'LEAF') continue;
+    for (const [ids, out, name] of [
+      [trueIds, trueChild, 'nodes_truenodeids'],
+      [falseIds, falseChild, 'nodes_falsenodeids'],
+    ] as const) {
+      const j = index.get(nodeKey(a, treeIds[i], ids[i], name));
+      if (j === undefined) throw a.corrupt(name, `points to node ${ids[i]}, absent from tree ${treeIds[i]}`);
+      out[i] = j;
+    }
+  }
   const wTrees = a.ints(`${prefix}_treeids`);
   const wNodes = a.ints(`${prefix}_nodeids`);
   const wIds = a.ints(`${prefix}_ids`);
   const wValues = a.reals(`${prefix}_weights`);
   if (wNodes.length !== wTrees.length || wIds.length !== wTrees.length || wValues.length !== wTrees.length)
     throw a.corrupt(`${prefix}_weights`, `and ${prefix}_treeids, _nodeids, _ids differ in length`);
-  const weights = new Map<string, LeafWeights>();
+  const weights: (LeafWeights | undefined)[] = new Array(n);
   for (let j = 0; j < wTrees.length; j++) {
-    const key = `${wTrees[j]}:${wNodes[j]}`;
-    const i = index.get(key);
+    const i = index.get(nodeKey(a, wTrees[j], wNodes[j], `${prefix}_nodeids`));
     if (i === undefined || modes[i] !== 'LEAF')
       throw a.corrupt(
         `${prefix}_nodeids`,
         `gives a weight to node ${wNodes[j]} of tree ${wTrees[j]}, which is not a leaf`,
       );
-    const list = weights.get(key) ?? [];
-    list.push([wIds[j], wValues[j]]);
-    weights.set(key, list);
+    weights[i] ??= [];
+    weights[i].push([wIds[j], wValues[j]]);
   }
-  return { roots, index, modes, weights };
+  return { roots, modes, weights, trueChild, falseChild };
 }
 
 /** The trees of an opset 1/3 op, leaves dense over `width` outputs (`slot` maps a class/target id to its output). */
@@ -222,61 +261,68 @@ export function legacyTrees(
   width: number,
   slot: (id: number) => number,
 ): ForeignTree[] {
-  const treeIds = a.ints('nodes_treeids');
   const features = a.ints('nodes_featureids');
   const values = a.reals('nodes_values');
-  const trueIds = a.ints('nodes_truenodeids');
-  const falseIds = a.ints('nodes_falsenodeids');
   const missing = a.ints('nodes_missing_value_tracks_true', []);
-  const nodeIds = a.ints('nodes_nodeids');
-  if (values.length !== treeIds.length)
-    throw a.corrupt('nodes_values', 'has a different length than nodes_treeids');
-  const child = (i: number, id: number, name: string): string => {
-    const j = table.index.get(`${treeIds[i]}:${id}`);
-    if (j === undefined) throw a.corrupt(name, `points to node ${id}, absent from tree ${treeIds[i]}`);
-    return `n${j}`;
+  const { modes, trueChild, falseChild } = table;
+  const names: string[] = [];
+  const ref = (j: number): string => {
+    names[j] ??= `n${j}`;
+    return names[j];
   };
-  const describe: Describe = (ref) => {
-    const base = ref.split(':')[0];
+  const describe: Describe = (r) => {
+    const colon = r.indexOf(':');
+    const base = colon < 0 ? r : r.slice(0, colon);
     const i = Number(base.slice(1));
-    const mode = table.modes[i];
-    if (mode === 'LEAF')
-      return {
-        kind: 'leaf',
-        values: denseValues(table.weights.get(`${treeIds[i]}:${nodeIds[i]}`), width, slot),
-      };
+    const mode = modes[i];
+    if (mode === 'LEAF') return { kind: 'leaf', values: denseValues(table.weights[i], width, slot) };
     const rule = LEGACY_RULES[mode];
     if (rule === undefined) throw a.corrupt('nodes_modes', `has the unknown mode ${mode}`);
     checkFeature(a, features[i], nFeatures, 'nodes_featureids');
     if (Number.isNaN(values[i])) throw a.corrupt('nodes_values', `holds NaN for a ${mode} node`);
-    const ifTrue = child(i, trueIds[i], 'nodes_truenodeids');
     const missingGoesTrue = (missing[i] ?? 0) !== 0;
     if (rule === 'eq') {
       // onnxmltools writes LightGBM's "x in {a, b, c}" as x == a ? T : x == b ? T : ..., every step pointing to
       // the same T: one set test, not a chain of equalities each copying the rest of the chain twice.
       const set = [values[i]];
       let last = i;
-      for (let next = eqChainNext(last); next !== undefined; next = eqChainNext(last)) {
+      for (let next = eqChainNext(last); next >= 0; next = eqChainNext(last)) {
         set.push(values[next]);
         last = next;
       }
-      const ifFalse = child(last, falseIds[last], 'nodes_falsenodeids');
       const sorted = [...new Set(set)].sort((x, y) => x - y);
-      return ruleStep(ref, base, 'member', features[i], 0, sorted, missingGoesTrue, ifTrue, ifFalse);
+      return ruleStep(
+        r,
+        base,
+        'member',
+        features[i],
+        0,
+        sorted,
+        missingGoesTrue,
+        ref(trueChild[i]),
+        ref(falseChild[last]),
+      );
     }
-    const ifFalse = child(i, falseIds[i], 'nodes_falsenodeids');
-    return ruleStep(ref, base, rule, features[i], values[i], undefined, missingGoesTrue, ifTrue, ifFalse);
+    return ruleStep(
+      r,
+      base,
+      rule,
+      features[i],
+      values[i],
+      undefined,
+      missingGoesTrue,
+      ref(trueChild[i]),
+      ref(falseChild[i]),
+    );
   };
-  /** The false child of EQ node i when it continues i's set: EQ on the same feature, same true child and missing flag. */
-  const eqChainNext = (i: number): number | undefined => {
-    const j = table.index.get(`${treeIds[i]}:${falseIds[i]}`);
-    if (j === undefined || table.modes[j] !== 'BRANCH_EQ' || features[j] !== features[i]) return undefined;
-    if (trueIds[j] !== trueIds[i] || (missing[j] ?? 0) !== (missing[i] ?? 0) || Number.isNaN(values[j]))
-      return undefined;
-    return j;
+  /** The false child of EQ node i when it continues i's set (EQ, same feature, true child and missing flag), or -1. */
+  const eqChainNext = (i: number): number => {
+    const j = falseChild[i];
+    if (modes[j] !== 'BRANCH_EQ' || features[j] !== features[i] || trueChild[j] !== trueChild[i]) return -1;
+    return (missing[j] ?? 0) !== (missing[i] ?? 0) || Number.isNaN(values[j]) ? -1 : j;
   };
-  const budget = { left: 4 * treeIds.length + 1_000_000, what: `ONNX node ${a.label}` };
-  return table.roots.map((r) => expandTree(`n${r}`, describe, budget));
+  const budget = { left: 4 * modes.length + 1_000_000, what: `ONNX node ${a.label}` };
+  return table.roots.map((r) => expandTree(ref(r), describe, budget));
 }
 
 /** The opset 5 TreeEnsemble's trees, leaves dense over `width` targets. */
@@ -320,7 +366,8 @@ export function treeEnsembleV5Trees(a: NodeAttributes, nFeatures: number, width:
       values[targets[Number(r.slice(1))]] = weights[Number(r.slice(1))];
       return { kind: 'leaf', values };
     }
-    const base = r.split(':')[0];
+    const colon = r.indexOf(':');
+    const base = colon < 0 ? r : r.slice(0, colon);
     const i = Number(base.slice(1));
     const rule = V5_RULES[modes[i]];
     if (rule === undefined) throw a.corrupt('nodes_modes', `has the unknown mode ${modes[i]}`);
