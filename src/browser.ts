@@ -15,7 +15,6 @@ export {
   type Matrix,
   type Task,
 } from './forest/index.js';
-export { type ModelFromOnnxOptions, modelFromOnnx } from './model/import/onnx.js';
 export {
   type DriftBin,
   type DriftLevel,
