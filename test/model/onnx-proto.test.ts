@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isMlinferError } from '../../src/errors.js';
 import {
@@ -92,6 +94,16 @@ describe('ONNX protobuf codec', () => {
       graph: { node: [{ attribute: [{ name: 'a', type: AttributeType.INTS, ints: [1, 2] }] }] },
     });
     expect(hex(ints)).toBe('3a0e0a0c2a0a0a016140014002a00107');
+  });
+
+  it('re-encodes every ONNX file of fixtures/onnx (written by onnx 1.23.1) to the same bytes', () => {
+    const dir = join(__dirname, '..', '..', 'fixtures', 'onnx');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.onnx'));
+    expect(files.length).toBeGreaterThan(20);
+    for (const f of files) {
+      const bytes = new Uint8Array(readFileSync(join(dir, f)));
+      expect(hex(encodeOnnxModel(decodeOnnxModel(bytes))), f).toBe(hex(bytes));
+    }
   });
 
   it('reads int64 values beyond 32 bits as numbers', () => {

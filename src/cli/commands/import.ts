@@ -1,9 +1,12 @@
-// `mlinfer import`: bring a model from ml-random-forest (its toJSON() output) over as an mlinfer model file.
+// `mlinfer import`: bring a model from ml-random-forest (its toJSON() output) or an ONNX tree ensemble (.onnx)
+// over as an mlinfer model file.
 import { type Command, Option } from 'commander';
+import { MlinferError } from '../../errors.js';
+import { isOnnxFile, modelFromOnnx } from '../../model/import/onnx.js';
 import { DEFAULT_MODEL_FILE, saveModel } from '../../model/io.js';
 import { modelFromMlRandomForest } from '../../model/model.js';
 import { parseInteger, parseList } from '../options.js';
-import { readTextFile } from '../read-text.js';
+import { readBinaryFile } from '../read-text.js';
 
 interface ImportFlags {
   output: string;
@@ -17,8 +20,13 @@ interface ImportFlags {
 export function registerImport(program: Command): void {
   program
     .command('import')
-    .description('convert an ml-random-forest model (its toJSON() output, as a .json file) into a model file')
-    .argument('<model.json>', 'the JSON that RandomForestClassifier/RandomForestRegression toJSON() returned')
+    .description(
+      'convert a model into a model file: an ONNX tree ensemble (.onnx: skl2onnx, onnxmltools) or an ml-random-forest toJSON() (.json)',
+    )
+    .argument(
+      '<model>',
+      'a .onnx file, or the JSON that RandomForestClassifier/RandomForestRegression toJSON() returned',
+    )
     .option('-o, --output <file>', 'where to write the model', DEFAULT_MODEL_FILE)
     .option(
       '--feature-names <names>',
@@ -46,8 +54,31 @@ export function registerImport(program: Command): void {
         .choices(['fractions', 'votes'])
         .default('votes'),
     )
-    .action(async (path: string, f: ImportFlags) => {
-      const text = await readTextFile(path);
+    .action(async (path: string, f: ImportFlags, command: Command) => {
+      const bytes = await readBinaryFile(path);
+      if (isOnnxFile(path, bytes)) {
+        // an ONNX file carries its classes and width; these options would be silently ignored
+        const stray = ['classes', 'nFeatures', 'leaves'].filter(
+          (o) => command.getOptionValueSource(o) === 'cli',
+        );
+        if (stray.length > 0)
+          throw new MlinferError(
+            'MLI_INVALID_OPTION',
+            `${stray.map((o) => `--${o === 'nFeatures' ? 'n-features' : o}`).join(', ')} apply to ml-random-forest JSON; an ONNX file carries its classes and input width`,
+            { issues: stray.map((o) => ({ path: [o], message: 'not for ONNX files' })) },
+          );
+        const model = modelFromOnnx(bytes, {
+          featureNames: f.featureNames.length ? f.featureNames : undefined,
+          target: f.target,
+          source: path,
+        });
+        await saveModel(model, f.output);
+        process.stdout.write(
+          `imported ${model.metadata.source}; wrote ${f.output} (model version ${model.metadata.modelVersion})\n`,
+        );
+        return;
+      }
+      const text = new TextDecoder().decode(bytes);
       const model = modelFromMlRandomForest(text, {
         featureNames: f.featureNames.length ? f.featureNames : undefined,
         classes: f.classes.length ? f.classes : undefined,
