@@ -306,6 +306,8 @@ function planFeatures(e: ForeignEnsemble, decisions: (Decision | null)[][]): Fea
   });
   used.forEach((u, f) => {
     kinds[f] = u === 2 ? FEATURE_CATEGORICAL : FEATURE_NUMERIC;
+    const least = e.categoryCounts?.[f] ?? 0;
+    if (u === 2 && Number.isInteger(least) && least > counts[f]) counts[f] = Math.min(least, MAX_CATEGORIES);
   });
   return { kinds, counts, edges, bins: edges.map((list) => new Map(list.map((edge, b) => [edge, b]))) };
 }
