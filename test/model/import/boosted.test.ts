@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { ForeignLeaf } from '../../../src/model/import/foreign-ensemble.js';
 import { modelFromLightGBM, modelFromXGBoost } from '../../../src/model/import/from-boosted.js';
 import { readLightGBM } from '../../../src/model/import/lightgbm.js';
 import { readXGBoost } from '../../../src/model/import/xgboost.js';
@@ -139,8 +140,6 @@ describe('what the importers refuse', () => {
       lgb.replace('objective=binary sigmoid:1', 'objective=binary sigmoid:2'),
     ).ensemble;
     const leaf = (e: typeof base) => e.trees[0].nodes.find((n) => n.kind === 'leaf' && n.values[0] !== 0)!;
-    expect((leaf(scaled) as { values: number[] }).values[0]).toBe(
-      2 * (leaf(base) as { values: number[] }).values[0],
-    );
+    expect((leaf(scaled) as ForeignLeaf).values[0]).toBe(2 * (leaf(base) as ForeignLeaf).values[0]);
   });
 });
