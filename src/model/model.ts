@@ -12,6 +12,7 @@ import type { Task } from '../forest/types.js';
 import { VERSION } from '../version.js';
 import { decodeModel, encodeModel } from './format.js';
 import { hashArrays } from './hash.js';
+import { modelFromImportedArrays } from './import/model-from-foreign.js';
 import { importMlRandomForest } from './import-ml-random-forest.js';
 import type { TrainingProfile } from './profile.js';
 import type { MergedInfo, ShardInfo } from './shard.js';
@@ -309,9 +310,10 @@ export function modelFromMlRandomForest(json: unknown, options: ModelFromMlRando
     nClasses: options.classes?.length,
     leaves: options.leaves,
   });
-  const params = defaultParams(arrays.task);
-  params.nEstimators = arrays.treeOffsets.length - 1;
-  // ml-random-forest stores no importances: zeros say "unknown" rather than inventing them
-  const forest = createFittedForest(arrays, params, new Float64Array(arrays.nFeatures));
-  return modelFromForest(forest, { source: 'ml-random-forest', ...options });
+  // ml-random-forest stores no importances, parameters or training facts: the card says "unknown"
+  return modelFromImportedArrays(
+    arrays,
+    { importedFrom: { format: 'ml-random-forest', source: 'ml-random-forest 2.1.0 toJSON()' } },
+    { source: 'ml-random-forest', ...options },
+  );
 }

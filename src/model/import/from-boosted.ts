@@ -23,6 +23,7 @@ export function modelFromLightGBM(text: string, options: ImportOptions = {}): Mo
     lgb.ensemble,
     {
       featureNames: lgb.featureNames,
+      lastCodeIsOther: true,
       importedFrom: {
         format: 'lightgbm',
         source: 'lightgbm text model (save_model)',

@@ -18,8 +18,8 @@
  */
 
 import { MlinferError } from '../../errors.js';
-import type { Task } from '../../types.js';
-import type { ForeignEnsemble, ForeignNode, ForeignSplit, PostTransform } from './foreign-ensemble.js';
+import { type BoostedObjective, boostedEnsemble, classLeaf } from './boosted-common.js';
+import type { ForeignEnsemble, ForeignNode, ForeignSplit } from './foreign-ensemble.js';
 
 /** LightGBM's kZeroThreshold: the float literal 1e-35f widened to a double. */
 export const LIGHTGBM_ZERO_THRESHOLD = Math.fround(1e-35);
@@ -49,8 +49,6 @@ export interface LightGBMModel {
   featureNames: string[];
   /** The objective line, as LightGBM wrote it. */
   objective: string;
-  /** Per feature: the categorical codes 0..n-1 the trees test (0 for numeric features). */
-  categoryCodes: number[];
 }
 
 type Block = Map<string, string>;
@@ -104,11 +102,7 @@ function numbers(block: Block, key: string, n: number, t: number, integer = fals
   return values;
 }
 
-interface Objective {
-  task: Task;
-  nOutputs: number;
-  nClasses: number;
-  postTransform: PostTransform;
+interface Objective extends BoostedObjective {
   /** Multiplies every leaf (LightGBM's sigmoid factor for binary). */
   scale: number;
 }
@@ -323,11 +317,7 @@ export function readLightGBM(text: string): LightGBMModel {
   const trees = blocks.map((block, t) => {
     const tree = readTree(block, t, nFeatures);
     const k = t % perIteration;
-    const leaf = (v: number): number[] => {
-      const values = new Array<number>(perIteration).fill(0);
-      values[k] = scale === 1 ? v : v * scale;
-      return values;
-    };
+    const leaf = (v: number): number[] => classLeaf(perIteration, k, scale === 1 ? v : v * scale);
     const writer = new TreeWriter(tree, t, leaf);
     writer.write(tree.leaves.length === 1 ? -1 : 0);
     for (const node of writer.nodes)
@@ -338,22 +328,17 @@ export function readLightGBM(text: string): LightGBMModel {
   });
   const names = (header.get('feature_names') ?? '').split(' ').filter((s) => s !== '');
   return {
-    ensemble: {
-      task: objective.task,
+    ensemble: boostedEnsemble(objective, {
       nFeatures,
-      nOutputs: objective.nOutputs,
-      nClasses: objective.nClasses,
       precision: 'float64',
       aggregate: average && perIteration === 1 ? 'average' : 'sum',
       baseScores: new Array(objective.nOutputs).fill(0),
-      postTransform: objective.postTransform,
       trees,
       // one code past the largest: where the schema's "other" category goes (to the right, as in LightGBM)
       categoryCounts: categoryCodes.map((c) => (c > 0 ? c + 1 : 0)),
-    },
+    }),
     featureNames:
       names.length === nFeatures ? names : Array.from({ length: nFeatures }, (_, i) => `Column_${i}`),
     objective: header.get('objective') as string,
-    categoryCodes,
   };
 }

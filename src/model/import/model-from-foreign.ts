@@ -7,7 +7,7 @@ import type { FeatureSpec, Schema } from '../../data/schema.js';
 import { MlinferError } from '../../errors.js';
 import { createFittedForest } from '../../forest/fit.js';
 import { defaultParams } from '../../forest/params.js';
-import { FEATURE_CATEGORICAL } from '../../forest/types.js';
+import { FEATURE_CATEGORICAL, type ForestArrays } from '../../forest/types.js';
 import { VERSION } from '../../version.js';
 import { hashArrays } from '../hash.js';
 import { createModel, type ImportInfo, type Model, type ModelMetadata } from '../model.js';
@@ -30,8 +30,11 @@ export interface ImportOptions {
 export interface ForeignModelInfo {
   /** Feature names read from the file, if any. */
   featureNames?: string[];
-  /** Per feature: how many codes a categorical feature has (0 for numeric ones). */
-  categoryCodes?: number[];
+  /**
+   * Whether the last code of each categorical feature is "other" (LightGBM's importer reserves it for values
+   * that name no code); otherwise every code is a category and other values are unknown.
+   */
+  lastCodeIsOther?: boolean;
   importedFrom: Omit<ImportInfo, 'trees'>;
 }
 
@@ -43,8 +46,8 @@ function optionError(message: string, path: string): MlinferError {
 
 /**
  * Compiles an imported ensemble and wraps it into a Model with a schema and a model card. Numeric features
- * take numbers; a categorical feature (LightGBM categorical splits) takes its integer codes "0", "1", ... as
- * category names (numbers are read as those names), and any other value is its "other" category.
+ * take numbers; a categorical feature (set rules) takes its integer codes "0", "1", ... as category names
+ * (numbers are read as those names), and with `lastCodeIsOther` any other value is its "other" category.
  *
  * @example
  * const { ensemble, featureNames } = readLightGBM(text);
@@ -55,7 +58,20 @@ export function modelFromForeign(
   info: ForeignModelInfo,
   options: ImportOptions = {},
 ): Model {
-  const arrays = compileForeignEnsemble(ensemble);
+  return modelFromImportedArrays(compileForeignEnsemble(ensemble), info, options);
+}
+
+/**
+ * modelFromForeign for an ensemble already compiled (ml-random-forest's importer compiles on its own).
+ *
+ * @example
+ * const model = modelFromImportedArrays(importMlRandomForest(json), { importedFrom: { format: 'ml-random-forest', source: 'ml-random-forest toJSON()' } });
+ */
+export function modelFromImportedArrays(
+  arrays: ForestArrays,
+  info: ForeignModelInfo,
+  options: ImportOptions = {},
+): Model {
   const d = arrays.nFeatures;
   const names = options.featureNames ?? info.featureNames ?? Array.from({ length: d }, (_, i) => `f${i}`);
   if (names.length !== d || new Set(names).size !== d || names.some((n) => typeof n !== 'string' || n === ''))

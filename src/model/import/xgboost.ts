@@ -13,8 +13,8 @@
  */
 
 import { MlinferError } from '../../errors.js';
-import type { Task } from '../../types.js';
-import type { ForeignEnsemble, ForeignNode, PostTransform } from './foreign-ensemble.js';
+import { type BoostedObjective, boostedEnsemble, classLeaf } from './boosted-common.js';
+import type { ForeignEnsemble, ForeignNode } from './foreign-ensemble.js';
 
 function invalid(message: string, path: (string | number)[] = []): MlinferError {
   return new MlinferError('MLI_INVALID_DATA', `cannot import the XGBoost model: ${message}`, {
@@ -56,11 +56,7 @@ export interface XGBoostModel {
   objective: string;
 }
 
-interface Objective {
-  task: Task;
-  nOutputs: number;
-  nClasses: number;
-  postTransform: PostTransform;
+interface Objective extends BoostedObjective {
   /** The base score in margin space. */
   margin: (base: number) => number;
 }
@@ -203,26 +199,19 @@ export function readXGBoost(json: unknown): XGBoostModel {
     if (!Number.isInteger(k) || k < 0 || k >= objective.nOutputs)
       throw invalid(`tree_info ${t} is ${String(k)}, the model has ${objective.nOutputs} outputs`);
     const w = weights === undefined ? 1 : Math.fround((weights as number[])[t]);
-    const leaf = (v: number): number[] => {
-      const values = new Array<number>(objective.nOutputs).fill(0);
-      values[k as number] = w === 1 ? v : Math.fround(v * w);
-      return values;
-    };
+    const leaf = (v: number): number[] =>
+      classLeaf(objective.nOutputs, k as number, w === 1 ? v : Math.fround(v * w));
     return { nodes: readTree(tree, t, nFeatures, leaf) };
   });
   const names = learner.feature_names;
   return {
-    ensemble: {
-      task: objective.task,
+    ensemble: boostedEnsemble(objective, {
       nFeatures,
-      nOutputs: objective.nOutputs,
-      nClasses: objective.nClasses,
       precision: 'float32',
       aggregate: 'sum',
       baseScores: new Array(objective.nOutputs).fill(objective.margin(base)),
-      postTransform: objective.postTransform,
       trees: foreign,
-    },
+    }),
     featureNames:
       Array.isArray(names) && names.length === nFeatures
         ? names.map(String)
