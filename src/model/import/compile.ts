@@ -352,10 +352,11 @@ export function compileForeignEnsemble(e: ForeignEnsemble): ForestArrays {
   if (!Number.isInteger(e.nFeatures) || e.nFeatures < 1 || e.nFeatures > MAX_FEATURES)
     throw invalid(`nFeatures must be an integer in 1..${MAX_FEATURES}, got ${e.nFeatures}`, ['nFeatures']);
   if (!Array.isArray(e.trees) || e.trees.length === 0) throw invalid('the ensemble has no trees', ['trees']);
-  const plan = planOutputs(e);
   const decisions: (Decision | null)[][] = [];
   const features = planFeatures(e, decisions);
   const orders = e.trees.map((tree, t) => preorder(tree, t, e, decisions[t]));
+  // after the trees are known to be well formed: the plan reads their leaves
+  const plan = planOutputs(e);
   return assemble(e, plan, features, decisions, orders);
 }
 

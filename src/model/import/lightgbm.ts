@@ -8,8 +8,8 @@
  * - A Zero node whose default side is not where the zero band falls anyway is rebuilt as three nodes
  *   (x < -kZeroThreshold, x <= kZeroThreshold, x <= threshold), copying the subtrees it reaches twice.
  * - A categorical node (bit 0) holds a bit set of the codes going left (cat_boundaries / cat_threshold);
- *   negative codes and codes past the set go right, NaN goes right with missing type NaN and is code 0
- *   otherwise. So the feature becomes categorical with codes 0..(largest code + 1): the extra code is where
+ *   negative codes, codes past the set and NaN go right (the source reads NaN as code 0 for missing type
+ *   None, but casts it to int first, which is negative on x86: LightGBM's predict sends it right). So the feature becomes categorical with codes 0..(largest code + 1): the extra code is where
  *   the model's schema sends unknown values ("other"), to the right like LightGBM. LightGBM truncates a
  *   fractional code (2.7 is category 2); mlinfer takes it as an unknown category.
  * - Leaf values already hold the shrinkage and the initial score (boost_from_average). Trees are summed,
@@ -213,9 +213,9 @@ class TreeWriter {
     const t = thresholds[n];
     if (dt & CATEGORICAL_MASK) {
       const set = categorySet(this.tree, n, this.t);
-      // NaN is code 0 unless the missing type is NaN (then it goes right)
-      const missingGoesTrue = missingType !== MISSING_NAN && set.includes(0);
-      return this.split({ feature, rule: 'member', threshold: 0, set, missingGoesTrue }, n, depth);
+      // NaN goes right whatever the missing type: CategoricalDecision casts it to int first, which gives a
+      // negative int on x86 (INT_MIN), and negative codes go right (checked against LightGBM 4.7.0's predict)
+      return this.split({ feature, rule: 'member', threshold: 0, set, missingGoesTrue: false }, n, depth);
     }
     if (missingType === MISSING_NAN)
       return this.split({ feature, rule: 'leq', threshold: t, missingGoesTrue: defaultLeft }, n, depth);
