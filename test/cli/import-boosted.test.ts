@@ -121,10 +121,11 @@ describe('mlinfer serve with an imported model', () => {
     });
     try {
       const t0 = Date.now();
-      let m: RegExpExecArray | null = null;
-      while (!(m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(err))) {
+      let m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+      while (m === null) {
         if (Date.now() - t0 > 15_000) throw new Error(`serve did not start:\n${err}`);
         await new Promise((r) => setTimeout(r, 20));
+        m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
       }
       const url = m[1];
       const fx = fixture('lgb_categorical');
