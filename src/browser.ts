@@ -25,12 +25,15 @@ export {
   PSI_EPSILON,
 } from './model/drift.js';
 export { driftOf, profileOf } from './model/drift-of.js';
+export { modelFromLightGBM, modelFromXGBoost } from './model/import/from-boosted.js';
+export type { ImportOptions } from './model/import/model-from-foreign.js';
 export {
   type MergeOptions,
   mergeModels,
   modelFromForests,
 } from './model/merge.js';
 export {
+  type ImportInfo,
   type Model,
   type ModelFromForestOptions,
   type ModelMetadata,

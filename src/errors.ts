@@ -47,7 +47,8 @@ export const ERROR_CODES = {
   MLI_CANNOT_EXPLAIN: {
     http: 422,
     exit: 1,
-    summary: 'the model has no node statistics to explain with (a format 1.0 file or an imported forest)',
+    summary:
+      'the model has no node statistics to explain with (a format 1.0 file or an imported forest), or is an imported boosted ensemble',
   },
   MLI_NO_PROFILE: {
     http: 422,

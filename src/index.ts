@@ -35,6 +35,8 @@ export {
   type RegressionEvaluation,
   type UnscoredRow,
 } from './model/evaluate.js';
+export { modelFromLightGBM, modelFromXGBoost } from './model/import/from-boosted.js';
+export type { ImportOptions } from './model/import/model-from-foreign.js';
 export { type ModelFromOnnxOptions, modelFromOnnx } from './model/import/onnx.js';
 export { DEFAULT_MODEL_FILE, loadModel, loadModelSync, saveModel } from './model/io.js';
 export {
@@ -43,6 +45,7 @@ export {
   modelFromForests,
 } from './model/merge.js';
 export {
+  type ImportInfo,
   type MetricSet,
   type Model,
   type ModelFromForestOptions,

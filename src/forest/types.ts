@@ -44,6 +44,7 @@ export interface ForestArrays {
   /**
    * nOutputs values per leaf. Classification: the class fractions of the leaf (scikit-learn's definition),
    * rounded to float32 so that a model file can store them in 4 bytes exactly. Regression: the mean target.
+   * With `additive`: raw scores (any finite value) that the trees sum.
    */
   leafValues: Float64Array;
   /**

@@ -12,6 +12,7 @@ import type { Task } from '../forest/types.js';
 import { VERSION } from '../version.js';
 import { decodeModel, encodeModel } from './format.js';
 import { hashArrays } from './hash.js';
+import { modelFromImportedArrays } from './import/model-from-foreign.js';
 import { importMlRandomForest } from './import-ml-random-forest.js';
 import type { TrainingProfile } from './profile.js';
 import type { MergedInfo, ShardInfo } from './shard.js';
@@ -33,7 +34,23 @@ export interface MetricSet {
   rmse?: number;
 }
 
-/** The model card stored in the file. */
+/** Where an imported model came from (absent for models mlinfer trained). */
+export interface ImportInfo {
+  /** The source format: 'lightgbm', 'xgboost', 'onnx', 'ml-random-forest'. */
+  format: string;
+  /** What was read, for people: 'lightgbm 4.x text model', 'xgboost JSON model'. */
+  source: string;
+  /** The source's objective (or task), as it spelled it: 'binary sigmoid:1', 'multi:softprob'. */
+  objective?: string;
+  /** Trees in the imported ensemble. */
+  trees: number;
+}
+
+/**
+ * The model card stored in the file. For imported models (`importedFrom` set) the fields about mlinfer's own
+ * training say "unknown" rather than invent: params {}, trainingRows 0, dataHash '', metrics {}, and every
+ * feature importance 0.
+ */
 export interface ModelMetadata {
   format: 'mlinfer-model';
   /** The mlinfer version that trained the model. */
@@ -46,10 +63,11 @@ export interface ModelMetadata {
   /** Class labels as given in the data (classification), in the order of the probabilities. */
   classes: (string | number)[] | null;
   schema: Schema;
-  params: ForestParams;
-  /** Rows the forest was trained on. */
+  /** mlinfer's training parameters; {} for imported models. */
+  params: Partial<ForestParams>;
+  /** Rows the forest was trained on; 0 when unknown (imported models). */
   trainingRows: number;
-  /** A fingerprint of the encoded training data (features and target). */
+  /** A fingerprint of the encoded training data (features and target); '' when unknown (imported models). */
   dataHash: string;
   metrics: TrainingMetrics;
   /** Impurity-based importance per feature name, summing to 1. */
@@ -62,6 +80,8 @@ export interface ModelMetadata {
   shard?: ShardInfo;
   /** A merged model (`mergeModels`): what each part was; see merge.ts. */
   merged?: MergedInfo;
+  /** Set on imported models: where they came from. */
+  importedFrom?: ImportInfo;
 }
 
 /** A fitted model: immutable. */
@@ -308,9 +328,10 @@ export function modelFromMlRandomForest(json: unknown, options: ModelFromMlRando
     nClasses: options.classes?.length,
     leaves: options.leaves,
   });
-  const params = defaultParams(arrays.task);
-  params.nEstimators = arrays.treeOffsets.length - 1;
-  // ml-random-forest stores no importances: zeros say "unknown" rather than inventing them
-  const forest = createFittedForest(arrays, params, new Float64Array(arrays.nFeatures));
-  return modelFromForest(forest, { source: 'ml-random-forest', ...options });
+  // ml-random-forest stores no importances, parameters or training facts: the card says "unknown"
+  return modelFromImportedArrays(
+    arrays,
+    { importedFrom: { format: 'ml-random-forest', source: 'ml-random-forest 2.1.0 toJSON()' } },
+    { source: 'ml-random-forest', ...options },
+  );
 }

@@ -31,7 +31,20 @@ export function inspectModel(model: Model, file: string, sizeBytes: number): Rec
     ...(m.source === undefined ? {} : { source: m.source }),
     ...(m.shard ? { shard: m.shard } : {}),
     ...(m.merged ? { merged: m.merged } : {}),
+    ...(m.importedFrom === undefined ? {} : { importedFrom: m.importedFrom }),
+    /** How the trees combine: 'average' (forests) or an additive sum with a link (imported boosting). */
+    scoring: model.forest.arrays.additive
+      ? { aggregate: model.forest.arrays.additive.aggregate, link: model.forest.arrays.additive.link }
+      : { aggregate: 'average', link: 'none' },
   };
+}
+
+/** Why a model can or cannot explain, in a few words. */
+function explanationLine(model: Model): string {
+  const a = model.forest.arrays;
+  if (a.additive) return 'no: an imported additive ensemble (mlinfer scores it but does not explain it)';
+  if (a.nodeStats) return 'yes (path and shap)';
+  return 'no: no node statistics in the file (before format 1.1, or imported); retrain to explain';
 }
 
 function size(bytes: number): string {
@@ -46,9 +59,11 @@ export function formatInspect(model: Model, file: string, sizeBytes: number): st
   const lines = [
     `${file}: ${size(sizeBytes)}, mlinfer model version ${m.modelVersion} (made by mlinfer ${m.mlinferVersion}, ${m.createdAt})`,
     `  ${'task'.padEnd(16)}${m.task}, target ${JSON.stringify(m.target)}${m.classes ? `, classes ${m.classes.map((c) => JSON.stringify(c)).join(', ')}` : ''}`,
-    `  ${'trees'.padEnd(16)}${model.forest.arrays.treeOffsets.length - 1}, trained on ${m.trainingRows} rows`,
+    m.importedFrom
+      ? `  ${'trees'.padEnd(16)}${model.forest.arrays.treeOffsets.length - 1}, imported from ${m.importedFrom.source}${m.importedFrom.objective ? `, objective ${m.importedFrom.objective}` : ''}`
+      : `  ${'trees'.padEnd(16)}${model.forest.arrays.treeOffsets.length - 1}, trained on ${m.trainingRows} rows`,
     `  ${'data hash'.padEnd(16)}${m.dataHash}`,
-    `  ${'explanations'.padEnd(16)}${model.forest.arrays.nodeStats ? 'yes (path and shap)' : 'no: no node statistics in the file (before format 1.1, or imported); retrain to explain'}`,
+    `  ${'explanations'.padEnd(16)}${explanationLine(model)}`,
     `  ${'parameters'.padEnd(16)}${Object.entries(m.params)
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
       .join(' ')}`,

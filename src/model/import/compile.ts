@@ -306,6 +306,8 @@ function planFeatures(e: ForeignEnsemble, decisions: (Decision | null)[][]): Fea
   });
   used.forEach((u, f) => {
     kinds[f] = u === 2 ? FEATURE_CATEGORICAL : FEATURE_NUMERIC;
+    const least = e.categoryCounts?.[f] ?? 0;
+    if (u === 2 && Number.isInteger(least) && least > counts[f]) counts[f] = Math.min(least, MAX_CATEGORIES);
   });
   return { kinds, counts, edges, bins: edges.map((list) => new Map(list.map((edge, b) => [edge, b]))) };
 }
@@ -350,10 +352,11 @@ export function compileForeignEnsemble(e: ForeignEnsemble): ForestArrays {
   if (!Number.isInteger(e.nFeatures) || e.nFeatures < 1 || e.nFeatures > MAX_FEATURES)
     throw invalid(`nFeatures must be an integer in 1..${MAX_FEATURES}, got ${e.nFeatures}`, ['nFeatures']);
   if (!Array.isArray(e.trees) || e.trees.length === 0) throw invalid('the ensemble has no trees', ['trees']);
-  const plan = planOutputs(e);
   const decisions: (Decision | null)[][] = [];
   const features = planFeatures(e, decisions);
   const orders = e.trees.map((tree, t) => preorder(tree, t, e, decisions[t]));
+  // after the trees are known to be well formed: the plan reads their leaves
+  const plan = planOutputs(e);
   return assemble(e, plan, features, decisions, orders);
 }
 

@@ -74,4 +74,11 @@ export interface ForeignEnsemble {
   baseScores: readonly number[];
   postTransform: PostTransform;
   trees: ForeignTree[];
+  /**
+   * Optional (added for LightGBM, backward compatible): per feature, the least number of category codes a
+   * categorical feature takes (0 or absent: the largest code a set names, plus one). A code past every set
+   * still counts as a category (it goes to the false side) rather than as missing: LightGBM's importer
+   * reserves one for the schema's "other" category.
+   */
+  categoryCounts?: readonly number[];
 }

@@ -484,9 +484,9 @@ describe('compileForeignEnsemble', () => {
     expect(code(mixed)).toMatch(
       /MLI_MODEL_UNSUPPORTED: .*feature 0 is compared as a number and as a category set \(tree 0, node 0 and tree 1, node 0\)/,
     );
-    expect(code(one({}, { nOutputs: 2, baseScores: [0, 0] }))).toMatch(
-      /MLI_MODEL_UNSUPPORTED: .*2 regression targets/,
-    );
+    const twoTargets = one({}, { nOutputs: 2, baseScores: [0, 0] });
+    for (const node of twoTargets.trees[0].nodes) if (node.kind === 'leaf') node.values = [1, 2];
+    expect(code(twoTargets)).toMatch(/MLI_MODEL_UNSUPPORTED: .*2 regression targets/);
     expect(code(one({ rule: 'eq', threshold: Number.NEGATIVE_INFINITY }))).toBe('compiled');
   });
 
