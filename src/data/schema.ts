@@ -302,13 +302,13 @@ export function newTargetScan(): TargetScan {
   };
 }
 
-/** Adds the target cell of data row `row` (1-based; `where` names it in messages, default `row N`) to the scan. */
+/** Adds the target cell of data row `row` (1-based; `where()` names it in messages, default `row N`) to the scan. */
 export function scanTargetCell(
   scan: TargetScan,
   v: Cell,
   row: number,
   o: ResolvedOptions,
-  where = `row ${row}`,
+  where: () => string = () => `row ${row}`,
 ): void {
   if (isMissing(v, o.missing)) {
     scan.missingCount++;
@@ -322,7 +322,7 @@ export function scanTargetCell(
     scan.nonNumeric.push({
       path: [row, o.target],
       kind: 'invalid_type',
-      message: `${where}: the target ${JSON.stringify(o.target)} must be a number for regression, got ${describeValue(v)}`,
+      message: `${where()}: the target ${JSON.stringify(o.target)} must be a number for regression, got ${describeValue(v)}`,
       expected: 'number',
       received: describeValue(v),
     });
