@@ -140,11 +140,17 @@ class ColumnStats {
     readonly given: FeatureType | undefined,
     private readonly maxBins: number,
     readonly missingSet: ReadonlySet<string>,
+    priorRows: number,
   ) {
     const numericLike = given === undefined || given === 'numeric' || given === 'boolean';
     this.num = numericLike ? { sketch: new QuantileSketch(), distinct: new Set(), count: 0 } : null;
     if (given === 'categorical') this.counter = new CategoryCounter();
     this.idNumbers = given === undefined && isIdName(name) ? new Growable(new Float64Array(1024)) : null;
+    // A key first seen after some records: it was absent (missing) in every earlier one.
+    if (priorRows > 0) {
+      this.missing = priorRows;
+      this.idNumbers = null;
+    }
   }
 
   private addNumber(x: number): void {
@@ -158,7 +164,8 @@ class ColumnStats {
     }
   }
 
-  add(v: Cell): void {
+  /** Adds a cell; `binned` is false for a row without a target, which training leaves out of the bins too. */
+  add(v: Cell, binned: boolean): void {
     if (isMissing(v, this.missingSet)) {
       this.missing++;
       this.idNumbers = null;
@@ -185,7 +192,7 @@ class ColumnStats {
       if (this.idNumbers !== null && (!this.numeric || !Number.isInteger(x))) this.idNumbers = null;
     }
     if (this.counter !== null) this.counter.add(cellLabel(v));
-    if (this.num !== null) {
+    if (this.num !== null && binned) {
       const numeric = this.given === 'numeric' || (this.given === undefined && this.numeric);
       if (numeric && !Number.isNaN(x)) this.addNumber(x);
       else if (!numeric && !Number.isNaN(b)) this.addNumber(b);
@@ -244,7 +251,7 @@ export interface SummarizeOptions {
 function feed(
   batch: RowBatch,
   stats: (ColumnStats | null)[],
-  make: (j: number) => ColumnStats | null,
+  make: (j: number, priorRows: number) => ColumnStats | null,
   target: { j: number; scan: TargetScan; values: TargetValues; o: ResolvedOptions },
   format: FileFormat,
   firstRow: number,
@@ -252,9 +259,10 @@ function feed(
   const { rows } = batch;
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
-    while (stats.length < row.length) stats.push(make(stats.length));
-    for (let j = 0; j < stats.length; j++) stats[j]?.add(j < row.length ? row[j] : null);
+    while (stats.length < row.length) stats.push(make(stats.length, firstRow + i - 1));
     const tv = target.j < row.length ? row[target.j] : null;
+    const binned = !isMissing(tv, target.o.missing);
+    for (let j = 0; j < stats.length; j++) stats[j]?.add(j < row.length ? row[j] : null, binned);
     scanTargetCell(target.scan, tv, firstRow + i, target.o, () =>
       rowLocation(format, batch.file, batch.position(i)),
     );
@@ -278,10 +286,10 @@ export async function summarizeStream(
   const excluded = new Set(opts.o.exclude);
   let targetName: string | null = null;
   const o = () => ({ ...opts.o, target: targetName! }) as ResolvedOptions;
-  const make = (j: number): ColumnStats | null => {
+  const make = (j: number, priorRows: number): ColumnStats | null => {
     const name = columns.names[j];
     if (name === targetName || excluded.has(name)) return null;
-    return new ColumnStats(name, opts.o.types[name], opts.maxBins, opts.o.missing);
+    return new ColumnStats(name, opts.o.types[name], opts.maxBins, opts.o.missing, priorRows);
   };
   const stats: (ColumnStats | null)[] = [];
   let target: Parameters<typeof feed>[3] | null = null;
@@ -302,7 +310,7 @@ export async function summarizeStream(
       'MLI_INVALID_OPTION',
       `the target was taken to be ${JSON.stringify(targetName)} from the first records, but later records add the column ${JSON.stringify(finalTarget)}: pass target (--target)`,
     );
-  while (stats.length < columns.names.length) stats.push(make(stats.length));
+  while (stats.length < columns.names.length) stats.push(make(stats.length, rowCount));
   const late = stats.filter((s): s is ColumnStats => s?.countsStartedLate === true);
   if (late.length > 0) await recount(opts.reread(), late, stats);
   return buildSummary(stats, target, columns, rowCount, o());

@@ -126,3 +126,28 @@ export function binMatrix(
   }
   return bins;
 }
+
+/**
+ * Bins one encoded row (`values`, one per feature) into `out[at ..]`, by the rule of `binMatrix`: streaming
+ * training (issue 16) bins each row as it is read, so that no matrix of doubles is built.
+ */
+export function binRowInto(
+  values: Float64Array,
+  featureKinds: Uint8Array,
+  categoryCounts: Uint32Array,
+  binEdges: Float64Array,
+  binEdgeOffsets: Uint32Array,
+  out: Uint8Array,
+  at: number,
+): void {
+  for (let f = 0; f < values.length; f++) {
+    const v = values[f];
+    if (featureKinds[f] === FEATURE_CATEGORICAL) {
+      const k = categoryCounts[f];
+      out[at + f] = Number.isInteger(v) && v >= 0 && v < k ? v : TRAIN_MISSING_BIN;
+    } else
+      out[at + f] = Number.isNaN(v)
+        ? TRAIN_MISSING_BIN
+        : findBin(binEdges, binEdgeOffsets[f], binEdgeOffsets[f + 1], v);
+  }
+}
