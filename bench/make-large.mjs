@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Writes the streaming-training benchmark's data (issue 16): a CSV of N rows x 20 features plus a binary
-// target, about 170 bytes a row (10M rows: about 1.7 GB), a held-out file drawn the same way with another
+// target, about 157 bytes a row (10M rows: about 1.6 GB), a held-out file drawn the same way with another
 // seed, and the first `--sample` rows as a separate file for the in-memory path. Not committed: run
 //   node bench/make-large.mjs [--rows 10000000] [--test-rows 200000] [--sample 2000000] [--dir bench/data/large]
 // Features: 14 continuous (6 decimals), 3 small integers, 2 categories (12 and 60 labels), 1 yes/no flag;

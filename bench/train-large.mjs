@@ -5,6 +5,7 @@
 // that run's alone. Data: node bench/make-large.mjs first. Then
 //   npm run build && node bench/train-large.mjs [--dir bench/data/large] [--trees 100] [--max-depth 12]
 //     [--threads 2] [--skip exact,sklearn] [--sklearn-mem-gb 8]
+// The scikit-learn side needs scikit-learn >= 1.4 (missing values in forests): set BENCH_PYTHON to such a python.
 // Prints a Markdown table (paste it into bench/RESULTS.md) and writes bench/out/train-large-<time>.json.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -101,6 +102,7 @@ if (opts.child) {
   if (!skip.has('streaming')) results.streaming = run(process.execPath, [self, '--child', 'streaming', ...passOn]);
   if (!skip.has('exact')) results.exact = run(process.execPath, [self, '--child', 'exact', ...passOn]);
   if (!skip.has('sklearn'))
+    // scikit-learn >= 1.4 (its forests take NaN); Debian's 1.2 does not: BENCH_PYTHON=/opt/fixenv/bin/python
     results.sklearn = run(PYTHON, [
       join(BENCH_DIR, 'train_large_sklearn.py'),
       '--dir',

@@ -31,7 +31,11 @@ def main():
     try:
         import numpy as np
         import pandas as pd
+        import sklearn
         from sklearn.ensemble import RandomForestClassifier
+
+        if tuple(int(p) for p in sklearn.__version__.split(".")[:2]) < (1, 4):
+            raise RuntimeError(f"scikit-learn {sklearn.__version__}: forests take missing values from 1.4 on; set BENCH_PYTHON")
 
         def prepare(df, cats=None):
             # categories as codes (the same codes for the test file), booleans as 0/1, NaN kept (sklearn >= 1.4)

@@ -1,6 +1,6 @@
 // Streaming training (issue 16): the same schema and forest as the in-memory path where the bins are
 // exact, close accuracy where they come from sketches, several files and globs, Parquet, holdout, errors.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { MlinferError } from '../../src/errors.js';
 import { evaluate } from '../../src/model/evaluate.js';
 import type { Model } from '../../src/model/model.js';
 import { train } from '../../src/model/train.js';
+import { STREAMING_MIN_BYTES, trainingFiles } from '../../src/model/train-stream.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlinfer-stream-'));
 const BASE = { nEstimators: 12, nThreads: 1, seed: 5 };
@@ -212,5 +213,31 @@ describe('streaming training', () => {
     const m = await train(p, { ...BASE, streaming: true, types: { b: 'numeric' }, skipInvalidRows: true });
     expect(m.metadata.notes.join('\n')).toMatch(/1 row\(s\) with invalid values were left out/);
     expect(readFileSync(p, 'utf8')).toContain('oops');
+  });
+
+  it('gives the in-memory forest for a regression target and with tune', async () => {
+    const lines = rows.map((l, i) =>
+      l.replace(/,(p|n|NA)$/, `,${i % 101 === 50 ? 'NA' : ((i * 7919) % 1000) / 10}`),
+    );
+    const p = write('regression.csv', lines);
+    const exact = await train(p, { ...BASE, task: 'regression' });
+    expect(exact.metadata.task).toBe('regression');
+    sameForest(exact, await train(p, { ...BASE, task: 'regression', streaming: true }));
+    const tuneOpts = { ...BASE, nEstimators: 3, tune: true };
+    const t1 = await train(csv, tuneOpts);
+    const t2 = await train(csv, { ...tuneOpts, streaming: true });
+    sameForest(t1, t2);
+    expect(t2.metadata.metrics).toEqual(t1.metadata.metrics);
+  });
+
+  it('streams a file of STREAMING_MIN_BYTES or more by default, and not a smaller one', async () => {
+    const sparse = join(dir, 'large.csv');
+    const fd = openSync(sparse, 'w');
+    ftruncateSync(fd, STREAMING_MIN_BYTES); // sparse: no disk used, only the size is read
+    closeSync(fd);
+    expect(await trainingFiles(sparse, {})).toEqual({ files: [sparse], stream: true });
+    expect(await trainingFiles(sparse, { streaming: false })).toEqual({ files: [sparse], stream: false });
+    expect(await trainingFiles(csv, {})).toEqual({ files: [csv], stream: false });
+    expect(await trainingFiles([{ a: 1 }], {})).toBeNull();
   });
 });
