@@ -152,8 +152,8 @@ describe('streaming training', () => {
   });
 
   it('is as accurate as the in-memory path when bins come from sketches', async () => {
-    const big = write('continuous.csv', rowsOf(12_000, 7, true));
-    const holdout = write('continuous-test.csv', rowsOf(4000, 8, true));
+    const big = write('continuous.csv', rowsOf(8000, 7, true));
+    const holdout = write('continuous-test.csv', rowsOf(3000, 8, true));
     const opts = { ...BASE, nEstimators: 20, nThreads: 2 };
     const exact = await train(big, opts);
     const streamed = await train(big, { ...opts, streaming: true });
