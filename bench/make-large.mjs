@@ -54,10 +54,23 @@ function row(r) {
   const city = Math.floor(r() ** 2 * CITIES.length);
   const member = r() < 0.3;
   const score =
-    Math.sin(3 * x[0]) + x[1] * x[2] * 2 + (x[3] > 0.2 ? 0.8 : -0.4) + 0.3 * n[0] - 1 + (color % 3 === 0 ? 0.7 : 0) +
-    (member ? 0.5 : -0.2) + (city < 10 ? 0.4 : 0) + 0.2 * x[4];
-  const label = (score > 0.4) !== r() < 0.08 ? 'yes' : 'no';
-  const cells = [...x.map((v) => v.toFixed(6)), ...n.map(String), COLORS[color], CITIES[city], member ? 'true' : 'false'];
+    Math.sin(3 * x[0]) +
+    x[1] * x[2] * 2 +
+    (x[3] > 0.2 ? 0.8 : -0.4) +
+    0.3 * n[0] -
+    1 +
+    (color % 3 === 0 ? 0.7 : 0) +
+    (member ? 0.5 : -0.2) +
+    (city < 10 ? 0.4 : 0) +
+    0.2 * x[4];
+  const label = score > 0.4 !== r() < 0.08 ? 'yes' : 'no';
+  const cells = [
+    ...x.map((v) => v.toFixed(6)),
+    ...n.map(String),
+    COLORS[color],
+    CITIES[city],
+    member ? 'true' : 'false',
+  ];
   for (let j = 0; j < cells.length; j++) if (r() < 0.02) cells[j] = '';
   return `${cells.join(',')},${label}\n`;
 }

@@ -68,7 +68,12 @@ async function child(mode) {
     JSON.stringify({
       mode,
       rows: model.metadata.trainingRows,
-      seconds: { total: s(t0, t1), pass1: s(t0, marks.pass2), pass2: s(marks.pass2, marks.trees), trees: s(marks.trees, t1) },
+      seconds: {
+        total: s(t0, t1),
+        pass1: s(t0, marks.pass2),
+        pass2: s(marks.pass2, marks.trees),
+        trees: s(marks.trees, t1),
+      },
       peakRssMb: Math.round(peakTrainMb),
       accuracy: ev.accuracy,
       notes: model.metadata.notes.slice(-1),
@@ -78,7 +83,11 @@ async function child(mode) {
 
 function run(cmd, args) {
   process.stderr.write(`$ ${cmd} ${args.join(' ')}\n`);
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const line = r.stdout.trim().split('\n').at(-1);
   try {
     return JSON.parse(line);
@@ -91,15 +100,26 @@ if (opts.child) {
   await child(opts.child);
 } else {
   for (const f of ['train.csv', 'sample.csv', 'test.csv'])
-    if (!existsSync(join(opts.dir, f))) throw new Error(`missing ${join(opts.dir, f)}: run node bench/make-large.mjs`);
+    if (!existsSync(join(opts.dir, f)))
+      throw new Error(`missing ${join(opts.dir, f)}: run node bench/make-large.mjs`);
   const skip = new Set(opts.skip.split(',').filter(Boolean));
-  const passOn = ['--dir', opts.dir, '--trees', opts.trees, '--max-depth', opts['max-depth'], '--threads', opts.threads];
+  const passOn = [
+    '--dir',
+    opts.dir,
+    '--trees',
+    opts.trees,
+    '--max-depth',
+    opts['max-depth'],
+    '--threads',
+    opts.threads,
+  ];
   const self = join(BENCH_DIR, 'train-large.mjs');
   const results = {
     file: { path: join(opts.dir, 'train.csv'), bytes: statSync(join(opts.dir, 'train.csv')).size },
     params: common,
   };
-  if (!skip.has('streaming')) results.streaming = run(process.execPath, [self, '--child', 'streaming', ...passOn]);
+  if (!skip.has('streaming'))
+    results.streaming = run(process.execPath, [self, '--child', 'streaming', ...passOn]);
   if (!skip.has('exact')) results.exact = run(process.execPath, [self, '--child', 'exact', ...passOn]);
   if (!skip.has('sklearn'))
     // scikit-learn >= 1.4 (its forests take NaN); Debian's 1.2 does not: BENCH_PYTHON=/opt/fixenv/bin/python

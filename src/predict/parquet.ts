@@ -3,7 +3,6 @@
 // one row group per scored piece and flushed to the file as it goes.
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import type { SchemaElement } from 'hyparquet';
-import { MlinferError } from '../errors.js';
 
 // The reader moved to src/data/parquet-rows.ts (training reads Parquet too); batch imports it from here.
 export { type ParquetSource, readParquetRows } from '../data/parquet-rows.js';
