@@ -110,12 +110,11 @@ export class QuantileSketch {
     const even = m - (m % 2);
     const keepLast = m % 2 === 1 ? sorted[m - 1] : Number.NaN;
     const offset = this.coin();
-    const up: number[] = [];
-    for (let i = offset; i < even; i += 2) up.push(sorted[i]);
     this.sizes[h] = 0;
-    if (!Number.isNaN(keepLast)) buf[this.sizes[h]++] = keepLast;
     this.error += 2 ** h;
-    for (const v of up) this.push(h + 1, v);
+    // Pushing up never writes this level's buffer (compactions only go further up), so it is read in place.
+    for (let i = offset; i < even; i += 2) this.push(h + 1, sorted[i]);
+    if (!Number.isNaN(keepLast)) buf[this.sizes[h]++] = keepLast;
   }
 
   /** The held values with their weights, sorted by value: what every query reads. */

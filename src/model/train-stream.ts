@@ -131,6 +131,7 @@ async function passTwo(
   const tCol = columns.names.indexOf(schema.target.name);
   const values = new Float64Array(nF);
   const issues = new IssueList(1000);
+  const rowIssues: Issue[] = [];
   let index = 0;
   let rejected = 0;
   for await (const batch of batches) {
@@ -143,21 +144,20 @@ async function passTwo(
       const isTest = test !== null && holdoutHash(split.seed, index) < split.testSize;
       index++;
       const row = batch.position(i);
-      const where = rowLocation(format, batch.file, row);
       let ok = t !== INVALID_TARGET;
       if (!ok)
         issues.push({
           path: [batch.file, row, schema.target.name],
           kind: 'invalid_target',
-          message: `${where}: the target ${JSON.stringify(schema.target.name)} is ${describeValue(tv)}, which pass one did not see (did the file change?)`,
+          message: `${rowLocation(format, batch.file, row)}: the target ${JSON.stringify(schema.target.name)} is ${describeValue(tv)}, which pass one did not see (did the file change?)`,
         });
-      const rowIssues: Issue[] = [];
+      rowIssues.length = 0;
       ok = encoder.encode(cells, values, 0, rowIssues, row) && ok;
       for (const is of rowIssues)
         issues.push({
           ...is,
           path: [batch.file, ...is.path],
-          message: is.message.replace(/^row \d+/, where),
+          message: is.message.replace(/^row \d+/, rowLocation(format, batch.file, row)),
         });
       if (!ok) {
         rejected++;
