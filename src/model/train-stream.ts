@@ -44,6 +44,7 @@ import {
   fitMaybeTuned,
   forestOptionsOf,
   pickTarget,
+  schemaOptionsOf,
   scoreOutputs,
   TRAIN_SPEC,
   type TrainOptions,
@@ -247,14 +248,7 @@ async function schemaPass(
   columns: StreamColumns,
   options: TrainOptions,
 ) {
-  const o = resolveSchemaOptions({
-    target: options.target ?? '?',
-    exclude: options.exclude,
-    types: options.types,
-    missingValues: options.missingValues,
-    maxCategories: options.maxCategories,
-    keepIdColumns: options.keepIdColumns,
-  });
+  const o = resolveSchemaOptions(schemaOptionsOf(options, options.target ?? '?'));
   const targetNotes: Issue[] = [];
   const read = () => readRowBatches(files, format, columns, options.delimiter);
   async function* withProgress(): AsyncGenerator<RowBatch> {
@@ -276,15 +270,8 @@ async function schemaPass(
     maxBins: (options.maxBins as number | undefined) ?? 255,
     reread: read,
   });
-  const { schema, notes } = inferSchemaFromSource(summary.source, {
-    target: pickTarget(columns.names, options.target, []),
-    task: options.task,
-    exclude: options.exclude,
-    keepIdColumns: options.keepIdColumns,
-    types: options.types,
-    missingValues: options.missingValues,
-    maxCategories: options.maxCategories,
-  });
+  const target = pickTarget(columns.names, options.target, []);
+  const { schema, notes } = inferSchemaFromSource(summary.source, schemaOptionsOf(options, target));
   const edges = binEdgesOf(schema, summary, (options.maxBins as number | undefined) ?? 255);
   return { summary, schema, notes: [...targetNotes, ...notes, ...summary.notes], edges };
 }

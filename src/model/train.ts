@@ -7,7 +7,13 @@ import { c, type Spec } from '../constraints.js';
 import { encodeTable } from '../data/encode.js';
 import { delimiterOfPath, tableFormatOfPath } from '../data/file-format.js';
 import { readCsvFile, readJsonlFile } from '../data/node-io.js';
-import { type FeatureType, inferSchemaWithNotes, SCHEMA_SPEC, type Schema } from '../data/schema.js';
+import {
+  type FeatureType,
+  inferSchemaWithNotes,
+  SCHEMA_SPEC,
+  type Schema,
+  type SchemaOptions,
+} from '../data/schema.js';
 import { type Table, type TableInput, toTable } from '../data/table.js';
 import { type Issue, MlinferError } from '../errors.js';
 import { argmax } from '../forest/argmax.js';
@@ -241,15 +247,7 @@ export async function train(
   if (source && !fileList) checkOneColumn(source.files[0], table.columns);
   const targetNotes: Issue[] = [];
   const target = pickTarget(table.columns, options.target, targetNotes);
-  const { schema, notes } = inferSchemaWithNotes(table, {
-    target,
-    task: options.task,
-    exclude: options.exclude,
-    keepIdColumns: options.keepIdColumns,
-    types: options.types,
-    missingValues: options.missingValues,
-    maxCategories: options.maxCategories,
-  });
+  const { schema, notes } = inferSchemaWithNotes(table, schemaOptionsOf(options, target));
   const enc = encodeTable(table, schema);
   // The schema has already noted the rows without a target; encoding notes them again.
   const encNotes = enc.notes.filter((n) => n.kind !== 'missing_target');
@@ -369,6 +367,12 @@ export async function tuneForest(
     }
   }
   return { forest: best!, tried, candidates: grid.length };
+}
+
+/** The schema inference options among train's options. */
+export function schemaOptionsOf(options: TrainOptions, target: string): SchemaOptions {
+  const { task, exclude, keepIdColumns, types, missingValues, maxCategories } = options;
+  return { target, task, exclude, keepIdColumns, types, missingValues, maxCategories };
 }
 
 /** The options that go to the forest: all but train's own. */
