@@ -13,6 +13,7 @@ import {
   OobAccumulator,
   type PreparedFit,
   rowArray,
+  shardTreeIndices,
   treeConfig,
 } from './fit.js';
 import { type GrownTree, growTree, type TrainingData } from './grow-tree.js';
@@ -68,6 +69,14 @@ export function prepareBinnedFit(d: BinnedData, options: FitOptions, sharedMemor
   const nClasses = task === 'classification' ? options.nClasses : 0;
   if (task === 'classification' && !(Number.isInteger(nClasses) && (nClasses as number) >= 1))
     optionIssues.push(optionIssue(['nClasses'], 'an integer >= 1 (binned data needs it given)', nClasses));
+  if (options.shard && options.shard.index >= params.nEstimators)
+    optionIssues.push(
+      optionIssue(
+        ['shard'],
+        `a shard that grows a tree (index < nEstimators = ${params.nEstimators})`,
+        options.shard,
+      ),
+    );
   if (params.maxBins > MAX_TRAIN_BINS)
     optionIssues.push(optionIssue(['maxBins'], `at most ${MAX_TRAIN_BINS}`, params.maxBins));
   throwIfIssues('MLI_INVALID_OPTION', optionIssues, 'options');
@@ -92,7 +101,8 @@ export function prepareBinnedFit(d: BinnedData, options: FitOptions, sharedMemor
     y: d.y,
     weights,
   };
-  const seeds = Array.from({ length: params.nEstimators }, (_, i) => treeSeed(params.seed, i));
+  // A tree's seed depends on its index in the whole forest only (as in prepareFit), never on the shard.
+  const seeds = shardTreeIndices(params.nEstimators, options.shard).map((k) => treeSeed(params.seed, k));
   const cfg = treeConfig(params, d.nRows, d.nFeatures);
   return { params, data, cfg, seeds, binEdges: d.binEdges, binEdgeOffsets: d.binEdgeOffsets };
 }

@@ -37,6 +37,7 @@ import { expandInputs } from '../node/expand-inputs.js';
 import { hashArrays } from './hash.js';
 import { type MetricSet, type Model, type ModelMetadata, modelWithCard } from './model.js';
 import { categoryCounts, featureKinds } from './schema-forest.js';
+import { shardInfo } from './shard.js';
 import {
   checkOneColumn,
   classWeightByIndex,
@@ -283,7 +284,11 @@ async function schemaPass(
  * @example
  * const model = await trainStreaming(['data/part-0.csv', 'data/part-1.csv'], { target: 'label', testSize: 0.1 });
  */
-export async function trainStreaming(files: string[], options: TrainOptions = {}): Promise<Model> {
+export async function trainStreaming(
+  files: string[],
+  options: TrainOptions = {},
+  fileList: string[] | null = null,
+): Promise<Model> {
   const { criterion: _c, ...early } = (options ?? {}) as Record<string, unknown>;
   resolveParams(early, options.task === 'regression' ? 'regression' : 'classification', TRAIN_SPEC);
   const format = formatOfFiles(files);
@@ -342,6 +347,7 @@ export async function trainStreaming(files: string[], options: TrainOptions = {}
       nThreads: options.nThreads,
       oobScore: (forestOptions.bootstrap ?? true) !== false,
       onProgress,
+      shard: options.shard,
     });
   const { forest, tried } = await fitMaybeTuned(fitOnce, task, y, nClasses, options, noteLines);
 
@@ -356,6 +362,9 @@ export async function trainStreaming(files: string[], options: TrainOptions = {}
     metrics,
     notes: noteLines,
     identity: [new TextEncoder().encode(dataHash + JSON.stringify(forest.params))],
+    ...(options.shard
+      ? { shard: shardInfo(options.shard, forest.params.nEstimators, fileList ?? undefined) }
+      : {}),
   });
 }
 
@@ -398,16 +407,16 @@ export async function trainingFiles(
   }
   const files = await expandInputs(paths);
   if (files.length === 0) throw new MlinferError('MLI_NOT_FOUND', `no file matches ${paths.join(', ')}`);
-  const needs = files.length > 1 || formatOfFiles(files) === 'parquet';
+  const parquet = formatOfFiles(files) === 'parquet';
   if (options.streaming === false) {
-    if (needs)
+    if (parquet)
       throw new MlinferError(
         'MLI_INVALID_OPTION',
-        'streaming false reads one CSV or JSON Lines file into memory; several files and Parquet train by streaming',
+        'streaming false reads CSV or JSON Lines files into memory; Parquet trains by streaming',
       );
     return { files, stream: false };
   }
-  if (options.streaming === true || needs) return { files, stream: true };
+  if (options.streaming === true || parquet || files.length > 1) return { files, stream: true };
   let size = 0;
   try {
     size = (await stat(files[0])).size;

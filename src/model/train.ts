@@ -238,7 +238,12 @@ export async function train(
   // (or a pattern) sharded by `shard` gives each shard its own files (k mod n = i), streamed or read.
   const source = await trainingFiles(data, options);
   const fileList = source && (isFileList(data) || source.files.length > 1) ? source.files : null;
-  if (source?.stream) return trainStreaming(shardFileList(source.files, fileList ? options.shard : undefined), options, fileList);
+  if (source?.stream)
+    return trainStreaming(
+      shardFileList(source.files, fileList ? options.shard : undefined),
+      options,
+      fileList,
+    );
   const table = fileList
     ? await readTables(shardFileList(fileList, options.shard), (p) => readTableFile(p, options.delimiter))
     : source

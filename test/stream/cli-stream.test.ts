@@ -34,7 +34,7 @@ describe('mlinfer train, streaming', () => {
     expect(JSON.parse(r2.stdout).metrics).toEqual(s1.metrics);
   });
 
-  it('--streaming on one small file, --no-streaming refusing several', async () => {
+  it('--streaming on one small file, --no-streaming reading several into memory', async () => {
     const r = await cli(
       'train',
       a,
@@ -49,9 +49,19 @@ describe('mlinfer train, streaming', () => {
     expect(JSON.parse(r.stdout).notes.at(-1)).toMatch(/trained by streaming: two passes over 1 file/);
     const plain = await cli('train', a, '-o', join(dir, 'm4.mlinfer'), '--n-estimators', '3', '--json');
     expect(JSON.parse(plain.stdout).notes.join('\n')).not.toMatch(/streaming/);
-    const refused = await cli('train', a, b, '--no-streaming', '-o', join(dir, 'm5.mlinfer'));
-    expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(/streaming false reads one CSV or JSON Lines file into memory/);
+    const inMemory = await cli(
+      'train',
+      a,
+      b,
+      '--no-streaming',
+      '-o',
+      join(dir, 'm5.mlinfer'),
+      '--n-estimators',
+      '3',
+      '--json',
+    );
+    expect(inMemory.code).toBe(0);
+    expect(JSON.parse(inMemory.stdout).notes.join('\n')).not.toMatch(/streaming/);
   });
 
   it('reports the progress of each pass up to its total', async () => {
@@ -65,5 +75,17 @@ describe('mlinfer train, streaming', () => {
     });
     expect(seen[1].done).toBe(seen[1].total);
     expect(seen[2]).toEqual(seen[1]);
+  });
+
+  it('--shard with streaming grows the shard trees; the parts merge into a forest of all the trees', async () => {
+    const { mergeModels } = await import('../../src/index.js');
+    const whole = await train([a, b], { nEstimators: 4, nThreads: 1 });
+    const parts = await Promise.all(
+      [0, 1].map((index) => train([a, b], { nEstimators: 4, nThreads: 1, shard: { index, count: 2 } })),
+    );
+    expect(parts[0].metadata.notes.at(-1)).toMatch(/trained by streaming: two passes over 1 file/);
+    expect(parts[0].metadata.shard?.treeIndices).toEqual([0, 2]);
+    const merged = mergeModels(parts as never);
+    expect(merged.forest.arrays.treeOffsets.length).toBe(whole.forest.arrays.treeOffsets.length);
   });
 });

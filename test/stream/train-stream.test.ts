@@ -189,7 +189,7 @@ describe('streaming training', () => {
     expect(e2.message).toContain(`${jl}:3, column "a": expected a number, got "x"`);
   });
 
-  it('refuses CSV files with different headers, mixed formats, and streaming false over several files', async () => {
+  it('refuses CSV files with different headers, mixed formats, and Parquet with streaming false', async () => {
     const other = write('other.csv', rows.slice(0, 5), 'a,b,c,target,flag');
     const e = await failure(train([csv, other], BASE));
     // files are read in sorted order (as batch lists them): other.csv comes first
@@ -197,8 +197,12 @@ describe('streaming training', () => {
       /small\.csv: its header \(a, b, c, flag, target\) differs from the first file's \(a, b, c, target, flag\)/,
     );
     expect((await failure(train([csv, join(dir, 'small.jsonl')], BASE))).message).toMatch(/mix formats/);
+    // streaming false reads the files into memory (and the shard path's reader checks the columns)
     expect((await failure(train([csv, other], { ...BASE, streaming: false }))).message).toMatch(
-      /streaming false reads one CSV or JSON Lines file/,
+      /has the columns/,
+    );
+    expect((await failure(train(join(dir, 'small.parquet'), { ...BASE, streaming: false }))).message).toMatch(
+      /Parquet trains by streaming/,
     );
     expect((await failure(train([{ a: 1, target: 1 }], { streaming: true }))).message).toMatch(
       /streaming trains from files/,

@@ -282,7 +282,7 @@ export function registerTrain(program: Command): void {
       '--streaming',
       'train in two streaming passes over the files, in memory of about the binned data (default: for files of 64 MiB or more, several files, or Parquet)',
     )
-    .option('--no-streaming', 'read one CSV or JSON Lines file into memory, whatever its size')
+    .option('--no-streaming', 'read CSV or JSON Lines files into memory, whatever their size')
     .option('--json', 'print a JSON summary on stdout', false)
     .option('-q, --quiet', 'no progress bar', false)
     .action(runTrain);
