@@ -5,6 +5,7 @@ import { type Issue, MlinferError, throwIfIssues } from '../errors.js';
 import {
   assembleForest,
   checkCounts,
+  checkShard,
   classWeightsOf,
   FIT_SPEC,
   type FitOptions,
@@ -69,14 +70,7 @@ export function prepareBinnedFit(d: BinnedData, options: FitOptions, sharedMemor
   const nClasses = task === 'classification' ? options.nClasses : 0;
   if (task === 'classification' && !(Number.isInteger(nClasses) && (nClasses as number) >= 1))
     optionIssues.push(optionIssue(['nClasses'], 'an integer >= 1 (binned data needs it given)', nClasses));
-  if (options.shard && options.shard.index >= params.nEstimators)
-    optionIssues.push(
-      optionIssue(
-        ['shard'],
-        `a shard that grows a tree (index < nEstimators = ${params.nEstimators})`,
-        options.shard,
-      ),
-    );
+  checkShard(params, options.shard, optionIssues);
   if (params.maxBins > MAX_TRAIN_BINS)
     optionIssues.push(optionIssue(['maxBins'], `at most ${MAX_TRAIN_BINS}`, params.maxBins));
   throwIfIssues('MLI_INVALID_OPTION', optionIssues, 'options');

@@ -359,6 +359,22 @@ export function treeConfig(params: ForestParams, nRows: number, nFeatures: numbe
   };
 }
 
+/** A shard must grow at least one tree of the forest. */
+export function checkShard(
+  params: ForestParams,
+  shard: ForestShard | undefined,
+  optionIssues: Issue[],
+): void {
+  if (shard && shard.index >= params.nEstimators)
+    optionIssues.push(
+      optionIssue(
+        ['shard'],
+        `a shard that grows a tree (index < nEstimators = ${params.nEstimators})`,
+        shard,
+      ),
+    );
+}
+
 /** Validates the inputs and options, bins the data, and derives one seed per tree. */
 export function prepareFit(
   X: Matrix,
@@ -386,14 +402,7 @@ export function prepareFit(
   const yy = rowArray(nRows, sharedMemory);
   const nClasses = targetsOf(y, task, options.nClasses, yy, issues, optionIssues);
   let weights = sampleWeightsOf(options.sampleWeight, nRows, sharedMemory, issues);
-  if (options.shard && options.shard.index >= params.nEstimators)
-    optionIssues.push(
-      optionIssue(
-        ['shard'],
-        `a shard that grows a tree (index < nEstimators = ${params.nEstimators})`,
-        options.shard,
-      ),
-    );
+  checkShard(params, options.shard, optionIssues);
   throwIfIssues('MLI_INVALID_OPTION', optionIssues, 'options');
   throwIfIssues('MLI_INVALID_DATA', issues, 'training data');
 
