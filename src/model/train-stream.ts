@@ -36,6 +36,7 @@ import { FEATURE_CATEGORICAL, TRAIN_MISSING_BIN } from '../forest/types.js';
 import { expandInputs } from '../node/expand-inputs.js';
 import { hashArrays } from './hash.js';
 import { type MetricSet, type Model, type ModelMetadata, modelWithCard } from './model.js';
+import { computeProfile, type TrainingProfile, valueBins } from './profile.js';
 import { categoryCounts, featureKinds } from './schema-forest.js';
 import { shardInfo } from './shard.js';
 import {
@@ -222,6 +223,52 @@ function unbin(
   return out;
 }
 
+/** A model's outputs (probabilities, or values) for binned rows, 65,536 rows at a time. */
+function scoreBinned(
+  forest: FittedForest,
+  s: Side,
+  kinds: Uint8Array,
+  edges: { binEdges: Float64Array; binEdgeOffsets: Uint32Array },
+  width: number,
+): Float64Array {
+  const out = new Float64Array(s.rows * width);
+  const step = 65_536;
+  for (let r = 0; r < s.rows; r += step) {
+    const to = Math.min(s.rows, r + step);
+    const X = { data: unbin(s, r, to, kinds, edges), nRows: to - r, nFeatures: kinds.length };
+    out.set(forest.task === 'classification' ? forest.predictProba(X) : forest.predict(X), r * width);
+  }
+  return out;
+}
+
+/**
+ * The training profile (profile.ts, issue 15) from the bins: a training bin is the profile's value bin (255,
+ * missing, is counted last), so the counts are those `profileOfTraining` makes from the values.
+ */
+function profileOfBinned(
+  forest: FittedForest,
+  s: Side,
+  kinds: Uint8Array,
+  edges: { binEdges: Float64Array; binEdgeOffsets: Uint32Array },
+): TrainingProfile {
+  const arrays = forest.arrays;
+  const y = s.y.subarray(0, s.rows);
+  const oob = forest.oobPrediction;
+  const outputs = oob ?? scoreBinned(forest, s, kinds, edges, arrays.nOutputs);
+  const empty = { data: new Float64Array(0), nRows: 0, nFeatures: arrays.nFeatures };
+  const profile = computeProfile(arrays, empty, y, outputs, oob ? 'oob' : 'training');
+  const nF = kinds.length;
+  for (let f = 0; f < nF; f++) {
+    const c = profile.features[f];
+    const missing = valueBins(arrays, f);
+    for (let r = 0, at = f; r < s.rows; r++, at += nF) {
+      const b = s.bins[at];
+      c[b === TRAIN_MISSING_BIN || b >= missing ? missing : b]++;
+    }
+  }
+  return { ...profile, rows: s.rows };
+}
+
 /** Holdout metrics over the binned test rows, scored 65,536 rows at a time. */
 function holdoutMetrics(
   forest: FittedForest,
@@ -230,15 +277,7 @@ function holdoutMetrics(
   edges: { binEdges: Float64Array; binEdgeOffsets: Uint32Array },
   nClasses: number,
 ): MetricSet & { rows: number } {
-  const clf = forest.task === 'classification';
-  const width = clf ? nClasses : 1;
-  const out = new Float64Array(test.rows * width);
-  const step = 65_536;
-  for (let r = 0; r < test.rows; r += step) {
-    const to = Math.min(test.rows, r + step);
-    const X = { data: unbin(test, r, to, kinds, edges), nRows: to - r, nFeatures: kinds.length };
-    out.set(clf ? forest.predictProba(X) : forest.predict(X), r * width);
-  }
+  const out = scoreBinned(forest, test, kinds, edges, forest.task === 'classification' ? nClasses : 1);
   return { ...scoreOutputs(forest.task, out, test.y.subarray(0, test.rows), nClasses), rows: test.rows };
 }
 
@@ -361,6 +400,7 @@ export async function trainStreaming(
     dataHash,
     metrics,
     notes: noteLines,
+    profile: profileOfBinned(forest, tr, kinds, edges),
     identity: [new TextEncoder().encode(dataHash + JSON.stringify(forest.params))],
     ...(options.shard
       ? { shard: shardInfo(options.shard, forest.params.nEstimators, fileList ?? undefined) }

@@ -60,6 +60,9 @@ function sameForest(m1: Model, m2: Model): void {
   expect(Array.from(b.leafValues)).toEqual(Array.from(a.leafValues));
   expect(m2.metadata.metrics.oob).toEqual(m1.metadata.metrics.oob);
   expect(m2.metadata.trainingRows).toBe(m1.metadata.trainingRows);
+  // the drift profile (issue 15) counted from the bins equals the one counted from the values
+  expect(m2.profile).not.toBeNull();
+  expect(m2.profile).toEqual(m1.profile);
 }
 
 async function failure(p: Promise<unknown>): Promise<MlinferError> {
