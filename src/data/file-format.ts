@@ -42,14 +42,14 @@ export function delimiterOfPath(path: string): string | undefined {
 
 /**
  * The format of a table file that training and evaluation read (CSV or JSON Lines; CSV when the extension
- * says nothing). Parquet is read by batch scoring only: it fails with a message saying so.
+ * says nothing). Parquet is read by batch scoring and by training (which streams it): here it fails with a message saying so.
  */
 export function tableFormatOfPath(path: string): 'csv' | 'jsonl' {
   const format = formatOfPath(path) ?? 'csv';
   if (format === 'parquet')
     throw new MlinferError(
       'MLI_INVALID_OPTION',
-      `${path}: Parquet is read by batch scoring only; train and evaluate read CSV or JSON Lines`,
+      `${path}: Parquet is read by batch scoring and training; evaluate reads CSV or JSON Lines`,
     );
   return format;
 }

@@ -80,15 +80,16 @@ const TASKS: readonly Task[] = ['classification', 'regression'];
 const FEATURE_TYPES: readonly FeatureType[] = ['numeric', 'boolean', 'categorical'];
 const MAX_NOTE_ROWS = 10;
 /** An integer target with at most this many distinct values can be class labels (see the module comment). */
-const CLASS_LIKE_MAX = 20;
+export const CLASS_LIKE_MAX = 20;
 /** Fewer rows than this are too few to tell an identifier from a column of distinct values. */
-const ID_MIN_ROWS = 20;
+export const ID_MIN_ROWS = 20;
 
 function quoteList(names: readonly string[]): string {
   return names.length === 0 ? '(none)' : names.map((n) => JSON.stringify(n)).join(', ');
 }
 
-interface ResolvedOptions {
+/** Schema options after validation (missing spellings as a set). */
+export interface ResolvedOptions {
   target: string;
   task: Task | undefined;
   exclude: string[];
@@ -110,7 +111,8 @@ export const SCHEMA_SPEC: Spec = {
   keepIdColumns: [c.boolean],
 };
 
-function validateOptions(opts: SchemaOptions): ResolvedOptions {
+/** Validates the schema options (all problems listed) and fills in the defaults. */
+export function resolveSchemaOptions(opts: SchemaOptions): ResolvedOptions {
   assertOptions(opts, SCHEMA_SPEC, 'schema options');
   const { list, set } = missingSet(opts.missingValues, []);
   return {
@@ -126,7 +128,8 @@ function validateOptions(opts: SchemaOptions): ResolvedOptions {
 }
 
 /** Checks that the option's column names exist in the table (after the options' own shape is valid). */
-function checkColumns(o: ResolvedOptions, table: Table, index: Map<string, number>): void {
+function checkColumns(o: ResolvedOptions, columns: readonly string[], index: Map<string, number>): void {
+  const table = { columns };
   const dups = duplicateColumns(table.columns);
   if (dups.length > 0) {
     throw new MlinferError('MLI_INVALID_DATA', dups.map((d) => d.message).join('; '), { issues: dups });
@@ -207,7 +210,7 @@ function inferType(rows: Cell[][], j: number, missing: Set<string>): { type: Fea
 const ID_WORD = /(?:^|[_\-\s.])id$/i;
 const ID_CAMEL = /[a-z0-9]I[dD]$/;
 
-function isIdName(name: string): boolean {
+export function isIdName(name: string): boolean {
   return ID_WORD.test(name) || ID_CAMEL.test(name);
 }
 
@@ -238,14 +241,8 @@ function identifiesRows(
   return true;
 }
 
-function categoricalSpec(
-  name: string,
-  rows: Cell[][],
-  j: number,
-  o: ResolvedOptions,
-  notes: Issue[],
-): FeatureSpec {
-  // Map iteration order is insertion order, and sort is stable: ties keep their first-seen order.
+/** The category counts of column j, in first-seen order (Map iteration order is insertion order). */
+function countCategories(rows: Cell[][], j: number, o: ResolvedOptions): Map<string, number> {
   const counts = new Map<string, number>();
   for (const row of rows) {
     const v = row[j];
@@ -253,6 +250,16 @@ function categoricalSpec(
     const key = cellLabel(v);
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
+  return counts;
+}
+
+/** The kept categories from counts in first-seen order: the most frequent, ties in first-seen order (sort is stable). */
+function categoricalSpec(
+  name: string,
+  counts: Map<string, number>,
+  o: ResolvedOptions,
+  notes: Issue[],
+): FeatureSpec {
   const sorted = [...counts.entries()].sort((a, b) => b[1] - a[1]);
   const kept = sorted.slice(0, o.maxCategories);
   const hasOther = sorted.length > o.maxCategories;
@@ -274,7 +281,7 @@ function compareLabels(a: string, b: string): number {
 }
 
 /** What one pass over the target column finds. */
-interface TargetScan {
+export interface TargetScan {
   present: number;
   missingCount: number;
   missingRows: number[];
@@ -284,39 +291,45 @@ interface TargetScan {
   integers: Set<number> | null;
 }
 
-function scanTarget(table: Table, j: number, o: ResolvedOptions): TargetScan {
-  const name = o.target;
-  const scan: TargetScan = {
+/** An empty target scan, to be fed one cell at a time by `scanTargetCell`. */
+export function newTargetScan(): TargetScan {
+  return {
     present: 0,
     missingCount: 0,
     missingRows: [],
     nonNumeric: new IssueList(1000),
     integers: new Set(),
   };
-  table.rows.forEach((row, i) => {
-    const v = row[j];
-    if (isMissing(v, o.missing)) {
-      scan.missingCount++;
-      if (scan.missingRows.length < MAX_NOTE_ROWS) scan.missingRows.push(i + 1);
-      return;
-    }
-    scan.present++;
-    const x = typeof v === 'number' ? v : typeof v === 'string' ? parseDecimal(v.trim()) : Number.NaN;
-    if (Number.isNaN(x)) {
-      scan.integers = null;
-      scan.nonNumeric.push({
-        path: [i + 1, name],
-        kind: 'invalid_type',
-        message: `row ${i + 1}: the target ${JSON.stringify(name)} must be a number for regression, got ${describeValue(v)}`,
-        expected: 'number',
-        received: describeValue(v),
-      });
-    } else if (scan.integers !== null) {
-      if (!Number.isInteger(x)) scan.integers = null;
-      else if (scan.integers.size <= CLASS_LIKE_MAX) scan.integers.add(x);
-    }
-  });
-  return scan;
+}
+
+/** Adds the target cell of data row `row` (1-based; `where()` names it in messages, default `row N`) to the scan. */
+export function scanTargetCell(
+  scan: TargetScan,
+  v: Cell,
+  row: number,
+  o: ResolvedOptions,
+  where: () => string = () => `row ${row}`,
+): void {
+  if (isMissing(v, o.missing)) {
+    scan.missingCount++;
+    if (scan.missingRows.length < MAX_NOTE_ROWS) scan.missingRows.push(row);
+    return;
+  }
+  scan.present++;
+  const x = typeof v === 'number' ? v : typeof v === 'string' ? parseDecimal(v.trim()) : Number.NaN;
+  if (Number.isNaN(x)) {
+    scan.integers = null;
+    scan.nonNumeric.push({
+      path: [row, o.target],
+      kind: 'invalid_type',
+      message: `${where()}: the target ${JSON.stringify(o.target)} must be a number for regression, got ${describeValue(v)}`,
+      expected: 'number',
+      received: describeValue(v),
+    });
+  } else if (scan.integers !== null) {
+    if (!Number.isInteger(x)) scan.integers = null;
+    else if (scan.integers.size <= CLASS_LIKE_MAX) scan.integers.add(x);
+  }
 }
 
 /**
@@ -353,9 +366,9 @@ function inferTask(scan: TargetScan, name: string, notes: Issue[]): Task {
   return 'regression';
 }
 
-function targetSpec(table: Table, j: number, o: ResolvedOptions, notes: Issue[]): TargetSpec {
+function targetSpec(source: SchemaSource, j: number, o: ResolvedOptions, notes: Issue[]): TargetSpec {
   const name = o.target;
-  const scan = scanTarget(table, j, o);
+  const scan = source.scanTarget(j, o);
   if (scan.present === 0) {
     throw new MlinferError('MLI_INVALID_DATA', `the target column ${JSON.stringify(name)} has no values`);
   }
@@ -381,22 +394,9 @@ function targetSpec(table: Table, j: number, o: ResolvedOptions, notes: Issue[])
     }
     return { name, task };
   }
-  let classes: (string | number)[];
-  if (allNumeric) {
-    const set = new Set<number>();
-    for (const row of table.rows) {
-      const v = row[j];
-      if (!isMissing(v, o.missing)) set.add(typeof v === 'number' ? v : parseDecimal((v as string).trim()));
-    }
-    classes = [...set].sort((a, b) => a - b);
-  } else {
-    const set = new Set<string>();
-    for (const row of table.rows) {
-      const v = row[j];
-      if (!isMissing(v, o.missing)) set.add(cellLabel(v));
-    }
-    classes = [...set].sort(compareLabels);
-  }
+  const classes = allNumeric
+    ? [...(source.targetValues(j, true, o) as Set<number>)].sort((a, b) => a - b)
+    : [...(source.targetValues(j, false, o) as Set<string>)].sort(compareLabels);
   if (classes.length < 2) {
     notes.push({
       path: [name],
@@ -417,20 +417,79 @@ function targetSpec(table: Table, j: number, o: ResolvedOptions, notes: Issue[])
  * const { schema, notes } = inferSchemaWithNotes(table, { target: 'churned', exclude: ['id'] });
  */
 export function inferSchemaWithNotes(input: TableInput, options: SchemaOptions): SchemaResult {
-  const o = validateOptions(options);
-  const table = toTable(input);
+  return inferSchemaFromSource(tableSource(toTable(input)), options);
+}
+
+/**
+ * What inference reads of the data, column by column: a table in memory (`tableSource`), or the summary of
+ * files read in one streaming pass (src/data/stream-schema.ts). Both give the same answers for the same rows,
+ * so a file trains on the same schema whichever way it is read.
+ */
+export interface SchemaSource {
+  columns: readonly string[];
+  /** Data rows, those without a target included. */
+  rowCount: number;
+  scanTarget(j: number, o: ResolvedOptions): TargetScan;
+  /** The target's distinct values: numbers when every value is one, else labels (`cellLabel`). */
+  targetValues(j: number, allNumeric: boolean, o: ResolvedOptions): Set<number> | Set<string>;
+  inferType(j: number, o: ResolvedOptions): { type: FeatureType; present: number };
+  identifiesRows(name: string, j: number, type: FeatureType, o: ResolvedOptions): boolean;
+  /** Category counts in first-seen order. */
+  categoryCounts(j: number, o: ResolvedOptions): Map<string, number>;
+}
+
+/** A table in memory as a schema source. */
+export function tableSource(table: Table): SchemaSource {
+  const { rows } = table;
+  return {
+    columns: table.columns,
+    rowCount: rows.length,
+    scanTarget(j, o) {
+      const scan = newTargetScan();
+      for (let i = 0; i < rows.length; i++) scanTargetCell(scan, rows[i][j], i + 1, o);
+      return scan;
+    },
+    targetValues(j, allNumeric, o) {
+      if (allNumeric) {
+        const set = new Set<number>();
+        for (const row of rows) {
+          const v = row[j];
+          if (!isMissing(v, o.missing))
+            set.add(typeof v === 'number' ? v : parseDecimal((v as string).trim()));
+        }
+        return set;
+      }
+      const set = new Set<string>();
+      for (const row of rows) if (!isMissing(row[j], o.missing)) set.add(cellLabel(row[j]));
+      return set;
+    },
+    inferType: (j, o) => inferType(rows, j, o.missing),
+    identifiesRows: (name, j, type, o) => identifiesRows(name, rows, j, type, o.missing),
+    categoryCounts: (j, o) => countCategories(rows, j, o),
+  };
+}
+
+/**
+ * Infers the schema from a source (see `SchemaSource`), with the notes of `inferSchemaWithNotes`.
+ *
+ * @example
+ * const { schema, notes } = inferSchemaFromSource(tableSource(table), { target: 'churned' });
+ */
+export function inferSchemaFromSource(source: SchemaSource, options: SchemaOptions): SchemaResult {
+  const o = resolveSchemaOptions(options);
+  const table = { columns: [...source.columns] };
   const index = columnIndex(table.columns);
-  checkColumns(o, table, index);
+  checkColumns(o, table.columns, index);
   const notes: Issue[] = [];
-  const target = targetSpec(table, index.get(o.target)!, o, notes);
+  const target = targetSpec(source, index.get(o.target)!, o, notes);
   const excluded = new Set(o.exclude);
   const features: FeatureSpec[] = [];
   const idColumns: string[] = [];
   table.columns.forEach((name, j) => {
     if (name === o.target || excluded.has(name)) return;
     const given = o.types[name];
-    const inferred = given === undefined ? inferType(table.rows, j, o.missing) : null;
-    if (inferred && !o.keepIdColumns && identifiesRows(name, table.rows, j, inferred.type, o.missing)) {
+    const inferred = given === undefined ? source.inferType(j, o) : null;
+    if (inferred && !o.keepIdColumns && source.identifiesRows(name, j, inferred.type, o)) {
       idColumns.push(name);
       return;
     }
@@ -442,7 +501,9 @@ export function inferSchemaWithNotes(input: TableInput, options: SchemaOptions):
       });
     }
     const type = given ?? inferred!.type;
-    features.push(type === 'categorical' ? categoricalSpec(name, table.rows, j, o, notes) : { name, type });
+    features.push(
+      type === 'categorical' ? categoricalSpec(name, source.categoryCounts(j, o), o, notes) : { name, type },
+    );
   });
   for (const name of idColumns) {
     notes.push({

@@ -40,7 +40,11 @@ function midpoint(a: number, b: number): number {
   return m < b ? m : a;
 }
 
-function edgesFromSorted(sorted: Float64Array, maxBins: number): Float64Array {
+/**
+ * Edges of sorted values: with at most maxBins distinct values their midpoints, else `edgesFromRanks`.
+ * Streaming training (issue 16) passes a feature's distinct values here, so that it bins them exactly.
+ */
+export function edgesFromSorted(sorted: Float64Array, maxBins: number): Float64Array {
   const distinct: number[] = [];
   for (let i = 0; i < sorted.length; i++)
     if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]);
@@ -49,17 +53,25 @@ function edgesFromSorted(sorted: Float64Array, maxBins: number): Float64Array {
     for (let i = 0; i + 1 < distinct.length; i++) edges[i] = midpoint(distinct[i], distinct[i + 1]);
     return edges;
   }
+  return edgesFromRanks(sorted.length, maxBins, (r) => sorted[r]);
+}
+
+/**
+ * Edges at maxBins quantiles of n values, read by 0-based rank through `at` (the sorted array itself, or a
+ * quantile sketch's estimate when training streams): the midpoints between the values around each quantile.
+ */
+export function edgesFromRanks(n: number, maxBins: number, at: (rank: number) => number): Float64Array {
   const edges: number[] = [];
-  const n = sorted.length;
   for (let k = 1; k < maxBins; k++) {
     const pos = (k / maxBins) * (n - 1);
-    const lo = sorted[Math.floor(pos)];
-    const hi = sorted[Math.ceil(pos)];
+    const lo = at(Math.floor(pos));
+    const hi = at(Math.ceil(pos));
     const e = lo === hi ? lo : midpoint(lo, hi);
     if (edges.length === 0 || e > edges[edges.length - 1]) edges.push(e);
   }
   // An edge equal to the maximum would leave the last bin empty.
-  while (edges.length > 0 && edges[edges.length - 1] >= sorted[n - 1]) edges.pop();
+  const max = at(n - 1);
+  while (edges.length > 0 && edges[edges.length - 1] >= max) edges.pop();
   return Float64Array.from(edges);
 }
 
@@ -113,4 +125,29 @@ export function binMatrix(
     }
   }
   return bins;
+}
+
+/**
+ * Bins one encoded row (`values`, one per feature) into `out[at ..]`, by the rule of `binMatrix`: streaming
+ * training (issue 16) bins each row as it is read, so that no matrix of doubles is built.
+ */
+export function binRowInto(
+  values: Float64Array,
+  featureKinds: Uint8Array,
+  categoryCounts: Uint32Array,
+  binEdges: Float64Array,
+  binEdgeOffsets: Uint32Array,
+  out: Uint8Array,
+  at: number,
+): void {
+  for (let f = 0; f < values.length; f++) {
+    const v = values[f];
+    if (featureKinds[f] === FEATURE_CATEGORICAL) {
+      const k = categoryCounts[f];
+      out[at + f] = Number.isInteger(v) && v >= 0 && v < k ? v : TRAIN_MISSING_BIN;
+    } else
+      out[at + f] = Number.isNaN(v)
+        ? TRAIN_MISSING_BIN
+        : findBin(binEdges, binEdgeOffsets[f], binEdgeOffsets[f + 1], v);
+  }
 }

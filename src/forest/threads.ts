@@ -27,7 +27,8 @@ export async function growTreesOnThreads(
   cfg: TreeConfig,
   seeds: number[],
   nThreads: number,
-  onTree: (done: number) => void,
+  /** After each tree: trees done, and the tree (streaming training folds its out-of-bag rows in and drops them). */
+  onTree: (done: number, index: number, tree: GrownTree) => void,
 ): Promise<GrownTree[]> {
   const results: GrownTree[] = new Array(seeds.length);
   const nWorkers = Math.min(nThreads, seeds.length);
@@ -63,7 +64,7 @@ export async function growTreesOnThreads(
           }
           results[msg.index] = msg.tree;
           done++;
-          onTree(done);
+          onTree(done, msg.index, msg.tree);
           if (done === seeds.length) resolve();
           else feed();
         });

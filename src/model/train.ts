@@ -7,7 +7,13 @@ import { c, type Spec } from '../constraints.js';
 import { encodeTable } from '../data/encode.js';
 import { delimiterOfPath, tableFormatOfPath } from '../data/file-format.js';
 import { readCsvFile, readJsonlFile } from '../data/node-io.js';
-import { type FeatureType, inferSchemaWithNotes, SCHEMA_SPEC, type Schema } from '../data/schema.js';
+import {
+  type FeatureType,
+  inferSchemaWithNotes,
+  SCHEMA_SPEC,
+  type Schema,
+  type SchemaOptions,
+} from '../data/schema.js';
 import { type Table, type TableInput, toTable } from '../data/table.js';
 import { type Issue, MlinferError } from '../errors.js';
 import { argmax } from '../forest/argmax.js';
@@ -29,6 +35,7 @@ import { type MetricSet, type Model, type ModelMetadata, modelWithCard } from '.
 import { profileOfTraining } from './profile-training.js';
 import { categoryCounts, featureKinds } from './schema-forest.js';
 import { readTables, shardFileList, shardInfo } from './shard.js';
+import { trainingFiles, trainStreaming } from './train-stream.js';
 
 /** Options of `train`: the data's shape, the holdout, tuning, and every forest parameter. */
 export interface TrainOptions extends Omit<ForestParamsInput, 'classWeight'> {
@@ -68,6 +75,14 @@ export interface TrainOptions extends Omit<ForestParamsInput, 'classWeight'> {
    * k mod count = index: a partial model for `mergeModels` (see shard.ts).
    */
   shard?: ForestShard;
+  /**
+   * Files only: true trains in two streaming passes (train-stream.ts), false reads the table into memory
+   * (one CSV or JSON Lines file). Default: streaming for several files, Parquet, or a file of at least
+   * STREAMING_MIN_BYTES (64 MiB); smaller files keep the in-memory path, whose results are pinned by tests.
+   */
+  streaming?: boolean;
+  /** Streaming only: progress of reading pass 1 or 2 (bytes, or rows for Parquet, done and in all). */
+  onPassProgress?: (pass: 1 | 2, done: number, total: number) => void;
 }
 
 const TARGET_GUESSES = ['target', 'label', 'y'];
@@ -95,7 +110,7 @@ export async function readTableFile(path: string, delimiter?: string): Promise<T
  * A CSV read as a single column whose name holds another delimiter was split with the wrong one (the
  * wine-quality data set uses ';'): say which to pass rather than "1 column" or "no column quality".
  */
-function checkOneColumn(path: string, columns: readonly string[]): void {
+export function checkOneColumn(path: string, columns: readonly string[]): void {
   if (columns.length !== 1) return;
   const sep = [';', '\t', '|'].find((d) => columns[0].includes(d));
   if (sep === undefined) return;
@@ -110,7 +125,7 @@ function checkOneColumn(path: string, columns: readonly string[]): void {
  * The target when none is given: a column named target, label or y (any case), else the last column, as
  * Weka and BigML do (most published CSVs put the label last); the last-column choice gets a note.
  */
-function pickTarget(columns: readonly string[], given: string | undefined, notes: Issue[]): string {
+export function pickTarget(columns: readonly string[], given: string | undefined, notes: Issue[]): string {
   if (given !== undefined) return given;
   for (const guess of TARGET_GUESSES) {
     const hit = columns.find((c) => c.toLowerCase() === guess);
@@ -135,7 +150,7 @@ function pickTarget(columns: readonly string[], given: string | undefined, notes
  * (exclude, types, missingValues, maxCategories, keepIdColumns) from schema.ts, so all are checked before any data
  * is read.
  */
-const TRAIN_SPEC: Spec = {
+export const TRAIN_SPEC: Spec = {
   ...SCHEMA_SPEC,
   target: [c.string({ nonEmpty: true })],
   delimiter: [c.string({ nonEmpty: true })],
@@ -150,6 +165,8 @@ const TRAIN_SPEC: Spec = {
   nThreads: [c.integer({ min: 1 })],
   onProgress: [c.function],
   shard: [SHARD_OPTION],
+  streaming: [c.boolean],
+  onPassProgress: [c.function],
 };
 
 /** Rows of X and y picked by `rows`. */
@@ -217,24 +234,25 @@ export async function train(
       'MLI_INVALID_OPTION',
       'tune cannot be sharded: each shard would pick its own parameters',
     );
-  const fileList = isFileList(data) ? data : null;
+  // Large files, several files and Parquet train in two streaming passes (train-stream.ts). A list of files
+  // (or a pattern) sharded by `shard` gives each shard its own files (k mod n = i), streamed or read.
+  const source = await trainingFiles(data, options);
+  const fileList = source && (isFileList(data) || source.files.length > 1) ? source.files : null;
+  if (source?.stream)
+    return trainStreaming(
+      shardFileList(source.files, fileList ? options.shard : undefined),
+      options,
+      fileList,
+    );
   const table = fileList
     ? await readTables(shardFileList(fileList, options.shard), (p) => readTableFile(p, options.delimiter))
-    : typeof data === 'string'
-      ? await readTableFile(data, options.delimiter)
+    : source
+      ? await readTableFile(source.files[0], options.delimiter)
       : toTable(data as TableInput);
-  if (typeof data === 'string') checkOneColumn(data, table.columns);
+  if (source && !fileList) checkOneColumn(source.files[0], table.columns);
   const targetNotes: Issue[] = [];
   const target = pickTarget(table.columns, options.target, targetNotes);
-  const { schema, notes } = inferSchemaWithNotes(table, {
-    target,
-    task: options.task,
-    exclude: options.exclude,
-    keepIdColumns: options.keepIdColumns,
-    types: options.types,
-    missingValues: options.missingValues,
-    maxCategories: options.maxCategories,
-  });
+  const { schema, notes } = inferSchemaWithNotes(table, schemaOptionsOf(options, target));
   const enc = encodeTable(table, schema);
   // The schema has already noted the rows without a target; encoding notes them again.
   const encNotes = enc.notes.filter((n) => n.kind !== 'missing_target');
@@ -263,7 +281,7 @@ function isFileList(data: unknown): data is string[] {
 }
 
 /** Class weights keyed by label become weights keyed by class index; an unknown label is an option error. */
-function classWeightByIndex(classWeight: unknown, classes: readonly unknown[] | null): unknown {
+export function classWeightByIndex(classWeight: unknown, classes: readonly unknown[] | null): unknown {
   if (!classWeight || typeof classWeight !== 'object' || !classes) return classWeight;
   const byIndex: Record<number, number> = {};
   for (const [label, w] of Object.entries(classWeight)) {
@@ -313,7 +331,7 @@ function holdoutSplit(
   };
 }
 
-type FitOnce = (
+export type FitOnce = (
   extra: Record<string, unknown>,
   onProgress?: (d: number, t: number) => void,
 ) => Promise<FittedForest>;
@@ -326,15 +344,15 @@ interface Tried {
 }
 
 /** Fits each candidate of the tuning grid and keeps the best by out-of-bag score (log loss, or R²). */
-async function tuneForest(
+export async function tuneForest(
   fitOnce: FitOnce,
   task: Task,
-  train: Split,
+  train: { y: Float64Array },
   nClasses: number,
   trees: number,
   onProgress: TrainOptions['onProgress'],
 ): Promise<{ forest: FittedForest; tried: Tried[]; candidates: number }> {
-  const grid = tuningGrid(task, train.X.nRows);
+  const grid = tuningGrid(task, train.y.length);
   const tried: Tried[] = [];
   let best: FittedForest | null = null;
   let bestScore = Number.POSITIVE_INFINITY;
@@ -356,6 +374,45 @@ async function tuneForest(
   return { forest: best!, tried, candidates: grid.length };
 }
 
+/** The schema inference options among train's options. */
+export function schemaOptionsOf(options: TrainOptions, target: string): SchemaOptions {
+  const { task, exclude, keepIdColumns, types, missingValues, maxCategories } = options;
+  return { target, task, exclude, keepIdColumns, types, missingValues, maxCategories };
+}
+
+/** The options that go to the forest: all but train's own. */
+export function forestOptionsOf(options: TrainOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) if (!Object.hasOwn(TRAIN_SPEC, k)) out[k] = v;
+  return out;
+}
+
+/**
+ * Fits once, or (with `tune`) each candidate of the grid keeping the best by out-of-bag score, noting what
+ * was kept; shared by the in-memory and the streaming paths.
+ */
+export async function fitMaybeTuned(
+  fitOnce: FitOnce,
+  task: Task,
+  y: Float64Array,
+  nClasses: number,
+  options: TrainOptions,
+  notes: string[],
+): Promise<{ forest: FittedForest; tried?: Tried[] }> {
+  if (!options.tune) return { forest: await fitOnce({}, options.onProgress) };
+  if (options.bootstrap === false)
+    throw new MlinferError(
+      'MLI_INVALID_OPTION',
+      'tune needs bootstrap: it ranks candidates by out-of-bag score',
+    );
+  const trees = (options.nEstimators as number | undefined) ?? 100;
+  const tuned = await tuneForest(fitOnce, task, { y }, nClasses, trees, options.onProgress);
+  notes.push(
+    `tuned by out-of-bag score over ${tuned.candidates} candidates: kept minSamplesLeaf=${tuned.forest.params.minSamplesLeaf}, maxFeatures=${tuned.forest.params.maxFeatures}`,
+  );
+  return { forest: tuned.forest, tried: tuned.tried };
+}
+
 async function fitEncoded(
   Xall: Matrix,
   yall: Float64Array,
@@ -367,8 +424,7 @@ async function fitEncoded(
   const task = schema.target.task;
   const classes = schema.target.classes ?? null;
   const nClasses = classes?.length ?? 0;
-  const forestOptions: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) if (!Object.hasOwn(TRAIN_SPEC, k)) forestOptions[k] = v;
+  const forestOptions = forestOptionsOf(options);
   const seed = (options.seed as number | undefined) ?? 0;
   const classWeight = classWeightByIndex(options.classWeight ?? null, classes);
   const { train: trainSet, test: testSet } = holdoutSplit(Xall, yall, options.testSize ?? 0, seed);
@@ -388,22 +444,7 @@ async function fitEncoded(
       shard: options.shard,
     });
 
-  let forest: FittedForest;
-  let tried: Tried[] | undefined;
-  if (options.tune) {
-    if (forestOptions.bootstrap === false)
-      throw new MlinferError(
-        'MLI_INVALID_OPTION',
-        'tune needs bootstrap: it ranks candidates by out-of-bag score',
-      );
-    const trees = (forestOptions.nEstimators as number | undefined) ?? 100;
-    const tuned = await tuneForest(fitOnce, task, trainSet, nClasses, trees, options.onProgress);
-    forest = tuned.forest;
-    tried = tuned.tried;
-    notes.push(
-      `tuned by out-of-bag score over ${tuned.candidates} candidates: kept minSamplesLeaf=${forest.params.minSamplesLeaf}, maxFeatures=${forest.params.maxFeatures}`,
-    );
-  } else forest = await fitOnce({}, options.onProgress);
+  const { forest, tried } = await fitMaybeTuned(fitOnce, task, trainSet.y, nClasses, options, notes);
 
   const metrics: ModelMetadata['metrics'] & { tuning?: unknown } = {};
   if (forest.oobPrediction) metrics.oob = scoreOutputs(task, forest.oobPrediction, trainSet.y, nClasses);

@@ -17,10 +17,12 @@ describe('formatOfPath', () => {
     expect(delimiterOfPath('data.csv')).toBeUndefined();
   });
 
-  it('training and evaluation read CSV (the default) or JSON Lines, and say that Parquet is for batch', () => {
+  it('training and evaluation read CSV (the default) or JSON Lines, and say that Parquet is for batch scoring and training', () => {
     expect(tableFormatOfPath('d.ndjson')).toBe('jsonl');
     expect(tableFormatOfPath('d.data')).toBe('csv');
-    expect(() => tableFormatOfPath('d.parquet')).toThrow(/Parquet is read by batch scoring only/);
+    expect(() => tableFormatOfPath('d.parquet')).toThrow(
+      /Parquet is read by batch scoring and training; evaluate reads CSV/,
+    );
   });
 });
 

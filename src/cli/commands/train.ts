@@ -4,7 +4,7 @@ import { DEFAULT_MODEL_FILE, saveModel } from '../../model/io.js';
 import type { Model } from '../../model/model.js';
 import { type TrainOptions, train } from '../../model/train.js';
 import { parseInteger, parseList, parseNumber, parseNumberOrWord } from '../options.js';
-import { createProgress } from '../progress.js';
+import { createProgress, type Progress } from '../progress.js';
 import { parseShard, type Shard } from '../shard.js';
 import { trainingInput } from '../train-input.js';
 
@@ -37,6 +37,7 @@ interface TrainFlags {
   json: boolean;
   quiet: boolean;
   shard?: Shard;
+  streaming?: boolean;
 }
 
 function classWeightOf(v: string | undefined): TrainOptions['classWeight'] {
@@ -118,6 +119,7 @@ function trainOptionsOf(f: TrainFlags, onProgress: TrainOptions['onProgress']): 
     delimiter: f.delimiter,
     tune: f.tune,
     skipInvalidRows: f.skipInvalidRows,
+    streaming: f.streaming,
     onProgress,
     shard: f.shard,
   };
@@ -126,10 +128,17 @@ function trainOptionsOf(f: TrainFlags, onProgress: TrainOptions['onProgress']): 
 /** `mlinfer train`: trains, writes the model, and prints the summary (or JSON) with the notes on stderr. */
 async function runTrain(data: string[], f: TrainFlags): Promise<void> {
   // The flags are checked before the progress bar starts.
-  const options = trainOptionsOf(f, (done, total) => progress.update(done, total, `${done}/${total} trees`));
-  const progress = createProgress(f.tune ? 'tuning' : 'training', !f.quiet && !f.json);
+  const show = !f.quiet && !f.json;
+  const passes = passProgress(show);
+  const options = trainOptionsOf(f, (done, total) => {
+    passes.end();
+    progress.update(done, total, `${done}/${total} trees`);
+  });
+  options.onPassProgress = passes.update;
+  const progress = createProgress(f.tune ? 'tuning' : 'training', show);
   const started = Date.now();
   const model = await train(await trainingInput(data), options);
+  passes.end();
   progress.done();
   await saveModel(model, f.output);
   const m = model.metadata;
@@ -145,14 +154,38 @@ async function runTrain(data: string[], f: TrainFlags): Promise<void> {
   process.stdout.write(formatSummary(model, f.output, seconds));
 }
 
+/** One progress bar per streaming pass (bytes, or rows for Parquet), closed when the next starts. */
+function passProgress(show: boolean): {
+  update: (pass: 1 | 2, done: number, total: number) => void;
+  end: () => void;
+} {
+  let pass = 0;
+  let bar: Progress | null = null;
+  const end = (): void => {
+    bar?.done();
+    bar = null;
+  };
+  return {
+    update(p, done, total) {
+      if (p !== pass) {
+        end();
+        pass = p;
+        bar = createProgress(p === 1 ? 'pass 1/2 (schema, sketches)' : 'pass 2/2 (binning)', show);
+      }
+      bar?.update(done, total);
+    },
+    end,
+  };
+}
+
 /** Declares `mlinfer train`. Long because it is the flag list, one declaration per flag; the work is in runTrain. */
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('train a random forest on a CSV or JSON Lines file and write one model file')
+    .description('train a random forest on CSV, JSON Lines or Parquet files and write one model file')
     .argument(
       '<data...>',
-      'training data: a .csv or .jsonl file, or several (or a pattern such as parts/*.csv)',
+      'training data: .csv, .jsonl or .parquet file(s), or a glob such as "data/part-*.csv"; large files, several files and Parquet train in two streaming passes',
     )
     .option(
       '-t, --target <column>',
@@ -245,6 +278,11 @@ export function registerTrain(program: Command): void {
       'grow only the trees k with k mod n = i and write a partial model for mlinfer merge; with several files, read only the files k mod n = i',
       parseShard,
     )
+    .option(
+      '--streaming',
+      'train in two streaming passes over the files, in memory of about the binned data (default: for files of 64 MiB or more, several files, or Parquet)',
+    )
+    .option('--no-streaming', 'read CSV or JSON Lines files into memory, whatever their size')
     .option('--json', 'print a JSON summary on stdout', false)
     .option('-q, --quiet', 'no progress bar', false)
     .action(runTrain);
