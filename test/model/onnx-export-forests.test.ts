@@ -85,9 +85,9 @@ function asRecords(model: Model, rows: number[][]): RawRecord[] {
 }
 
 function expectClose(got: number[], want: number[], what: string): void {
-  got.forEach((v, k) =>
-    expect(Math.abs(v - want[k]), `${what} output ${k}: ${v} vs ${want[k]}`).toBeLessThan(1e-12),
-  );
+  got.forEach((v, k) => {
+    expect(Math.abs(v - want[k]), `${what} output ${k}: ${v} vs ${want[k]}`).toBeLessThan(1e-12);
+  });
 }
 
 describe('ONNX export of every node kind', () => {
@@ -186,6 +186,8 @@ describe('ONNX export of every node kind', () => {
     const model = modelOf(combined);
     const rows = probeRows(combined, 300, 11);
     const out = await encodedOnnx(model, rows);
-    rows.forEach((row, i) => expectClose(out.probabilities![i], referencePredict(combined, row), `row ${i}`));
+    rows.forEach((row, i) => {
+      expectClose(out.probabilities![i], referencePredict(combined, row), `row ${i}`);
+    });
   });
 });
