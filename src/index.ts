@@ -35,6 +35,7 @@ export {
   type RegressionEvaluation,
   type UnscoredRow,
 } from './model/evaluate.js';
+export { modelToOnnx, type OnnxExportOptions } from './model/export/onnx-export.js';
 export { DEFAULT_MODEL_FILE, loadModel, loadModelSync, saveModel } from './model/io.js';
 export {
   type MergeOptions,
