@@ -5,14 +5,19 @@
 // category sets, a threshold past the last edge, single-leaf trees.
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { argmax } from '../../src/forest/argmax.js';
+import { createScorer } from '../../src/forest/compiled.js';
 import { createFittedForest } from '../../src/forest/fit.js';
 import { defaultParams } from '../../src/forest/params.js';
 import {
+  type AdditiveScoring,
   FEATURE_CATEGORICAL,
   FLAG_SHIFT,
   type ForestArrays,
+  type Link,
   NODE_CATEGORICAL,
   NODE_LEAF,
+  type Task,
 } from '../../src/forest/types.js';
 import { modelToOnnx } from '../../src/model/export/onnx-export.js';
 import { type Model, modelFromForest } from '../../src/model/model.js';
@@ -190,4 +195,51 @@ describe('ONNX export of every node kind', () => {
       expectClose(out.probabilities![i], referencePredict(combined, row), `row ${i}`);
     });
   });
+});
+
+describe('ONNX export of additive ensembles (imported gradient boosting)', () => {
+  const cases: [Task, AdditiveScoring['aggregate'], Link, number][] = [
+    ['regression', 'sum', 'none', 3],
+    ['regression', 'average', 'none', 1],
+    ['classification', 'sum', 'softmax', 3],
+    ['classification', 'sum', 'softmax_zero', 3],
+    ['classification', 'average', 'logistic', 3],
+    ['classification', 'sum', 'logistic_binary', 2],
+    ['classification', 'sum', 'none', 2],
+  ];
+  for (const [task, aggregate, link, nOutputs] of cases) {
+    it(`${task}, ${aggregate}, link ${link}: ONNX Runtime gives mlinfer's scores`, async () => {
+      const arrays = randomForest(20 + nOutputs, {
+        task,
+        nTrees: 15,
+        nFeatures: 5,
+        nOutputs,
+        maxDepth: 5,
+        categoricalRate: 0.4,
+      });
+      // raw scores of both signs, as boosting leaves are; softmax_zero keeps some exact zeros
+      const r = rng(5);
+      arrays.leafValues = arrays.leafValues.map((v) =>
+        link === 'softmax_zero' && v === 0 ? 0 : (v - 0.4) * 3 + r(),
+      );
+      const baseScores = Float64Array.from({ length: arrays.nOutputs }, (_, k) =>
+        link === 'softmax_zero' ? 0 : 0.25 * (k + 1) - 0.4,
+      );
+      arrays.additive = { aggregate, baseScores, link };
+      const model = modelOf(arrays);
+      const rows = probeRows(arrays, 300, 7);
+      const out = await encodedOnnx(model, rows);
+      const want = createScorer(arrays).scoreMatrix({
+        data: Float64Array.from(rows.flat()),
+        nRows: rows.length,
+        nFeatures: arrays.nFeatures,
+      });
+      const C = arrays.nOutputs;
+      rows.forEach((_, i) => {
+        const got = task === 'regression' ? [out.values![i]] : out.probabilities![i];
+        expectClose(got, Array.from(want.subarray(i * C, i * C + C)), `row ${i}`);
+      });
+      if (task === 'classification') expect(out.labels).toEqual(rows.map((_, i) => argmax(want, i * C, C)));
+    });
+  }
 });

@@ -35,6 +35,7 @@ import {
 } from './onnx-build.js';
 import { treeEnsembleNode } from './onnx-forest.js';
 import { columnInputs, encodedInput, Names, type Preprocessing } from './onnx-preprocess.js';
+import { scoreSteps, scoresAreOutputs } from './onnx-scores.js';
 
 /** Options of `modelToOnnx`. */
 export interface OnnxExportOptions {
@@ -92,37 +93,36 @@ interface Head {
 /** The tree node and what turns its scores into the converters' outputs. */
 function head(model: Model, features: string, names: Names): Head {
   const arrays = model.forest.arrays;
+  const out = model.classes === null ? 'variable' : 'probabilities';
+  const direct = scoresAreOutputs(arrays);
+  const scores = direct ? out : names.next('forest_scores');
+  const steps = direct ? { nodes: [], initializers: [] } : scoreSteps(arrays, scores, out, names);
+  const nodes = [treeEnsembleNode(arrays, features, scores), ...steps.nodes];
+  const initializers = [...steps.initializers];
   if (model.classes === null)
     return {
-      nodes: [treeEnsembleNode(arrays, features, 'variable')],
-      initializers: [],
+      nodes,
+      initializers,
       outputs: [tensorValue('variable', TensorDataType.DOUBLE, ['N', 1], 'the predicted value')],
     };
-  const n = arrays.nOutputs;
-  const scores = names.next('forest_scores');
-  const copies = names.next('class_copies');
   const index = names.next('label_index');
   const labels = classesTensor(model.classes, names.next('class_labels'));
+  nodes.push(
+    node('ArgMax', [out], [index], names.next('argmax'), [intAttr('axis', 1), intAttr('keepdims', 0)]),
+    node('Gather', [labels.tensor.name ?? '', index], ['label'], names.next('class_label'), [
+      intAttr('axis', 0),
+    ]),
+  );
+  initializers.push(labels.tensor);
   return {
-    nodes: [
-      treeEnsembleNode(arrays, features, scores),
-      // AVERAGE divided by every copy of every tree: one copy per class (onnx-forest.ts)
-      node('Mul', [scores, copies], ['probabilities'], names.next('per_class_mean')),
-      node('ArgMax', ['probabilities'], [index], names.next('argmax'), [
-        intAttr('axis', 1),
-        intAttr('keepdims', 0),
-      ]),
-      node('Gather', [labels.tensor.name ?? '', index], ['label'], names.next('class_label'), [
-        intAttr('axis', 0),
-      ]),
-    ],
-    initializers: [doubleTensor([n], copies, []), labels.tensor],
+    nodes,
+    initializers,
     outputs: [
       tensorValue('label', labels.type, ['N'], 'the predicted class: the first most probable'),
       tensorValue(
         'probabilities',
         TensorDataType.DOUBLE,
-        ['N', n],
+        ['N', arrays.nOutputs],
         `class probabilities, columns: ${model.classes.join(', ')}`,
       ),
     ],

@@ -15,7 +15,8 @@
  * An ONNX leaf adds one weight to one target, while ours holds one value per class: a classifier's trees are
  * written once per class (tree t for class c has class c's leaf values), which is how the converters write
  * multi-output trees for this op. AVERAGE then divides by all nTrees x nClasses trees, so the graph multiplies
- * the scores by nClasses after the node (see onnx-export.ts).
+ * the scores by nClasses after the node (see onnx-scores.ts). Trained forests average (AVERAGE); imported
+ * additive ensembles keep their own aggregate (SUM for gradient boosting).
  */
 
 import {
@@ -34,6 +35,7 @@ import { doubleTensor, intAttr, intsAttr, ML_DOMAIN, node, tensorAttr, uint8Tens
 const BRANCH_LEQ = 0;
 const BRANCH_MEMBER = 6;
 const AGGREGATE_AVERAGE = 0;
+const AGGREGATE_SUM = 1;
 const POST_TRANSFORM_NONE = 0;
 
 interface Branch {
@@ -157,8 +159,8 @@ class EnsembleArrays {
 
 /**
  * The TreeEnsemble node (ai.onnx.ml opset 5) scoring `input` (double [N, nFeatures]) into `output`
- * (double [N, nOutputs]): AVERAGE over the trees; for a classifier over nOutputs copies of each tree, so the
- * output is the class fractions divided by nOutputs.
+ * (double [N, nOutputs]): AVERAGE (or an additive ensemble's SUM) over the trees; a classifier's are nOutputs
+ * copies of each tree, so its averaged output is the class fractions divided by nOutputs.
  *
  * @example
  * const tree = treeEnsembleNode(model.forest.arrays, 'features', 'scores');
@@ -171,7 +173,7 @@ export function treeEnsembleNode(arrays: ForestArrays, input: string, output: st
     for (let c = 0; c < nOutputs; c++) a.addTree(tree, leafValues, nOutputs, c);
   }
   const attributes = [
-    intAttr('aggregate_function', AGGREGATE_AVERAGE),
+    intAttr('aggregate_function', arrays.additive?.aggregate === 'sum' ? AGGREGATE_SUM : AGGREGATE_AVERAGE),
     intAttr('post_transform', POST_TRANSFORM_NONE),
     intAttr('n_targets', nOutputs),
     intsAttr('tree_roots', a.roots),
