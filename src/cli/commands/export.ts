@@ -13,7 +13,7 @@ export function registerExport(program: Command): void {
   program
     .command('export')
     .description(
-      'write the model as ONNX (ai.onnx.ml TreeEnsemble, opset 5; needs ONNX Runtime 1.20 or later)',
+      'write the model as ONNX (ai.onnx.ml TreeEnsemble, opset 5; needs ONNX Runtime 1.21 or later)',
     )
     .argument('[model]', 'the model file', DEFAULT_MODEL_FILE)
     .option('-o, --output <file>', 'where to write the ONNX model', 'model.onnx')

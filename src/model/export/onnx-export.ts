@@ -132,7 +132,7 @@ function head(model: Model, features: string, names: Names): Head {
 /**
  * The bytes of an ONNX model (.onnx) that scores records as the mlinfer model does: the same probabilities
  * (classifiers, outputs `label` and `probabilities`) or values (regressors, output `variable`). It needs a
- * runtime with ai.onnx.ml opset 5 (TreeEnsemble): ONNX Runtime 1.20 or later. Works in browsers.
+ * runtime with ai.onnx.ml opset 5 (TreeEnsemble): ONNX Runtime 1.21 or later.
  *
  * @example
  * const bytes = modelToOnnx(await loadModel('churn.mlinfer'));

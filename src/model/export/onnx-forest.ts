@@ -73,7 +73,26 @@ function splitOf(arrays: ForestArrays, p: number): Pick<TreeNode, 'feature' | 'm
   return { feature, mode: BRANCH_LEQ, split, members: null };
 }
 
-/** The internal nodes of the tree rooted at word `root`, root first; leaves stay leaf indices. */
+/** The word offsets of the internal nodes of the tree rooted at `root`, in pre-order (left subtree first). */
+function internalNodes(arrays: ForestArrays, root: number): number[] {
+  const { nodes, categoryCounts } = arrays;
+  const order: number[] = [];
+  // An explicit stack: trees can be deeper than the call stack allows.
+  const stack = [root];
+  while (stack.length > 0) {
+    const p = stack.pop()!;
+    if (isLeaf(nodes, p)) continue;
+    order.push(p);
+    stack.push(nodeTarget(nodes, p), p + nodeWords(nodes, categoryCounts, p));
+  }
+  return order;
+}
+
+/**
+ * The internal nodes of the tree rooted at word `root`, numbered in pre-order with the true (left) branch
+ * first: the order in which a recursive reader meets them, and so their BRANCH_MEMBER sets (the ONNX
+ * specification lists sets in node order; onnx's Python reference reads them in that recursion order).
+ */
 function treeNodes(arrays: ForestArrays, root: number): TreeNode[] {
   const { nodes, categoryCounts } = arrays;
   if (isLeaf(nodes, root)) {
@@ -90,25 +109,16 @@ function treeNodes(arrays: ForestArrays, root: number): TreeNode[] {
       },
     ];
   }
-  const out: TreeNode[] = [];
-  // An explicit stack: trees can be deeper than the call stack allows.
-  const branch = (p: number, stack: number[][]): Branch => {
-    if (isLeaf(nodes, p)) return { leaf: true, index: nodeTarget(nodes, p) };
-    const index = out.length;
-    out.push(null as unknown as TreeNode);
-    stack.push([p, index]);
-    return { leaf: false, index };
-  };
-  const stack: number[][] = [];
-  branch(root, stack);
-  while (stack.length > 0) {
-    const [p, index] = stack.pop()!;
-    const ifTrue = branch(p + nodeWords(nodes, categoryCounts, p), stack);
-    const ifFalse = branch(nodeTarget(nodes, p), stack);
-    const missingTrue = (nodeFlags(nodes, p) & NODE_MISSING_LEFT) !== 0;
-    out[index] = { ...splitOf(arrays, p), missingTrue, ifTrue, ifFalse };
-  }
-  return out;
+  const order = internalNodes(arrays, root);
+  const index = new Map(order.map((p, i) => [p, i]));
+  const branch = (p: number): Branch =>
+    isLeaf(nodes, p) ? { leaf: true, index: nodeTarget(nodes, p) } : { leaf: false, index: index.get(p)! };
+  return order.map((p) => ({
+    ...splitOf(arrays, p),
+    missingTrue: (nodeFlags(nodes, p) & NODE_MISSING_LEFT) !== 0,
+    ifTrue: branch(p + nodeWords(nodes, categoryCounts, p)),
+    ifFalse: branch(nodeTarget(nodes, p)),
+  }));
 }
 
 /** The attribute arrays of the TreeEnsemble node, trees in order, each written once per output. */
