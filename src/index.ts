@@ -35,6 +35,7 @@ export {
   type RegressionEvaluation,
   type UnscoredRow,
 } from './model/evaluate.js';
+export { modelToOnnx, type OnnxExportOptions } from './model/export/onnx-export.js';
 export { modelFromLightGBM, modelFromXGBoost } from './model/import/from-boosted.js';
 export type { ImportOptions } from './model/import/model-from-foreign.js';
 export { type ModelFromOnnxOptions, modelFromOnnx } from './model/import/onnx.js';

@@ -5,6 +5,7 @@ import { registerBatch } from './commands/batch.js';
 import { registerDrift } from './commands/drift.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerExplain } from './commands/explain.js';
+import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerMerge } from './commands/merge.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerImport(program);
   registerMerge(program);
   registerDrift(program);
+  registerExport(program);
   for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }
