@@ -5,6 +5,7 @@
 // loaded by wrk at 1 and 16 connections. Prints Markdown tables; writes bench/out/http-<time>.json.
 //   npm run build && node bench/http.mjs [--duration 15] [--connections 1,16] [--rows 120000] [--calls 200000]
 //   [--only inprocess|http] [--batch] (also mlinfer serve with micro-batching --max-batch-size 16)
+//   [--drift-off] (also mlinfer serve --no-drift-window: the cost of the drift window) [--skip-fastapi]
 // Needs wrk and /usr/bin/python3 with python3-fastapi, python3-uvicorn, python3-sklearn (Debian packages).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,8 @@ const { values: o } = parseArgs({
     calls: { type: 'string', default: '200000' },
     only: { type: 'string' },
     batch: { type: 'boolean', default: false },
+    'drift-off': { type: 'boolean', default: false },
+    'skip-fastapi': { type: 'boolean', default: false },
     set: { type: 'string', default: 'synthetic-150k' },
   },
 });
@@ -144,6 +147,25 @@ if (o.only !== 'inprocess') {
       cmd: process.execPath,
       args: [join(ROOT, 'bin', 'mlinfer.js'), 'serve', '-m', modelPath, '--port', '18080', '-q'],
     },
+    ...(o['drift-off']
+      ? [
+          {
+            name: 'mlinfer serve --no-drift-window',
+            port: 18083,
+            cmd: process.execPath,
+            args: [
+              join(ROOT, 'bin', 'mlinfer.js'),
+              'serve',
+              '-m',
+              modelPath,
+              '--port',
+              '18083',
+              '-q',
+              '--no-drift-window',
+            ],
+          },
+        ]
+      : []),
     ...(o.batch
       ? [
           {
@@ -166,22 +188,26 @@ if (o.only !== 'inprocess') {
           },
         ]
       : []),
-    {
-      name: 'FastAPI + uvicorn (scikit-learn)',
-      port: 18081,
-      cmd: PYTHON,
-      args: [
-        join(BENCH_DIR, 'fastapi_app.py'),
-        '--port',
-        '18081',
-        '--set',
-        o.set,
-        '--rows',
-        String(rows),
-        '--trees',
-        String(trees),
-      ],
-    },
+    ...(o['skip-fastapi']
+      ? []
+      : [
+          {
+            name: 'FastAPI + uvicorn (scikit-learn)',
+            port: 18081,
+            cmd: PYTHON,
+            args: [
+              join(BENCH_DIR, 'fastapi_app.py'),
+              '--port',
+              '18081',
+              '--set',
+              o.set,
+              '--rows',
+              String(rows),
+              '--trees',
+              String(trees),
+            ],
+          },
+        ]),
   ];
   const children = servers.map((s) => spawn(s.cmd, s.args, { stdio: ['ignore', 'ignore', 'inherit'] }));
   const stop = () => {

@@ -1,6 +1,6 @@
 """Writes the imported-model benchmark's models (issue 13) into bench/data, from the 20-feature batch set:
 
-- lgbm-500.txt / lgbm-500.onnx: LightGBM binary, 500 trees of 31 leaves (LightGBM's default num_leaves), as
+- lgbm-500.txt / lgbm-500.onnx: LightGBM binary (is the label 1?), 500 trees of 31 leaves (LightGBM's default num_leaves), as
   LightGBM's save_model writes it and as onnxmltools would convert it (fixtures/onnx/make.py imitates the
   converter, since onnxmltools is not installable here);
 - skl-rf-100.onnx: scikit-learn RandomForestClassifier, 100 trees, as skl2onnx would convert it;
@@ -39,7 +39,7 @@ def without_zipmap(model):
     kept = [o for o in g.output if o.name != zipmap.output[0]]
     del g.output[:]
     g.output.extend(kept)
-    g.output.append(helper.make_tensor_value_info(zipmap.input[0], TensorProto.FLOAT, [None, 2]))
+    g.output.append(helper.make_tensor_value_info(zipmap.input[0], TensorProto.FLOAT, [None, None]))
     return m
 
 
@@ -57,9 +57,10 @@ def main():
     n = X.shape[1]
 
     lgb = lightgbm.LGBMClassifier(n_estimators=500, num_leaves=31, learning_rate=0.05, random_state=0, verbose=-1)
-    lgb.fit(X, y)
+    lgb.fit(X, (y == 1).astype(int))
     lgb.booster_.save_model(os.path.join(DATA, "lgbm-500.txt"))
-    attrs = dict(make.lightgbm_attrs(lgb.booster_, 1), post_transform="LOGISTIC")
+    k = len(lgb.classes_)
+    attrs = dict(make.lightgbm_attrs(lgb.booster_, 1 if k == 2 else k), post_transform="LOGISTIC" if k == 2 else "SOFTMAX")
     m = make.onnxmltools_classifier(attrs, lgb.classes_, n, "LightGbmLGBMClassifier", True)
     write(m, "lgbm-500")
 
