@@ -9,7 +9,7 @@
 //
 // Options: --rows N, --features D, --trees T, --train-rows N, --threads N (mlinfer), --n-jobs N (sklearn,
 // default 2), --skip-sklearn, --memory, --repeat R (rounds, medians reported), --drift-off (also run mlinfer
-// --no-drift: the cost of the drift counts). Data and models are cached in bench/data/batch-*.
+// --no-drift: the cost of the drift counts), --proba (probabilities too, both sides). Data and models are cached in bench/data/batch-*.
 // scikit-learn's side needs Debian's python3-pandas and python3-sklearn
 // (apt-get install -y python3-pandas python3-sklearn).
 import { spawnSync } from 'node:child_process';
@@ -49,6 +49,8 @@ function args() {
     repeat: get('repeat', 1),
     // Also run mlinfer with --no-drift, to measure what the drift counts (issue 15) cost.
     driftOff: a.includes('--drift-off'),
+    // Probabilities too, on both sides (mlinfer batch --proba, predict_proba in the script).
+    proba: a.includes('--proba'),
   };
 }
 
@@ -133,6 +135,7 @@ function runMlinfer(o, model, input, output, extra = []) {
     '--report',
     report,
     '-q',
+    ...(o.proba ? ['--proba'] : []),
     ...extra,
   ]);
   const rep = JSON.parse(readFileSync(report, 'utf8'));
@@ -153,7 +156,7 @@ function agreement(a, b) {
     if (!x[i]) continue;
     n++;
     // sklearn writes 0/1/2 as ints, mlinfer writes the class label as read: both "0", "1", "2"
-    if (Number(x[i]) === Number(y[i])) same++;
+    if (Number(x[i].split(',')[0]) === Number(y[i].split(',')[0])) same++;
   }
   return n ? same / n : 0;
 }
@@ -246,6 +249,7 @@ async function oneRound(o, model, trainCsv, input, rows, mbytes, results) {
         skOut,
         '--n-jobs',
         String(o.nJobs),
+        ...(o.proba ? ['--proba'] : []),
       ]);
       const inner = JSON.parse(sk.stdout);
       results.runs.push({

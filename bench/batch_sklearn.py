@@ -32,6 +32,8 @@ def main():
     ap.add_argument("--output")
     ap.add_argument("--trees", type=int, default=100)
     ap.add_argument("--n-jobs", type=int, default=2)
+    # --proba: the class probabilities too, as `mlinfer batch --proba` writes them (one predict_proba call)
+    ap.add_argument("--proba", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     try:
@@ -61,9 +63,16 @@ def main():
     t0 = time.perf_counter()
     df = pd.read_csv(a.input)
     t1 = time.perf_counter()
-    pred = rf.predict(df[[c for c in df.columns if c != a.target]].values)
+    X = df[[c for c in df.columns if c != a.target]].values
+    if a.proba:
+        proba = rf.predict_proba(X)
+        out = pd.DataFrame({"prediction": rf.classes_[proba.argmax(axis=1)]})
+        for k, c in enumerate(rf.classes_):
+            out["p_%s" % c] = proba[:, k]
+    else:
+        out = pd.DataFrame({"prediction": rf.predict(X)})
     t2 = time.perf_counter()
-    pd.DataFrame({"prediction": pred}).to_csv(a.output, index=False)
+    out.to_csv(a.output, index=False)
     t3 = time.perf_counter()
     rows = len(df)
     print(json.dumps({

@@ -36,8 +36,14 @@ export interface ForestScorer {
    * `outOffset` (nOutputs values). Allocates nothing.
    */
   scoreRow(data: ArrayLike<number>, offset: number, out: Float64Array, outOffset: number): void;
-  /** Averaged outputs for every row of X: nRows * nOutputs values, row-major. */
-  scoreMatrix(X: Matrix, out?: Float64Array): Float64Array;
+  /**
+   * Averaged outputs for every row of X: nRows * nOutputs values, row-major. With `binCounts`, also counts
+   * every row's bin per feature into binCounts[f][bin], the bins the trees read: a numeric feature's bin index
+   * (0 .. its number of edges), a categorical feature's code, and missing values (and unseen codes) at index
+   * binCountsMissing(arrays, f). Drift reports count new data on the training profile's bins this way, for free:
+   * the rows are binned for the walk anyway.
+   */
+  scoreMatrix(X: Matrix, out?: Float64Array, binCounts?: Float64Array[]): Float64Array;
 }
 
 /**
@@ -55,6 +61,13 @@ function binOf(edges: Float64Array, lo: number, hi: number, v: number): number {
     length = half;
   }
   return first - lo;
+}
+
+/** Where scoreMatrix's `binCounts` count feature f's missing values: just past its value bins. */
+export function binCountsMissing(arrays: ForestArrays, f: number): number {
+  return arrays.featureKinds[f] === FEATURE_CATEGORICAL
+    ? arrays.categoryCounts[f]
+    : arrays.binEdgeOffsets[f + 1] - arrays.binEdgeOffsets[f] + 1;
 }
 
 /**
@@ -230,6 +243,15 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
     fillSlots(layout, nFeatures, slots, g, k);
   };
 
+  const missingAt = Array.from({ length: nFeatures }, (_, f) => binCountsMissing(arrays, f));
+  /** Counts the bins of the row in lane k of the group at g (see scoreMatrix's binCounts). */
+  const countLane = (counts: Float64Array[], g: number, k: number): void => {
+    for (let f = 0; f < nFeatures; f++) {
+      const b = slots[g + f * LANES + k];
+      counts[f][b === MISSING_BIN ? missingAt[f] : b]++;
+    }
+  };
+
   /**
    * Adds the trees' values for the row in the group at g (in all its lanes) to out[o ..], in tree order.
    */
@@ -259,7 +281,7 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
     else for (let c = 0; c < C; c++) out[outOffset + c] *= scale;
   };
 
-  const scoreMatrix = (X: Matrix, out?: Float64Array): Float64Array => {
+  const scoreMatrix = (X: Matrix, out?: Float64Array, binCounts?: Float64Array[]): Float64Array => {
     const { data, nRows } = X;
     const result = out ?? new Float64Array(nRows * C);
     result.fill(0, 0, nRows * C);
@@ -269,14 +291,18 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
         // too few rows to fill the lanes: each row walks several trees at once instead
         for (let r = 0; r < m; r++) {
           binLane(data, (start + r) * nFeatures, 0, 0);
+          if (binCounts) countLane(binCounts, 0, 0);
           if (runRow === null) copyLane0(layout, slots, 0);
           accumulateRow(0, result, (start + r) * C);
         }
         continue;
       }
       // lanes past the block's last row repeat it and are not added
-      for (let r = 0, end = Math.ceil(m / LANES) * LANES; r < end; r++)
-        binLane(data, (start + Math.min(r, m - 1)) * nFeatures, Math.floor(r / LANES) * G, r & (LANES - 1));
+      for (let r = 0, end = Math.ceil(m / LANES) * LANES; r < end; r++) {
+        const g = Math.floor(r / LANES) * G;
+        binLane(data, (start + Math.min(r, m - 1)) * nFeatures, g, r & (LANES - 1));
+        if (binCounts && r < m) countLane(binCounts, g, r & (LANES - 1));
+      }
       if (scoreBlock !== null && blockOut !== null) {
         // the whole block in WebAssembly, tree after tree, into blockOut (zeros + the same sums)
         blockOut.fill(0, 0, m * C);

@@ -65,6 +65,25 @@ export function addDriftRows(
       c[b < 0 ? missing : b]++;
     }
   }
+  addDriftOutputs(counts, arrays, profile, nRows, outputs);
+}
+
+/**
+ * Adds the outputs of rows whose features the scorer already counted: `scorer.scoreMatrix(X, out,
+ * counts.features)` counts each row's bin per feature while it bins the rows for the walk (the same bins, the
+ * missing bin at the same index), so a batch piece pays no second bin search.
+ *
+ * @example
+ * const dense = scorer.scoreMatrix(X, undefined, counts.features);
+ * addDriftOutputs(counts, model.forest.arrays, profile, X.nRows, dense);
+ */
+export function addDriftOutputs(
+  counts: DriftCounts,
+  arrays: ForestArrays,
+  profile: TrainingProfile,
+  nRows: number,
+  outputs: ArrayLike<number>,
+): void {
   const C = arrays.nOutputs;
   for (let r = 0; r < nRows; r++)
     if (!Number.isNaN(outputs[r * C]))

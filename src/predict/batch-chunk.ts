@@ -525,16 +525,19 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
 
   return (task) => {
     if (task.kind === 'matrix') {
-      const scores = scorer.scoreMatrix({ data: task.data, nRows: task.nRows, nFeatures: d });
+      const counts = drift?.begin();
+      const scores = scorer.scoreMatrix(
+        { data: task.data, nRows: task.nRows, nFeatures: d },
+        undefined,
+        counts?.features,
+      );
       return {
         records: task.nRows,
         predicted: task.nRows,
         rejects: [],
         scores,
         ...(reasonsOf ? { reasons: reasonsOf(task.data, task.nRows, scores) } : {}),
-        ...(drift
-          ? { drift: drift({ data: task.data, nRows: task.nRows, nFeatures: d }, scores, null) }
-          : {}),
+        ...(drift && counts ? { drift: drift.finish(counts, task.nRows, scores, null) } : {}),
         unknownCategories: 0,
         notes: [],
       };
@@ -546,8 +549,12 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
         ? readPlainCsv(task.bytes, task.firstRow, csvEncoder)
         : readText(task.bytes, task.firstRow);
     const n = enc.okIndex.length;
-    const X = { data: enc.X, nRows: n, nFeatures: d };
-    const dense = scorer.scoreMatrix(X, scratch.dense(n * C));
+    const counts = drift?.begin();
+    const dense = scorer.scoreMatrix(
+      { data: enc.X, nRows: n, nFeatures: d },
+      scratch.dense(n * C),
+      counts?.features,
+    );
     const reasons = reasonsOf
       ? spreadReasons(reasonsOf(enc.X, enc.okIndex.length, dense), enc.okIndex, recs.length)
       : null;
@@ -556,7 +563,7 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
     const scores = spreadScores(dense, enc.okIndex, recs.length, C, spreadOut);
     const found = { rejects, unknownCategories: encoder.unknownCategoryTotal - before, notes: newNotes() };
     const result = shapeResult(cfg, formatter, recs, scores, enc.valid, found, reasons);
-    if (drift) result.drift = drift(X, dense, encoder.unknownCategoryCounts);
+    if (drift && counts) result.drift = drift.finish(counts, n, dense, encoder.unknownCategoryCounts);
     return result;
   };
 }

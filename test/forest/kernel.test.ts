@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findBin } from '../../src/forest/binning.js';
-import { createScorer, walkTree } from '../../src/forest/compiled.js';
+import { binCountsMissing, createScorer, walkTree } from '../../src/forest/compiled.js';
 import { LANES } from '../../src/forest/score-lanes.js';
 import { walkModuleBytes } from '../../src/forest/score-wasm.js';
 import { FEATURE_CATEGORICAL, type ForestArrays, type Matrix, MISSING_BIN } from '../../src/forest/types.js';
@@ -11,6 +11,15 @@ import { type RandomForestOptions, randomForest, rng } from '../model/forest-fix
  * lanes of trees) against the plain walk `walkTree`, bit for bit: leaf values summed per row in tree order, then
  * scaled by 1 / nTrees, as the scorer has always done.
  */
+/** A value's bin as training bins it (findBin), not with the scorer's own branch-free search. */
+function referenceBin(forest: ForestArrays, v: number, f: number): number {
+  const k = forest.categoryCounts[f];
+  if (Number.isNaN(v)) return MISSING_BIN;
+  if (forest.featureKinds[f] === FEATURE_CATEGORICAL)
+    return Number.isInteger(v) && v >= 0 && v < k ? v : MISSING_BIN;
+  return findBin(forest.binEdges, forest.binEdgeOffsets[f], forest.binEdgeOffsets[f + 1], v);
+}
+
 function reference(forest: ForestArrays, X: Matrix): Float64Array {
   const C = forest.nOutputs;
   const nTrees = forest.treeOffsets.length - 1;
@@ -18,15 +27,7 @@ function reference(forest: ForestArrays, X: Matrix): Float64Array {
   const out = new Float64Array(X.nRows * C);
   const bins = new Uint16Array(forest.nFeatures);
   for (let r = 0; r < X.nRows; r++) {
-    // binned as training bins (findBin), not with the scorer's own branch-free search
-    for (let f = 0; f < forest.nFeatures; f++) {
-      const v = X.data[r * X.nFeatures + f];
-      const k = forest.categoryCounts[f];
-      if (Number.isNaN(v)) bins[f] = MISSING_BIN;
-      else if (forest.featureKinds[f] === FEATURE_CATEGORICAL)
-        bins[f] = Number.isInteger(v) && v >= 0 && v < k ? v : MISSING_BIN;
-      else bins[f] = findBin(forest.binEdges, forest.binEdgeOffsets[f], forest.binEdgeOffsets[f + 1], v);
-    }
+    for (let f = 0; f < forest.nFeatures; f++) bins[f] = referenceBin(forest, X.data[r * X.nFeatures + f], f);
     for (let t = 0; t < nTrees; t++) {
       const leaf = walkTree(forest.nodes, forest.categoryCounts, forest.treeOffsets[t], bins, 0);
       for (let c = 0; c < C; c++) out[r * C + c] += forest.leafValues[leaf * C + c];
@@ -133,6 +134,25 @@ for (const engine of ['WebAssembly', 'JavaScript'])
         it(`${name} (seed ${seed}): blocks of rows, several blocks, and rows left over`, () => {
           const X = rows(forest, 8192 * 2 + 13, seed);
           expectSame(createScorer(forest).scoreMatrix(X), reference(forest, X));
+        });
+
+        it(`${name} (seed ${seed}): counts every row's bins (binCounts) without changing the scores`, () => {
+          // 8192 * 2 + 13 rows: full blocks and a short one; 5 rows: the path for fewer rows than lanes.
+          for (const n of [8192 * 2 + 13, 5]) {
+            const X = rows(forest, n, seed + n);
+            const counts = Array.from(
+              { length: forest.nFeatures },
+              (_, f) => new Float64Array(binCountsMissing(forest, f) + 1),
+            );
+            expectSame(createScorer(forest).scoreMatrix(X, undefined, counts), reference(forest, X));
+            const expected = counts.map((c) => new Float64Array(c.length));
+            for (let r = 0; r < n; r++)
+              for (let f = 0; f < forest.nFeatures; f++) {
+                const b = referenceBin(forest, X.data[r * X.nFeatures + f], f);
+                expected[f][b === MISSING_BIN ? binCountsMissing(forest, f) : b]++;
+              }
+            expect(counts).toEqual(expected);
+          }
         });
 
         it(`${name} (seed ${seed}): small matrices of 1 to 17 rows`, () => {
