@@ -8,8 +8,10 @@ import { MlinferError } from '../../errors.js';
 import { createFittedForest } from '../../forest/fit.js';
 import { defaultParams } from '../../forest/params.js';
 import { type Model, modelFromForest } from '../model.js';
+import { decodeOnnxModel } from '../onnx/onnx-proto.js';
 import { compileForeignEnsemble } from './compile.js';
 import { type OnnxEnsembleImport, readOnnxEnsemble } from './onnx-graph.js';
+import { isMlinferOnnx, modelFromMlinferOnnx } from './onnx-mlinfer.js';
 
 export interface ModelFromOnnxOptions {
   /** Feature names for the input tensor's columns, in order; default x0, x1, ... */
@@ -55,7 +57,10 @@ export function onnxProvenance(imp: OnnxEnsembleImport, source: string | undefin
  * createPredictorFromModel(model).predict({ age: 41, income: 52000, tenure: 3 });
  */
 export function modelFromOnnx(bytes: Uint8Array | ArrayBuffer, options: ModelFromOnnxOptions = {}): Model {
-  const imp = readOnnxEnsemble(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+  const onnx = decodeOnnxModel(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+  // mlinfer's own export comes back whole: schema, classes and the per-class tree copies folded (onnx-mlinfer.ts)
+  if (isMlinferOnnx(onnx)) return modelFromMlinferOnnx(onnx, options);
+  const imp = readOnnxEnsemble(onnx);
   const e = imp.ensemble;
   const names = options.featureNames ?? Array.from({ length: e.nFeatures }, (_, i) => `x${i}`);
   if (names.length !== e.nFeatures)
