@@ -58,7 +58,7 @@ export function isMlinferOnnx(model: OnnxModel): boolean {
 
 function mismatch(message: string, path: (string | number)[]): MlinferError {
   return unsupported(
-    `the file says mlinfer wrote it, but ${message}; re-export it with mlinfer export, or strip its mlinfer.* metadata to import the bare tree ensemble`,
+    `the file says mlinfer wrote it, but ${message}; export the model again with mlinfer export (or modelToOnnx)`,
     path,
   );
 }
