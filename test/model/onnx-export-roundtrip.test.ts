@@ -1,14 +1,17 @@
 // Export, then import with mlinfer's own ONNX importer (`modelFromOnnx`): the re-imported model is the original
 // one. It gets the schema back (categories, booleans, missing spellings), so it takes the same raw records, and
 // its forest is the original forest: the per-class tree copies of the export fold back into leaves of nClasses
-// values, so predictions and probabilities are equal bit for bit, in both input modes.
+// values, so predictions and probabilities are equal bit for bit, in both input modes. Imported boosted models
+// (exported as SUM, an Add of their base scores and their link) come back with the same additive scoring.
 //
 // The importer checks the graph by exporting the rebuilt model again: the tests below change one thing in an
 // exported graph (a LabelEncoder table, a leaf's class, a class label) and expect MLI_MODEL_UNSUPPORTED.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { modelFromOnnx } from '../../src/index.js';
 import { modelToOnnx } from '../../src/model/export/onnx-export.js';
+import { modelFromLightGBM, modelFromXGBoost } from '../../src/model/import/from-boosted.js';
 import type { Model } from '../../src/model/model.js';
 import { decodeOnnxModel, encodeOnnxModel, type OnnxModel } from '../../src/model/onnx/onnx-proto.js';
 import { train } from '../../src/model/train.js';
@@ -17,13 +20,13 @@ import { csvRecords, type RawRecord } from './onnx-export-helpers.js';
 
 const FIX = join(__dirname, '../../fixtures');
 
-function expectSameModel(model: Model, imported: Model, records: RawRecord[]): void {
+function expectSameModel(model: Model, imported: Model, records: RawRecord[] | number[][]): void {
   expect(imported.metadata.task).toBe(model.metadata.task);
   expect(imported.schema).toEqual(model.schema);
   expect(imported.classes).toEqual(model.classes);
   const a = model.forest.arrays;
   const b = imported.forest.arrays;
-  expect(b.additive).toBeUndefined();
+  expect(b.additive).toEqual(a.additive);
   expect(Array.from(b.treeOffsets)).toEqual(Array.from(a.treeOffsets));
   expect(Array.from(b.featureKinds)).toEqual(Array.from(a.featureKinds));
   expect(Array.from(b.categoryCounts)).toEqual(Array.from(a.categoryCounts));
@@ -36,7 +39,7 @@ function expectSameModel(model: Model, imported: Model, records: RawRecord[]): v
   expect(scored(imported)).toEqual(scored(model));
 }
 
-async function roundTrips(model: Model, records: RawRecord[]): Promise<void> {
+async function roundTrips(model: Model, records: RawRecord[] | number[][]): Promise<void> {
   for (const inputs of ['encoded', 'columns'] as const)
     expectSameModel(model, modelFromOnnx(modelToOnnx(model, { inputs })), records);
 }
@@ -74,6 +77,27 @@ describe('ONNX export then import', () => {
     const model = await train(rows, { target: 'plan', nThreads: 1, nEstimators: 10 });
     expect(model.classes?.length).toBeGreaterThan(2);
     await roundTrips(model, csvRecords(join(FIX, 'customers_new.csv')));
+  });
+
+  // imported boosted models export as SUM + Add(base) + link; they come back with the same scoring
+  it.each([
+    'lgb_binary.txt',
+    'lgb_multiclass.txt',
+    'lgb_categorical.txt',
+    'lgb_rf.txt',
+    'xgb_binary.json',
+    'xgb_regression.json',
+  ])('an imported boosted model (%s)', async (file) => {
+    const text = readFileSync(join(FIX, 'boosted', file), 'utf8');
+    const model = file.endsWith('.txt') ? modelFromLightGBM(text) : modelFromXGBoost(JSON.parse(text));
+    const expected = JSON.parse(
+      readFileSync(join(FIX, 'boosted', file.replace(/\.(txt|json)$/, '.expected.json')), 'utf8'),
+    ) as { rows: (number | null)[][] };
+    expect(model.forest.arrays.additive).toBeDefined();
+    await roundTrips(
+      model,
+      expected.rows.map((r) => r.map((v) => v ?? Number.NaN)),
+    );
   });
 
   describe('refuses a graph that is not exactly what the exporter writes', () => {

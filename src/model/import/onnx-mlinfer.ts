@@ -27,6 +27,7 @@ import { compileForeignEnsemble } from './compile.js';
 import type { ForeignEnsemble } from './foreign-ensemble.js';
 import { NodeAttributes, unsupported } from './onnx-attributes.js';
 import { firstDifference } from './onnx-compare.js';
+import { exportedScoring } from './onnx-mlinfer-scoring.js';
 import { foldTreeCopies } from './onnx-mlinfer-trees.js';
 
 /** What `modelFromOnnx` may ask of a re-imported mlinfer model: its own names, or none. */
@@ -151,13 +152,14 @@ export function modelFromMlinferOnnx(onnx: OnnxModel, options: MlinferOnnxOption
   checkOptions(options, schema);
   const attrs = new NodeAttributes(treeNode(onnx));
   const nOutputs = classes === null ? 1 : classes.length;
+  const additive = exportedScoring(onnx, attrs, nOutputs);
   const ensemble: ForeignEnsemble = {
     task: schema.target.task,
     nFeatures: schema.features.length,
     nOutputs,
     nClasses: classes === null ? 0 : classes.length,
     precision: 'float64',
-    aggregate: 'average',
+    aggregate: additive?.aggregate ?? 'average',
     baseScores: new Array(nOutputs).fill(0),
     postTransform: 'none',
     trees: foldTreeCopies(attrs, nOutputs, schema),
@@ -165,6 +167,8 @@ export function modelFromMlinferOnnx(onnx: OnnxModel, options: MlinferOnnxOption
   };
   const arrays = compileForeignEnsemble(ensemble);
   restoreFeatureKinds(arrays, schema);
+  // an exported boosted model: its base scores and link (logistic_binary has no ForeignEnsemble spelling)
+  if (additive !== undefined) arrays.additive = additive;
   const params = defaultParams(arrays.task);
   params.nEstimators = ensemble.trees.length;
   const forest = createFittedForest(arrays, params, new Float64Array(arrays.nFeatures));

@@ -1,7 +1,8 @@
 /**
  * `modelFromOnnx`: an ONNX tree-ensemble model (skl2onnx, onnxmltools, or any graph of one ai.onnx.ml
  * TreeEnsemble* node with Cast/Identity/ZipMap around it) as an mlinfer Model: numeric features named x0..
- * (or `featureNames`), classes from the class labels, and a model card saying where it came from.
+ * (or `featureNames`), classes from the class labels, and a model card saying where it came from. A graph
+ * mlinfer's own exporter wrote comes back as the model it was, schema included (onnx-mlinfer.ts).
  */
 
 import { MlinferError } from '../../errors.js';
@@ -45,7 +46,9 @@ export function onnxProvenance(imp: OnnxEnsembleImport, source: string | undefin
 }
 
 /**
- * Imports an ONNX tree-ensemble model (the bytes of a .onnx file). Throws MLI_MODEL_FOREIGN when the bytes are
+ * Imports an ONNX tree-ensemble model (the bytes of a .onnx file). A file `modelToOnnx` wrote comes back as the
+ * exported model (its schema, classes and trees; same predictions bit for bit), after a check that the graph is
+ * exactly what the exporter writes for it (featureNames and target cannot rename it). Throws MLI_MODEL_FOREIGN when the bytes are
  * not ONNX, MLI_MODEL_UNSUPPORTED naming the op or attribute mlinfer cannot score exactly (another op on the
  * path, a string input, several targets, MIN/MAX aggregation, PROBIT, ...), MLI_INVALID_OPTION for
  * featureNames of the wrong length.
