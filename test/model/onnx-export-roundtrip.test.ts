@@ -142,6 +142,24 @@ describe('ONNX export then import', () => {
       );
     });
 
+    it('featureNames or target that would rename the exported schema (MLI_INVALID_OPTION)', () => {
+      const bytes = modelToOnnx(model);
+      const names = model.schema.features.map((f) => f.name);
+      expect(modelFromOnnx(bytes, { featureNames: names, target: 'churned' }).schema).toEqual(model.schema);
+      expect(() => modelFromOnnx(bytes, { featureNames: names.map((n) => `${n}_2`) })).toThrow(
+        expect.objectContaining({
+          code: 'MLI_INVALID_OPTION',
+          message: expect.stringMatching(/^featureNames cannot rename/),
+        }),
+      );
+      expect(() => modelFromOnnx(bytes, { target: 'left' })).toThrow(
+        expect.objectContaining({
+          code: 'MLI_INVALID_OPTION',
+          message: expect.stringMatching(/^target cannot rename/),
+        }),
+      );
+    });
+
     it('a node added after the forest', () => {
       refused(
         tampered(model, (onnx) => {
