@@ -6,7 +6,6 @@
  */
 
 import { MlinferError } from '../errors.js';
-import type { Matrix } from '../forest/types.js';
 import { compareDrift, type DriftOptions, type DriftReport, resolveDriftOptions } from '../model/drift.js';
 import {
   addDriftOutputs,

@@ -28,7 +28,6 @@ const NUMERIC_DATATYPES = [
 ];
 /** Every tensor datatype of the V2 protocol (also listed in the OpenAPI document). */
 export const TENSOR_DATATYPES: readonly string[] = ['BOOL', ...NUMERIC_DATATYPES, 'BYTES'];
-const NUMERIC = new Set(NUMERIC_DATATYPES);
 const DATATYPES = new Set(TENSOR_DATATYPES);
 
 interface TensorMeta {

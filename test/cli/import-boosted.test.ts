@@ -87,7 +87,9 @@ describe('mlinfer import (LightGBM, XGBoost)', () => {
     writeFileSync(bad, '{"hello": 1}');
     const r = await cli('import', bad, '-o', join(tmp, 'bad.mlinfer'));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/not a model mlinfer can import: expected an ONNX tree ensemble .*a LightGBM text model .*--from/);
+    expect(r.stderr).toMatch(
+      /not a model mlinfer can import: expected an ONNX tree ensemble .*a LightGBM text model .*--from/,
+    );
     const poisson = join(tmp, 'poisson.txt');
     writeFileSync(
       poisson,
