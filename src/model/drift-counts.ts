@@ -8,7 +8,7 @@
 import { MlinferError } from '../errors.js';
 import type { ForestArrays, Matrix } from '../forest/types.js';
 import type { Model } from './model.js';
-import { binOfValue, predictionBin, type TrainingProfile, valueBins } from './profile.js';
+import { countFeatures, predictionBin, type TrainingProfile, valueBins } from './profile.js';
 
 /** New data on the profile's bins. */
 export interface DriftCounts {
@@ -56,16 +56,9 @@ export function addDriftRows(
   X: Matrix,
   outputs: ArrayLike<number>,
 ): void {
-  const { data, nRows, nFeatures } = X;
-  for (let f = 0; f < nFeatures; f++) {
-    const c = counts.features[f];
-    const missing = c.length - 2;
-    for (let r = 0, at = f; r < nRows; r++, at += nFeatures) {
-      const b = binOfValue(arrays, f, data[at]);
-      c[b < 0 ? missing : b]++;
-    }
-  }
-  addDriftOutputs(counts, arrays, profile, nRows, outputs);
+  // The profile's own counting: missing values at valueBins(f), which is where drift counts keep them too.
+  countFeatures(arrays, X, counts.features);
+  addDriftOutputs(counts, arrays, profile, X.nRows, outputs);
 }
 
 /**
