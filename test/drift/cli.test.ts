@@ -185,6 +185,24 @@ describeBuilt('drift through the CLI', () => {
     expect(bad.stderr).toContain('psiWatch must not be above psiAct, got psiWatch 0.5 and psiAct 0.25');
   });
 
+  it('inspect says whether the file holds a training profile', () => {
+    const withProfile = spawnCli(['inspect', at('m.mlinfer'), '--json']);
+    expect(withProfile.code, withProfile.stderr).toBe(0);
+    expect(JSON.parse(withProfile.stdout).driftProfile).toEqual({
+      rows: TRAINING_ROWS,
+      predictionSource: 'oob',
+    });
+    expect(spawnCli(['inspect', at('m.mlinfer')]).stdout).toMatch(
+      new RegExp(
+        `drift profile +yes: a training profile of ${TRAINING_ROWS} rows \\(predictions out-of-bag\\)`,
+      ),
+    );
+    expect(JSON.parse(spawnCli(['inspect', at('old.mlinfer'), '--json']).stdout).driftProfile).toBeNull();
+    expect(spawnCli(['inspect', at('old.mlinfer')]).stdout).toMatch(
+      /drift profile +no: no training profile in the file \(before format 1\.2/,
+    );
+  });
+
   it('mlinfer drift on a model without a profile fails with MLI_NO_PROFILE', () => {
     const r = spawnCli(['drift', at('old.mlinfer'), at('fresh.csv')]);
     expect(r.code).toBe(1);

@@ -23,6 +23,10 @@ export function inspectModel(model: Model, file: string, sizeBytes: number): Rec
     trees: model.forest.arrays.treeOffsets.length - 1,
     /** Whether the file holds the node statistics that `explain` needs (format 1.1 and later). */
     explanations: model.forest.arrays.nodeStats !== undefined,
+    /** The training profile drift compares with (format 1.2 and later): rows counted, or null when absent. */
+    driftProfile: model.profile
+      ? { rows: model.profile.rows, predictionSource: model.profile.predictionSource }
+      : null,
     params: m.params,
     metrics: m.metrics,
     featureImportances: Object.fromEntries(Object.entries(m.featureImportances).sort((a, b) => b[1] - a[1])),
@@ -47,6 +51,15 @@ function explanationLine(model: Model): string {
   return 'no: no node statistics in the file (before format 1.1, or imported); retrain to explain';
 }
 
+/** Whether drift can be measured against this model, in a few words. */
+function driftLine(model: Model): string {
+  const p = model.profile;
+  if (p)
+    return `yes: a training profile of ${p.rows} rows (predictions ${p.predictionSource === 'oob' ? 'out-of-bag' : 'in-sample'})`;
+  if (model.metadata.importedFrom) return 'no: an imported model has no training profile';
+  return 'no: no training profile in the file (before format 1.2, or merged from shards that read their own files)';
+}
+
 function size(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
@@ -64,6 +77,7 @@ export function formatInspect(model: Model, file: string, sizeBytes: number): st
       : `  ${'trees'.padEnd(16)}${model.forest.arrays.treeOffsets.length - 1}, trained on ${m.trainingRows} rows`,
     `  ${'data hash'.padEnd(16)}${m.dataHash}`,
     `  ${'explanations'.padEnd(16)}${explanationLine(model)}`,
+    `  ${'drift profile'.padEnd(16)}${driftLine(model)}`,
     `  ${'parameters'.padEnd(16)}${Object.entries(m.params)
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
       .join(' ')}`,
