@@ -7,6 +7,7 @@ export default defineConfig({
     cli: 'src/cli/main.ts',
     'forest-worker': 'src/forest/train-worker.ts',
     'batch-worker': 'src/predict/batch-worker.ts',
+    'score-worker': 'src/predict/score-worker.ts',
   },
   format: ['esm', 'cjs'],
   dts: { entry: { index: 'src/index.ts', browser: 'src/browser.ts' } },

@@ -90,7 +90,17 @@ export type {
   PredictRecord,
   ValidationResult,
 } from './predict/predictor.js';
-export { createPredictor, type NodePredictor, type ReloadResult } from './predict/predictor-node.js';
+export {
+  createPredictor,
+  type NodePredictor,
+  type NodePredictorOptions,
+  type ReloadResult,
+} from './predict/predictor-node.js';
+export {
+  createScoringPool,
+  type ScoringPool,
+  type ScoringPoolOptions,
+} from './predict/score-pool-node.js';
 export { createBearerCheck } from './serve/auth.js';
 export { createHandler, type HandlerOptions, type MlinferHandler } from './serve/handler.js';
 export { openApiDocument } from './serve/openapi.js';

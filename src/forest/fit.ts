@@ -587,6 +587,18 @@ function oobResult(
   return { oobScore: ssTot > 0 ? 1 - ssRes / ssTot : Number.NaN, oobPrediction: sum };
 }
 
+/**
+ * Throws MLI_SCHEMA_MISMATCH unless X has the forest's number of features per row and nRows rows of data:
+ * every scoring entry (predict, predictProba, the Node scoring pool) checks X this one way.
+ */
+export function checkMatrix(arrays: ForestArrays, X: Matrix): void {
+  if (X.nFeatures !== arrays.nFeatures || X.data.length !== X.nRows * X.nFeatures)
+    throw new MlinferError(
+      'MLI_SCHEMA_MISMATCH',
+      `X must have ${arrays.nFeatures} features per row, got ${X.nFeatures} (data length ${X.data.length})`,
+    );
+}
+
 /** Wraps compiled arrays (fitted here, or loaded from a model file) into an immutable fitted forest. */
 export function createFittedForest(
   arrays: ForestArrays,
@@ -601,13 +613,7 @@ export function createFittedForest(
     return scorer;
   };
   const C = arrays.nOutputs;
-  const checkX = (X: Matrix): void => {
-    if (X.nFeatures !== arrays.nFeatures || X.data.length !== X.nRows * X.nFeatures)
-      throw new MlinferError(
-        'MLI_SCHEMA_MISMATCH',
-        `X must have ${arrays.nFeatures} features per row, got ${X.nFeatures} (data length ${X.data.length})`,
-      );
-  };
+  const checkX = (X: Matrix): void => checkMatrix(arrays, X);
   const forest: FittedForest = {
     task: arrays.task,
     params: Object.freeze({ ...params }),

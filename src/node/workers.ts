@@ -211,7 +211,7 @@ export function warnNoWorkers(): void {
   if (warned) return;
   warned = true;
   process.emitWarning(
-    'mlinfer: the worker files (forest-worker.js, batch-worker.js) are not found next to the code, so training and batch scoring run on the calling thread (was the package bundled into one file?). Keep mlinfer out of the bundle (esbuild --external:mlinfer, webpack externals) to use every core.',
+    'mlinfer: the worker files (forest-worker.js, batch-worker.js, score-worker.js) are not found next to the code, so training and scoring run on the calling thread (was the package bundled into one file?). Keep mlinfer out of the bundle (esbuild --external:mlinfer, webpack externals) to use every core.',
     { code: 'MLINFER_NO_WORKERS' },
   );
 }

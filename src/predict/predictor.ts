@@ -10,6 +10,7 @@ import { type Issue, MlinferError } from '../errors.js';
 import { argmax } from '../forest/argmax.js';
 import { createScorer, type ForestScorer } from '../forest/compiled.js';
 import { createExplainer, type ForestExplainer } from '../forest/explain.js';
+import type { Matrix } from '../forest/types.js';
 import type { DriftOptions, DriftReport } from '../model/drift.js';
 import { requireProfile } from '../model/drift-counts.js';
 import { type Model, modelFromBytes } from '../model/model.js';
@@ -34,7 +35,7 @@ import {
 } from './micro-batch.js';
 
 /** The predictor's options, declared once. */
-const PREDICTOR_SPEC: Spec = { ...MICRO_BATCH_SPEC, ...DRIFT_WINDOW_SPEC };
+export const PREDICTOR_SPEC: Spec = { ...MICRO_BATCH_SPEC, ...DRIFT_WINDOW_SPEC };
 
 /** One prediction. */
 export interface Prediction {
@@ -72,6 +73,15 @@ export interface Predictor {
   predictProba(record: PredictRecord): Record<string, number>;
   /** Predicts several records; throws MLI_SCHEMA_MISMATCH listing the problems of every invalid record (path [index, field]). */
   predictMany(records: readonly PredictRecord[]): Prediction[];
+  /**
+   * As `predictMany`, as a promise (rejected with the same errors). The Node predictor (`createPredictor`)
+   * scores large calls on worker threads (its `threads` option), so the event loop stays free and every core
+   * works; the records are still validated and encoded on the calling thread. Elsewhere it scores here.
+   *
+   * @example
+   * const predictions = await predictor.predictManyAsync(records); // 1M records: the walk on all cores
+   */
+  predictManyAsync(records: readonly PredictRecord[]): Promise<Prediction[]>;
   /**
    * Predicts one record and says why: a base value and one contribution per feature that add up to the
    * explained output (the predicted class's probability, or the value). Validates the record as `predict`
@@ -195,12 +205,14 @@ function encodeOrThrow(
   }
 }
 
-/** Encodes every record (reporting the problems of all invalid ones at once) and scores them as one block. */
-function scoreRecords(
-  l: Loaded,
-  records: readonly PredictRecord[],
-  stats: PredictorCounts,
-): { X: Float64Array; out: Float64Array } {
+/**
+ * Scores the encoded rows of a model somewhere else (worker threads: predictor-node.ts), or returns null to
+ * score them on the calling thread (small calls). The predictor core has none.
+ */
+export type MatrixOffload = (model: Model, X: Matrix) => Promise<Float64Array> | null;
+
+/** Encodes every record as a matrix row, reporting the problems of all invalid ones at once. */
+function encodeRecords(l: Loaded, records: readonly PredictRecord[], stats: PredictorCounts): Matrix {
   if (!Array.isArray(records))
     throw new MlinferError('MLI_SCHEMA_MISMATCH', 'predictMany and explainMany take an array of records');
   const d = l.model.forest.nFeatures;
@@ -216,10 +228,25 @@ function scoreRecords(
     stats.invalid++;
     throw invalid(issues, 'records');
   }
-  const out = l.scorer.scoreMatrix({ data: X, nRows: records.length, nFeatures: d });
-  l.window?.add(X, 0, records.length, out);
-  stats.predictions += records.length;
-  return { X, out };
+  return { data: X, nRows: records.length, nFeatures: d };
+}
+
+/** Counts scored rows (the drift window, the stats). */
+function countScored(l: Loaded, X: Matrix, out: Float64Array, stats: PredictorCounts): void {
+  l.window?.add(X.data, 0, X.nRows, out);
+  stats.predictions += X.nRows;
+}
+
+/** Encodes every record (reporting the problems of all invalid ones at once) and scores them as one block. */
+function scoreRecords(
+  l: Loaded,
+  records: readonly PredictRecord[],
+  stats: PredictorCounts,
+): { X: Float64Array; out: Float64Array } {
+  const X = encodeRecords(l, records, stats);
+  const out = l.scorer.scoreMatrix(X);
+  countScored(l, X, out, stats);
+  return { X: X.data, out };
 }
 
 /** Scores a micro-batch: the valid records as one block; each invalid one gets its own error. */
@@ -246,7 +273,8 @@ function scoreQueued(l: Loaded, records: readonly unknown[], stats: PredictorCou
 }
 
 /**
- * Makes a predictor from a model or the bytes of a model file.
+ * Makes a predictor from a model or the bytes of a model file. `offload` is the Node predictor's (worker
+ * threads for `predictManyAsync`); without it, everything is scored on the calling thread.
  *
  * @example
  * const predictor = createPredictorFromModel(model);
@@ -256,6 +284,7 @@ function scoreQueued(l: Loaded, records: readonly unknown[], stats: PredictorCou
 export function createPredictorFromModel(
   source: Model | Uint8Array,
   options: PredictorOptions = {},
+  offload?: MatrixOffload,
 ): Predictor {
   assertOptions(options, PREDICTOR_SPEC, 'predictor options');
   let current = load(source instanceof Uint8Array ? modelFromBytes(source) : source, options.driftWindow);
@@ -343,6 +372,14 @@ export function createPredictorFromModel(
       const l = current;
       const { out } = scoreRecords(l, records, stats);
       return Array.from({ length: records.length }, (_, i) => toPrediction(l, out, i * l.nOutputs));
+    },
+    async predictManyAsync(records) {
+      // the model of the call, even if a swap lands while the workers score
+      const l = current;
+      const X = encodeRecords(l, records, stats);
+      const out = (await offload?.(l.model, X)) ?? l.scorer.scoreMatrix(X);
+      countScored(l, X, out, stats);
+      return Array.from({ length: X.nRows }, (_, i) => toPrediction(l, out, i * l.nOutputs));
     },
     predictAsync(record) {
       if (!batcher) {

@@ -10,7 +10,15 @@ import { beforeAll, describe } from 'vitest';
 export const ROOT = resolve(__dirname, '../..');
 export const DIST = join(ROOT, 'dist');
 /** What tsup writes (tsup.config.ts) and the tests use. */
-const ENTRIES = ['index.js', 'index.cjs', 'browser.js', 'cli.js', 'forest-worker.js', 'batch-worker.js'];
+const ENTRIES = [
+  'index.js',
+  'index.cjs',
+  'browser.js',
+  'cli.js',
+  'forest-worker.js',
+  'batch-worker.js',
+  'score-worker.js',
+];
 const INPUTS = ['src', 'tsup.config.ts', 'package.json'];
 const LOCK = join(ROOT, '.dist-build.lock');
 /** A lock older than this was left by a killed build. */

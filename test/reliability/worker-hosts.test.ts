@@ -176,7 +176,9 @@ describeBuilt('worker threads under the ways Node is started', () => {
       expect(h.workers).toEqual([]);
       const warnings = h.stderr.match(/MLINFER_NO_WORKERS/g) ?? [];
       expect(warnings.length, h.stderr).toBe(1);
-      expect(h.stderr).toMatch(/worker files \(forest-worker\.js, batch-worker\.js\) are not found/);
+      expect(h.stderr).toMatch(
+        /worker files \(forest-worker\.js, batch-worker\.js, score-worker\.js\) are not found/,
+      );
     });
 
   it('vitest (this process, TypeScript sources): training and batch start their workers', async () => {
