@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // mlinfer random forest on one bench data set; prints one JSON object on stdout.
 //   node bench/mlinfer-rf.mjs --set synthetic-1k --threads 2 [--trees 100] [--dump] [--big-predict 1000000] [--single 2000]
+//   [--predict-threads 2]: also predictProba over the --big-predict rows on one thread and on a scoring pool of
+//   that many worker threads (createScoringPool), to set beside scikit-learn's n_jobs=2 big predict.
 // Imports the BUILT package (../dist/index.js): run `npm run build` first. One run per process, so that
 // the peak RSS (process.resourceUsage().maxRSS, all threads) belongs to this run alone.
 import { existsSync } from 'node:fs';
@@ -30,6 +32,7 @@ const { values: opts } = parseArgs({
     seed: { type: 'string', default: '0' },
     dump: { type: 'boolean', default: false },
     'big-predict': { type: 'string', default: '0' },
+    'predict-threads': { type: 'string', default: '0' },
     single: { type: 'string', default: '0' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -38,7 +41,7 @@ const { values: opts } = parseArgs({
 if (opts.help || !opts.set) {
   console.error(
     'usage: node bench/mlinfer-rf.mjs --set NAME [--threads 1|2] [--trees 100] [--seed 0] [--dump]\n' +
-      '       [--big-predict ROWS] [--single CALLS] [--data-dir bench/data]',
+      '       [--big-predict ROWS [--predict-threads N]] [--single CALLS] [--data-dir bench/data]',
   );
   process.exit(opts.help ? 0 : 2);
 }
@@ -129,6 +132,28 @@ if (bigRows > 0) {
   forest.predict(Xbig);
   out.bigPredictRows = bigRows;
   out.bigPredictSeconds = since(t0);
+  const predictThreads = Number(opts['predict-threads']);
+  if (predictThreads > 0 && task === 'classification') {
+    t0 = process.hrtime.bigint();
+    const single = forest.predictProba(Xbig);
+    out.bigPredictProbaSeconds = since(t0);
+    // Starting the pool (workers, each compiling its own copy of the walk) is timed apart: a pool is made
+    // once and serves every later call. The call itself is timed on a started pool.
+    t0 = process.hrtime.bigint();
+    const pool = mlinfer.createScoringPool(forest, { threads: predictThreads });
+    await pool.predictProba({
+      data: Xbig.data.subarray(0, header.nFeatures),
+      nRows: 1,
+      nFeatures: header.nFeatures,
+    });
+    out.predictPoolStartSeconds = since(t0);
+    t0 = process.hrtime.bigint();
+    const parallel = await pool.predictProba(Xbig);
+    out.predictThreads = predictThreads;
+    out.bigPredictProbaThreadsSeconds = since(t0);
+    out.bigPredictProbaThreadsIdentical = parallel.every((v, i) => Object.is(v, single[i]));
+    await pool.close();
+  }
 }
 
 const calls = Number(opts.single);

@@ -40,6 +40,7 @@ export interface ScoringPool {
   /**
    * The trees' averaged outputs for every row of X, nRows * nOutputs values row-major: class probabilities
    * (classification) or values (regression); the same numbers as `createScorer(arrays).scoreMatrix(X)`.
+   * The rows are read piece by piece while the call runs: leave X unchanged until it settles.
    */
   scoreMatrix(X: Matrix): Promise<Float64Array>;
   /** As `forest.predictProba(X)`: class probabilities, nRows * nClasses (classification only). */
