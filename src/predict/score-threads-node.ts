@@ -163,11 +163,7 @@ export function startScoreThreads(
     const room = (width: number) =>
       Array.from({ length: SLOTS }, () => new Float64Array(new SharedArrayBuffer(chunkRows * width * 8)));
     const init: ScoreWorkerInit = { arrays: sharedArrays, inputs: room(d), outputs: room(C) };
-    const worker = startWorker(entry, {
-      workerData: init,
-      // The worker allocates nothing per piece: V8's default young generation would only add RSS.
-      resourceLimits: { maxYoungGenerationSizeMb: 4 },
-    });
+    const worker = startWorker(entry, { workerData: init });
     const t: Thread = {
       worker,
       inputs: init.inputs,
