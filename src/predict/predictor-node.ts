@@ -6,7 +6,7 @@ import type { Matrix } from '../forest/types.js';
 import { loadModel, loadModelSync } from '../model/io.js';
 import type { Model } from '../model/model.js';
 import {
-  createPredictorFromModel,
+  createOffloadingPredictor,
   type MatrixOffload,
   PREDICTOR_SPEC,
   type Predictor,
@@ -63,7 +63,7 @@ export function createPredictor(
   const { threads, ...coreOptions } = options;
   const model = typeof source === 'string' ? loadModelSync(source) : source;
   const workers = poolOfPredictor(threads);
-  const core = createPredictorFromModel(model, coreOptions, workers.offload);
+  const core = createOffloadingPredictor(model, coreOptions, workers.offload);
   let loadedAt = Date.now();
   return {
     get model() {

@@ -273,8 +273,7 @@ function scoreQueued(l: Loaded, records: readonly unknown[], stats: PredictorCou
 }
 
 /**
- * Makes a predictor from a model or the bytes of a model file. `offload` is the Node predictor's (worker
- * threads for `predictManyAsync`); without it, everything is scored on the calling thread.
+ * Makes a predictor from a model or the bytes of a model file.
  *
  * @example
  * const predictor = createPredictorFromModel(model);
@@ -284,6 +283,17 @@ function scoreQueued(l: Loaded, records: readonly unknown[], stats: PredictorCou
 export function createPredictorFromModel(
   source: Model | Uint8Array,
   options: PredictorOptions = {},
+): Predictor {
+  return createOffloadingPredictor(source, options);
+}
+
+/**
+ * createPredictorFromModel with somewhere else to score `predictManyAsync` calls: the Node predictor's worker
+ * threads (predictor-node.ts). Not public: the hook is the Node entry's business.
+ */
+export function createOffloadingPredictor(
+  source: Model | Uint8Array,
+  options: PredictorOptions,
   offload?: MatrixOffload,
 ): Predictor {
   assertOptions(options, PREDICTOR_SPEC, 'predictor options');

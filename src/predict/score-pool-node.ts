@@ -113,6 +113,9 @@ export function createScoringPool(
   const runner = entry ? startScoreThreads(entry, arrays, threads, chunkRows) : inlineRunner(arrays);
 
   const scoreMatrix = async (X: Matrix): Promise<Float64Array> => {
+    // the pieces are copied with typed-array methods (the single-threaded scorer reads any array)
+    if (!(X?.data instanceof Float64Array))
+      throw new MlinferError('MLI_INVALID_DATA', `X.data must be a Float64Array, got ${show(X?.data)}`);
     checkMatrix(arrays, X);
     const out = new Float64Array(X.nRows * C);
     await runner.score(X, out);

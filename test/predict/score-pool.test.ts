@@ -176,6 +176,14 @@ describe('createScoringPool: options and inputs', () => {
     });
   });
 
+  it('X.data must be a Float64Array', async () => {
+    const pool = createScoringPool(forest, { threads: 0 });
+    await expect(pool.scoreMatrix({ data: [1, 2] as never, nRows: 1, nFeatures: 2 })).rejects.toMatchObject({
+      code: 'MLI_INVALID_DATA',
+      message: 'X.data must be a Float64Array, got [1,2]',
+    });
+  });
+
   it('predictProba of a regression forest rejects with MLI_INVALID_OPTION', async () => {
     const pool = createScoringPool(cases[1][1], { threads: 0 });
     await expect(pool.predictProba(rows(cases[1][1], 2, 1))).rejects.toMatchObject({
