@@ -111,7 +111,7 @@ class InOrderOob {
   readonly acc: OobAccumulator | null;
 
   constructor(prep: PreparedFit) {
-    this.acc = prep.params.oobScore ? new OobAccumulator(prep.data) : null;
+    this.acc = prep.params.oobScore ? new OobAccumulator(prep.data, prep.seeds.length) : null;
   }
 
   arrived(index: number, tree: GrownTree): void {
@@ -120,7 +120,7 @@ class InOrderOob {
     for (let t = this.waiting.get(this.next); t !== undefined; t = this.waiting.get(this.next)) {
       this.acc.add(t);
       t.oobRows = new Uint32Array(0);
-      t.oobValues = new Float64Array(0);
+      t.oobLeaves = new Uint16Array(0);
       this.waiting.delete(this.next++);
     }
   }

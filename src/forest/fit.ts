@@ -525,20 +525,28 @@ function joinNodeStats(trees: GrownTree[]): NodeStats {
  */
 export class OobAccumulator {
   private readonly sum: Float64Array;
-  private readonly count: Uint32Array;
+  /** Trees that left each row out: at most the tree count, so 1 or 2 bytes a row for up to 65,535 trees. */
+  private readonly count: Uint8Array | Uint16Array | Uint32Array;
 
-  constructor(private readonly data: TrainingData) {
+  constructor(
+    private readonly data: TrainingData,
+    nTrees: number,
+  ) {
     this.sum = new Float64Array(data.nRows * data.nOutputs);
-    this.count = new Uint32Array(data.nRows);
+    const n = data.nRows;
+    this.count =
+      nTrees <= 255 ? new Uint8Array(n) : nTrees <= 65_535 ? new Uint16Array(n) : new Uint32Array(n);
   }
 
-  add(t: Pick<GrownTree, 'oobRows' | 'oobValues'>): void {
+  add(t: Pick<GrownTree, 'oobRows' | 'oobLeaves' | 'leafValues'>): void {
     const C = this.data.nOutputs;
     const { sum, count } = this;
-    for (let k = 0; k < t.oobRows.length; k++) {
-      const r = t.oobRows[k];
+    const { oobRows, oobLeaves, leafValues } = t;
+    for (let k = 0; k < oobRows.length; k++) {
+      const r = oobRows[k];
+      const at = oobLeaves[k] * C;
       count[r]++;
-      for (let c = 0; c < C; c++) sum[r * C + c] += t.oobValues[k * C + c];
+      for (let c = 0; c < C; c++) sum[r * C + c] += leafValues[at + c];
     }
   }
 
@@ -548,7 +556,7 @@ export class OobAccumulator {
 }
 
 function outOfBag(data: TrainingData, trees: GrownTree[]): { oobScore: number; oobPrediction: Float64Array } {
-  const acc = new OobAccumulator(data);
+  const acc = new OobAccumulator(data, trees.length);
   for (const t of trees) acc.add(t);
   return acc.finish();
 }
@@ -556,7 +564,7 @@ function outOfBag(data: TrainingData, trees: GrownTree[]): { oobScore: number; o
 function oobResult(
   data: TrainingData,
   sum: Float64Array,
-  count: Uint32Array,
+  count: Uint8Array | Uint16Array | Uint32Array,
 ): { oobScore: number; oobPrediction: Float64Array } {
   const C = data.nOutputs;
   const n = data.nRows;

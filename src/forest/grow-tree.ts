@@ -1,4 +1,4 @@
-import { partitionRows, sampleRows } from './node-rows.js';
+import { partitionRows, type RowCounts, sampleRows } from './node-rows.js';
 import { isLeaf, nextNode, nodeFeature, nodeTarget } from './node-step.js';
 import { createRng } from './rng.js';
 import { SplitSearch } from './split-search.js';
@@ -44,9 +44,12 @@ export interface GrownTree {
   internalValues: Float64Array;
   /** Unnormalised impurity decrease per feature, weighted by node weight. */
   importances: Float64Array;
-  /** Out-of-bag rows and this tree's outputs for them (nOutputs values per row). */
+  /**
+   * Out-of-bag rows and the leaf each reaches (its outputs are leafValues[leaf * nOutputs ...]): 6 bytes a row
+   * on their way back from a worker where the outputs themselves took 4 + 8 x nOutputs.
+   */
   oobRows: Uint32Array;
-  oobValues: Float64Array;
+  oobLeaves: Uint16Array | Uint32Array;
 }
 
 /**
@@ -56,7 +59,7 @@ export interface GrownTree {
 export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownTree {
   const rng = createRng(seed);
   const isClf = d.task === 'classification';
-  const { rows, inBag } = sampleRows(d, cfg, rng);
+  const { rows, counts } = sampleRows(d, cfg, rng);
   const search = new SplitSearch(d, cfg);
   const tree = new TreeBuilder(isClf ? d.nOutputs : 1, isClf);
   const importances = new Float64Array(d.nFeatures);
@@ -93,7 +96,7 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
   }
 
   const { nodes, leafValues, cover, internalValues } = tree.finish();
-  const oob = cfg.computeOob ? outOfBag(d, nodes, leafValues, inBag) : null;
+  const oob = cfg.computeOob ? outOfBag(d, nodes, leafValues.length, counts) : null;
   return {
     nodes,
     leafValues,
@@ -101,31 +104,29 @@ export function growTree(d: TrainingData, cfg: TreeConfig, seed: number): GrownT
     internalValues,
     importances,
     oobRows: oob?.rows ?? new Uint32Array(0),
-    oobValues: oob?.values ?? new Float64Array(0),
+    oobLeaves: oob?.leaves ?? new Uint16Array(0),
   };
 }
 
-/** The rows left out of the tree's sample, and the tree's outputs for them. */
+/** The rows left out of the tree's sample (count zero), and the leaf each reaches. */
 function outOfBag(
   d: TrainingData,
   nodes: Int32Array,
-  leafValues: Float64Array,
-  inBag: Uint8Array,
-): { rows: Uint32Array; values: Float64Array } {
+  nLeafValues: number,
+  counts: RowCounts,
+): { rows: Uint32Array; leaves: Uint16Array | Uint32Array } {
   const C = d.task === 'classification' ? d.nOutputs : 1;
   const n = d.nRows;
   let nOob = 0;
-  for (let r = 0; r < n; r++) if (!inBag[r]) nOob++;
+  for (let r = 0; r < n; r++) if (counts[r] === 0) nOob++;
   const rows = new Uint32Array(nOob);
-  const values = new Float64Array(nOob * C);
+  const leaves = nLeafValues / C <= 65_536 ? new Uint16Array(nOob) : new Uint32Array(nOob);
   for (let r = 0, k = 0; r < n; r++) {
-    if (inBag[r]) continue;
+    if (counts[r] !== 0) continue;
     rows[k] = r;
-    const leaf = walkTrainingBins(nodes, d.bins, d.nFeatures, r, d.categoryCounts);
-    for (let c = 0; c < C; c++) values[k * C + c] = leafValues[leaf * C + c];
-    k++;
+    leaves[k++] = walkTrainingBins(nodes, d.bins, d.nFeatures, r, d.categoryCounts);
   }
-  return { rows, values };
+  return { rows, leaves };
 }
 
 /** The leaf index that training row r reaches in a tree with local offsets. */

@@ -14,7 +14,7 @@ parentPort!.on('message', (msg: { index: number; seed: number }) => {
       tree.internalValues.buffer,
       tree.importances.buffer,
       tree.oobRows.buffer,
-      tree.oobValues.buffer,
+      tree.oobLeaves.buffer,
     ];
     parentPort!.postMessage({ index: msg.index, tree }, transfer as ArrayBuffer[]);
   } catch (e) {

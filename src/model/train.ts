@@ -183,23 +183,28 @@ function takeRows(X: Matrix, y: Float64Array, rows: Uint32Array): { X: Matrix; y
 
 /** Scores of a forest's outputs against y: accuracy, log loss and ROC AUC, or R², MAE and RMSE. */
 export function scoreOutputs(task: Task, out: Float64Array, y: Float64Array, nClasses: number): MetricSet {
-  // rows without a prediction (never out of bag) are left out
-  const keep: number[] = [];
+  // rows without a prediction (never out of bag) are left out; when every row has one (the usual case), the
+  // metrics read `out` and `y` in place: copies of millions of out-of-bag rows would double the peak memory
   const width = task === 'classification' ? nClasses : 1;
-  for (let i = 0; i < y.length; i++) if (!Number.isNaN(out[i * width])) keep.push(i);
-  const yy = Float64Array.from(keep, (i) => y[i]);
-  if (task === 'regression') {
-    const pred = Float64Array.from(keep, (i) => out[i]);
-    return { r2: r2Score(pred, yy), mae: meanAbsoluteError(pred, yy), rmse: rootMeanSquaredError(pred, yy) };
+  let kept = 0;
+  for (let i = 0; i < y.length; i++) if (!Number.isNaN(out[i * width])) kept++;
+  let o = out.subarray(0, y.length * width);
+  let yy = y;
+  if (kept < y.length) {
+    o = new Float64Array(kept * width);
+    yy = new Float64Array(kept);
+    for (let i = 0, k = 0; i < y.length; i++) {
+      if (Number.isNaN(out[i * width])) continue;
+      for (let c = 0; c < width; c++) o[k * width + c] = out[i * width + c];
+      yy[k++] = y[i];
+    }
   }
-  const proba = new Float64Array(keep.length * nClasses);
-  const labels = new Float64Array(keep.length);
-  keep.forEach((i, k) => {
-    for (let c = 0; c < nClasses; c++) proba[k * nClasses + c] = out[i * nClasses + c];
-    labels[k] = argmax(out, i * nClasses, nClasses);
-  });
-  const m: MetricSet = { accuracy: accuracy(labels, yy), logLoss: logLoss(proba, yy, nClasses) };
-  if (nClasses >= 2) m.rocAuc = rocAucFromProba(proba, yy, nClasses);
+  if (task === 'regression')
+    return { r2: r2Score(o, yy), mae: meanAbsoluteError(o, yy), rmse: rootMeanSquaredError(o, yy) };
+  let correct = 0;
+  for (let k = 0; k < kept; k++) if (argmax(o, k * nClasses, nClasses) === yy[k]) correct++;
+  const m: MetricSet = { accuracy: kept ? correct / kept : Number.NaN, logLoss: logLoss(o, yy, nClasses) };
+  if (nClasses >= 2) m.rocAuc = rocAucFromProba(o, yy, nClasses);
   return m;
 }
 
