@@ -24,7 +24,6 @@ import { createRng } from '../forest/rng.js';
 import type { Matrix, Task } from '../forest/types.js';
 import { hashArrays } from './hash.js';
 import {
-  accuracy,
   logLoss,
   meanAbsoluteError,
   r2Score,
