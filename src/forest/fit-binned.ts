@@ -17,7 +17,7 @@ import {
   shardTreeIndices,
   treeConfig,
 } from './fit.js';
-import { type GrownTree, growTree, type TrainingData } from './grow-tree.js';
+import { type GrownTree, growTree, type Targets, type TrainingData } from './grow-tree.js';
 import { resolveParams } from './params.js';
 import { treeSeed } from './rng.js';
 import { defaultThreadCount, growTreesOnThreads, trainingWorker } from './threads.js';
@@ -34,8 +34,8 @@ export interface BinnedData {
   binEdgeOffsets: Uint32Array;
   /** Codes per categorical feature (0 for numeric ones). */
   categoryCounts: Uint32Array;
-  /** Class index or value per row; in a SharedArrayBuffer for worker threads. */
-  y: Float64Array;
+  /** Class index or value per row (Float64Array for regression); in a SharedArrayBuffer for worker threads. */
+  y: Targets;
 }
 
 /** The shape of binned data, checked before any tree grows (the caller built it, but a slip must not crash a worker). */
@@ -75,6 +75,11 @@ export function prepareBinnedFit(d: BinnedData, options: FitOptions, sharedMemor
     optionIssues.push(optionIssue(['maxBins'], `at most ${MAX_TRAIN_BINS}`, params.maxBins));
   throwIfIssues('MLI_INVALID_OPTION', optionIssues, 'options');
   checkBinned(d, featureKinds, params.maxBins, issues);
+  if (task === 'regression' && !(d.y instanceof Float64Array))
+    issues.push({
+      path: ['y'],
+      message: 'y must be a Float64Array for regression (class indices only are smaller)',
+    });
   throwIfIssues('MLI_INVALID_DATA', issues, 'binned training data');
 
   let weights: Float64Array | null = null;

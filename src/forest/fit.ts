@@ -317,7 +317,7 @@ function sampleWeightsOf(
 /** The weight of each class: 'balanced' as scikit-learn computes it, or the given map (keys checked). */
 export function classWeightsOf(
   classWeight: ForestParams['classWeight'],
-  yy: Float64Array,
+  yy: ArrayLike<number>,
   nClasses: number,
 ): Float64Array {
   const nRows = yy.length;

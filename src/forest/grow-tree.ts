@@ -5,6 +5,12 @@ import { SplitSearch } from './split-search.js';
 import { TreeBuilder } from './tree-builder.js';
 import { MISSING_BIN, type Task, TRAIN_MISSING_BIN } from './types.js';
 
+/**
+ * Targets per row: doubles, or class indices in the smallest array that holds them (streaming training keeps
+ * them so, 1 byte a row instead of 8; a class index reads the same either way).
+ */
+export type Targets = Float64Array | Uint8Array | Uint16Array;
+
 /** The binned training set, shared read-only by every tree (and every worker thread). */
 export interface TrainingData {
   task: Task;
@@ -17,7 +23,7 @@ export interface TrainingData {
   /** Classes for classification, 1 for regression. */
   nOutputs: number;
   /** Class index (classification) or target value (regression). */
-  y: Float64Array;
+  y: Targets;
   /** Per-row weights (sample weights times class weights), or null for all ones. */
   weights: Float64Array | null;
 }

@@ -14,6 +14,7 @@
 
 import { argmax } from '../forest/argmax.js';
 import { findBin } from '../forest/binning.js';
+import type { Targets } from '../forest/grow-tree.js';
 import { FEATURE_CATEGORICAL, type ForestArrays, type Matrix, type Task } from '../forest/types.js';
 
 /** A distribution: counts per bin; for a regression target or prediction, the upper edges of the bins. */
@@ -124,7 +125,7 @@ function histogram(
 export function computeProfile(
   arrays: ForestArrays,
   X: Matrix,
-  y: Float64Array,
+  y: Targets,
   outputs: Float64Array,
   predictionSource: TrainingProfile['predictionSource'],
 ): TrainingProfile {

@@ -31,10 +31,11 @@ import { type Issue, MlinferError } from '../errors.js';
 import { binRowInto, edgesFromRanks, edgesFromSorted } from '../forest/binning.js';
 import type { FittedForest } from '../forest/fit.js';
 import { fitBinnedForest } from '../forest/fit-binned.js';
+import type { Targets } from '../forest/grow-tree.js';
 import { resolveParams } from '../forest/params.js';
 import { FEATURE_CATEGORICAL, TRAIN_MISSING_BIN } from '../forest/types.js';
 import { expandInputs } from '../node/expand-inputs.js';
-import { hashArrays } from './hash.js';
+import { AsFloat64, hashArrays } from './hash.js';
 import { type MetricSet, type Model, type ModelMetadata, modelWithCard } from './model.js';
 import { computeProfile, type TrainingProfile, valueBins } from './profile.js';
 import { categoryCounts, featureKinds } from './schema-forest.js';
@@ -87,15 +88,22 @@ function holdoutHash(seed: number, i: number): number {
 /** The binned rows of one side (train or test), allocated once pass one has counted them. */
 interface Side {
   bins: Uint8Array;
-  y: Float64Array;
+  y: Targets;
   rows: number;
 }
 
-function side(rows: number, nFeatures: number, shared: boolean): Side {
-  const bins = shared
-    ? new Uint8Array(new SharedArrayBuffer(rows * nFeatures))
-    : new Uint8Array(rows * nFeatures);
-  const y = shared ? new Float64Array(new SharedArrayBuffer(rows * 8)) : new Float64Array(rows);
+/** A side's arrays; class indices in 1 byte a row (2 past 256 classes), regression targets as doubles. */
+function side(rows: number, nFeatures: number, shared: boolean, nClasses: number): Side {
+  const buffer = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const bins = new Uint8Array(buffer(rows * nFeatures));
+  const y =
+    nClasses === 0
+      ? new Float64Array(buffer(rows * 8))
+      : nClasses <= 256
+        ? new Uint8Array(buffer(rows))
+        : nClasses <= 65_536
+          ? new Uint16Array(buffer(rows * 2))
+          : new Float64Array(buffer(rows * 8));
   return { bins, y, rows: 0 };
 }
 
@@ -125,8 +133,9 @@ async function passTwo(
   options: TrainOptions,
 ): Promise<Binned> {
   const nF = schema.features.length;
-  const train = side(split.nTrain, nF, true);
-  const test = split.nTest > 0 ? side(split.nTest, nF, false) : null;
+  const nClasses = schema.target.task === 'classification' ? (schema.target.classes?.length ?? 0) : 0;
+  const train = side(split.nTrain, nF, true, nClasses);
+  const test = split.nTest > 0 ? side(split.nTest, nF, false, nClasses) : null;
   const kinds = featureKinds(schema);
   const counts = categoryCounts(schema);
   const encoder = createCsvRowEncoder(schema, columns.names);
@@ -394,7 +403,8 @@ export async function trainStreaming(
   if (forest.oobPrediction) metrics.oob = scoreOutputs(task, forest.oobPrediction, y, nClasses);
   if (test) metrics.holdout = holdoutMetrics(forest, test, kinds, edges, nClasses);
   if (options.tune) metrics.tuning = tried ? { tried } : undefined;
-  const dataHash = hashArrays([tr.bins.subarray(0, tr.rows * kinds.length), y]);
+  // y hashes as the doubles it held before class indices took 1 byte: the same data, the same hash
+  const dataHash = hashArrays([tr.bins.subarray(0, tr.rows * kinds.length), new AsFloat64(y)]);
   return modelWithCard(forest, schema, {
     trainingRows: tr.rows,
     dataHash,

@@ -23,13 +23,7 @@ import { type ForestParamsInput, resolveParams } from '../forest/params.js';
 import { createRng } from '../forest/rng.js';
 import type { Matrix, Task } from '../forest/types.js';
 import { hashArrays } from './hash.js';
-import {
-  logLoss,
-  meanAbsoluteError,
-  r2Score,
-  rocAucFromProba,
-  rootMeanSquaredError,
-} from './metrics.js';
+import { logLoss, meanAbsoluteError, r2Score, rocAucFromProba, rootMeanSquaredError } from './metrics.js';
 import { type MetricSet, type Model, type ModelMetadata, modelWithCard } from './model.js';
 import { profileOfTraining } from './profile-training.js';
 import { categoryCounts, featureKinds } from './schema-forest.js';
@@ -181,22 +175,28 @@ function takeRows(X: Matrix, y: Float64Array, rows: Uint32Array): { X: Matrix; y
 }
 
 /** Scores of a forest's outputs against y: accuracy, log loss and ROC AUC, or R², MAE and RMSE. */
-export function scoreOutputs(task: Task, out: Float64Array, y: Float64Array, nClasses: number): MetricSet {
+export function scoreOutputs(
+  task: Task,
+  out: Float64Array,
+  y: ArrayLike<number>,
+  nClasses: number,
+): MetricSet {
   // rows without a prediction (never out of bag) are left out; when every row has one (the usual case), the
   // metrics read `out` and `y` in place: copies of millions of out-of-bag rows would double the peak memory
   const width = task === 'classification' ? nClasses : 1;
   let kept = 0;
   for (let i = 0; i < y.length; i++) if (!Number.isNaN(out[i * width])) kept++;
   let o = out.subarray(0, y.length * width);
-  let yy = y;
+  let yy: ArrayLike<number> = y;
   if (kept < y.length) {
     o = new Float64Array(kept * width);
-    yy = new Float64Array(kept);
+    const ky = new Float64Array(kept);
     for (let i = 0, k = 0; i < y.length; i++) {
       if (Number.isNaN(out[i * width])) continue;
       for (let c = 0; c < width; c++) o[k * width + c] = out[i * width + c];
-      yy[k++] = y[i];
+      ky[k++] = y[i];
     }
+    yy = ky;
   }
   if (task === 'regression')
     return { r2: r2Score(o, yy), mae: meanAbsoluteError(o, yy), rmse: rootMeanSquaredError(o, yy) };
@@ -351,7 +351,7 @@ interface Tried {
 export async function tuneForest(
   fitOnce: FitOnce,
   task: Task,
-  train: { y: Float64Array },
+  train: { y: ArrayLike<number> },
   nClasses: number,
   trees: number,
   onProgress: TrainOptions['onProgress'],
@@ -398,7 +398,7 @@ export function forestOptionsOf(options: TrainOptions): Record<string, unknown> 
 export async function fitMaybeTuned(
   fitOnce: FitOnce,
   task: Task,
-  y: Float64Array,
+  y: ArrayLike<number>,
   nClasses: number,
   options: TrainOptions,
   notes: string[],
