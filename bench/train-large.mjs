@@ -123,7 +123,10 @@ if (opts.child) {
   };
   if (!skip.has('streaming'))
     results.streaming = run(process.execPath, [self, '--child', 'streaming', ...passOn]);
-  if (!skip.has('exact')) results.exact = run(process.execPath, [self, '--child', 'exact', ...passOn]);
+  // The in-memory path holds the sample's rows as JavaScript values: 2M rows peaked at 2.0 GB RSS (4 trees),
+  // within Node's default heap limit here (about 4 GB), but without much margin; 8 GB keeps a 100-tree run safe.
+  if (!skip.has('exact'))
+    results.exact = run(process.execPath, ['--max-old-space-size=8192', self, '--child', 'exact', ...passOn]);
   if (!skip.has('sklearn'))
     // scikit-learn >= 1.4 (its forests take NaN); Debian's 1.2 does not: BENCH_PYTHON=/opt/fixenv/bin/python
     results.sklearn = run(PYTHON, [
