@@ -9,7 +9,8 @@ import {
   type WalkLayout,
   walkLanes,
 } from './score-lanes.js';
-import { instantiateWalk, ROW_LANES } from './score-wasm.js';
+import { instantiateWalk } from './score-wasm.js';
+import { createRowWalk, rowWalkBytes } from './score-wasm-row.js';
 import { FEATURE_CATEGORICAL, type ForestArrays, type Matrix, MISSING_BIN } from './types.js';
 
 /**
@@ -125,11 +126,11 @@ interface Walker {
   readonly scoreBlock: ((root: number, rows: number) => void) | null;
   readonly blockOut: Float64Array | null;
   /**
-   * Where a forest without slow nodes can, in WebAssembly: walks rowLanes (ROW_LANES roots) to their leaves
-   * for the row in lane 0 of the group at slots[g] (no copies of the row in the other lanes needed).
+   * Where a forest without slow nodes can, in WebAssembly: walks every tree for the row in lane 0 of the group
+   * at slots[g] (no copies of the row in the other lanes needed), storing tree t's leaf at rowLeaves[t].
    */
   readonly runRow: ((g: number) => void) | null;
-  readonly rowLanes: Int32Array;
+  readonly rowLeaves: Int32Array;
 }
 
 function blockRowsFor(stride: number): number {
@@ -152,7 +153,7 @@ function createJsWalker(arrays: ForestArrays): Walker {
     scoreBlock: null,
     blockOut: null,
     runRow: null,
-    rowLanes: lanes,
+    rowLeaves: new Int32Array(0),
   };
 }
 
@@ -166,11 +167,13 @@ function createWasmWalker(arrays: ForestArrays): Walker | null {
   let memory: WebAssembly.Memory | null = null;
   let slotsAt = 0;
   let blockRows = 0;
-  // memory: the layout, then a block's slots, its outputs (float64) and the lanes
+  const rowBytes = rowWalkBytes(arrays.treeOffsets.length - 1);
+  // memory: the layout, then a block's slots, its outputs (float64), the lanes and the single-row walk's arrays
   const layout = createWalkLayout(arrays, true, (bytes, stride) => {
     slotsAt = Math.ceil(bytes / 8) * 8;
     blockRows = blockRowsFor(stride);
-    const total = slotsAt + Math.ceil((2 * blockRows * stride) / 8) * 8 + 8 * blockRows * C + 4 * ROW_LANES;
+    const total =
+      slotsAt + Math.ceil((2 * blockRows * stride) / 8) * 8 + 8 * blockRows * C + 4 * LANES + rowBytes;
     try {
       memory = new WebAssembly.Memory({ initial: Math.ceil(total / 65536) });
       return memory.buffer;
@@ -188,9 +191,9 @@ function createWasmWalker(arrays: ForestArrays): Walker | null {
   const blockOut = new Float64Array(buffer, outAt, blockRows * C);
   const lanesAt = outAt + blockOut.byteLength;
   const lanes = new Int32Array(buffer, lanesAt, LANES);
-  const rowLanes = new Int32Array(buffer, lanesAt, ROW_LANES);
+  const rowWalk = layout.hasSlowNodes ? null : createRowWalk(memory, lanesAt + 4 * LANES, layout);
   const { categoryCounts } = arrays;
-  const { walk, block, walkRow } = wasm;
+  const { walk, block } = wasm;
   const run = (g: number) => {
     do walk(slotsAt + 2 * g, lanesAt);
     while (layout.hasSlowNodes && slowSteps(layout, categoryCounts, slots, lanes, g));
@@ -200,8 +203,9 @@ function createWasmWalker(arrays: ForestArrays): Walker | null {
     ? null
     : (root: number, rows: number) =>
         block(root, slotsAt, Math.ceil(rows / LANES), groupBytes, outAt, C, rows);
-  const runRow = layout.hasSlowNodes ? null : (g: number) => walkRow(slotsAt + 2 * g, lanesAt);
-  return { layout, slots, lanes, blockRows, run, scoreBlock, blockOut, runRow, rowLanes };
+  const runRow = rowWalk === null ? null : (g: number) => rowWalk.run(slotsAt + 2 * g);
+  const rowLeaves = rowWalk?.leaves ?? new Int32Array(0);
+  return { layout, slots, lanes, blockRows, run, scoreBlock, blockOut, runRow, rowLeaves };
 }
 
 /**
@@ -216,7 +220,7 @@ function createWasmWalker(arrays: ForestArrays): Walker | null {
 export function createScorer(arrays: ForestArrays): ForestScorer {
   const { nFeatures, nOutputs: C } = arrays;
   const walker = createWasmWalker(arrays) ?? createJsWalker(arrays);
-  const { layout, slots, lanes, run, scoreBlock, blockOut, runRow, rowLanes } = walker;
+  const { layout, slots, lanes, run, scoreBlock, blockOut, runRow, rowLeaves } = walker;
   const { roots, f32, f64, float64 } = layout;
   // lanes hold word offsets (JavaScript) or byte offsets (WebAssembly)
   const unitShift = layout.unit === 4 ? 2 : 0;
@@ -256,15 +260,13 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
    * Adds the trees' values for the row in the group at g (in all its lanes) to out[o ..], in tree order.
    */
   const accumulateRow = (g: number, out: Float64Array, o: number): void => {
-    // One row walks several trees at once (lanes past the last tree repeat it and are not added).
+    // One row walks several trees at once; the leaves are added in tree order all the same.
     if (runRow !== null) {
-      for (let t = 0; t < nTrees; t += ROW_LANES) {
-        for (let k = 0; k < ROW_LANES; k++) rowLanes[k] = roots[Math.min(t + k, nTrees - 1)];
-        runRow(g);
-        for (let k = 0, n = Math.min(ROW_LANES, nTrees - t); k < n; k++) addLeaf(rowLanes[k], out, o);
-      }
+      runRow(g);
+      for (let t = 0; t < nTrees; t++) addLeaf(rowLeaves[t], out, o);
       return;
     }
+    // lanes past the last tree repeat it and are not added
     for (let t = 0; t < nTrees; t += LANES) {
       for (let k = 0; k < LANES; k++) lanes[k] = roots[Math.min(t + k, nTrees - 1)];
       run(g);

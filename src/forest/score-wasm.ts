@@ -11,9 +11,9 @@
  * at byte address g until every lane is on a stop node; the final offsets are stored back at `lanes`.
  */
 
-const I32 = 0x7f;
-const I64 = 0x7e;
-const op = {
+export const I32 = 0x7f;
+export const I64 = 0x7e;
+export const op = {
   block: 0x02,
   loop: 0x03,
   if: 0x04,
@@ -48,7 +48,7 @@ const op = {
   f64PromoteF32: 0xbb,
 } as const;
 
-function uleb(n: number): number[] {
+export function uleb(n: number): number[] {
   const out: number[] = [];
   do {
     let byte = n & 0x7f;
@@ -59,7 +59,7 @@ function uleb(n: number): number[] {
   return out;
 }
 
-function sleb(n: number): number[] {
+export function sleb(n: number): number[] {
   const out: number[] = [];
   for (;;) {
     const byte = n & 0x7f;
@@ -72,11 +72,11 @@ function sleb(n: number): number[] {
   }
 }
 
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
+export const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+export const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
 
 /** A function body being emitted: its code, and helpers for the common instructions. */
-class Body {
+export class Body {
   readonly code: number[] = [];
   get(i: number): void {
     this.code.push(op.localGet, ...uleb(i));
@@ -99,18 +99,10 @@ class Body {
 
 /**
  * Emits the lane loop: the lanes' node offsets in locals p .. p + lanes - 1 advance until every lane is on a
- * stop node, over the group of slots at the byte address in local g (lane k reads lane k's row, or lane 0's
- * for `sameRow`: one row through several trees). Uses locals t .. t + 3 (i32) and n (i64).
+ * stop node, over the group of slots at the byte address in local g (lane k reads lane k's row). Uses locals
+ * t .. t + 3 (i32) and n (i64).
  */
-function emitWalkLoop(
-  b: Body,
-  lanes: number,
-  g: number,
-  p: number,
-  t: number,
-  n: number,
-  sameRow: boolean,
-): void {
+function emitWalkLoop(b: Body, lanes: number, g: number, p: number, t: number, n: number): void {
   const [A, C, ALL, R] = [t, t + 1, t + 2, t + 3];
   b.ops(op.loop, 0x40);
   for (let k = 0; k < lanes; k++) {
@@ -145,7 +137,7 @@ function emitWalkLoop(
     b.get(g);
     b.get(A);
     b.i32(0xffff);
-    b.ops(op.i32And, op.i32Add, op.i32Load16u, 1, ...uleb(sameRow ? 0 : 2 * k));
+    b.ops(op.i32And, op.i32Add, op.i32Load16u, 1, ...uleb(2 * k));
     b.get(A);
     b.i32(16);
     b.ops(op.i32ShrU, op.i32Sub);
@@ -162,7 +154,7 @@ function emitWalkLoop(
 }
 
 /** walk(g, lanesAt): the lanes' start offsets are read from lanesAt, their stop nodes written back there. */
-function walkBody(lanes: number, sameRow: boolean): number[] {
+function walkBody(lanes: number): number[] {
   const b = new Body();
   const [G, AT, P] = [0, 1, 2];
   const T = P + lanes;
@@ -172,7 +164,7 @@ function walkBody(lanes: number, sameRow: boolean): number[] {
     b.ops(op.i32Load, 2, ...uleb(4 * k));
     b.set(P + k);
   }
-  emitWalkLoop(b, lanes, G, P, T, N, sameRow);
+  emitWalkLoop(b, lanes, G, P, T, N);
   for (let k = 0; k < lanes; k++) {
     b.get(AT);
     b.get(P + k);
@@ -206,7 +198,7 @@ function blockBody(lanes: number, float64: boolean): number[] {
     b.get(ROOT);
     b.set(P + k);
   }
-  emitWalkLoop(b, lanes, G, P, T, N, false);
+  emitWalkLoop(b, lanes, G, P, T, N);
   for (let k = 0; k < lanes; k++) {
     // if (row < rows): out[row][c] += value[c] for c < nOut
     b.get(ROW);
@@ -278,12 +270,9 @@ function blockBody(lanes: number, float64: boolean): number[] {
   ]);
 }
 
-/** Lanes of walkRow: one row through this many trees at once. */
-export const ROW_LANES = 16;
-
 /**
- * The module's bytes: imports memory "m"."mem", exports walk(g, lanesAt), block(root, g, groups, groupBytes,
- * out, nOut, rows) and walkRow(g, lanesAt) (ROW_LANES trees for the row in lane 0 of the group at g).
+ * The module's bytes: imports memory "m"."mem", exports walk(g, lanesAt) and block(root, g, groups, groupBytes,
+ * out, nOut, rows). (One row through every tree has its own module: score-wasm-row.ts.)
  */
 export function walkModuleBytes(lanes: number, float64: boolean): Uint8Array<ArrayBuffer> {
   const types = [2, 0x60, 2, I32, I32, 0, 0x60, 7, I32, I32, I32, I32, I32, I32, I32, 0];
@@ -298,20 +287,14 @@ export function walkModuleBytes(lanes: number, float64: boolean): Uint8Array<Arr
     0x00,
     ...section(1, types),
     ...section(2, [1, ...name('m'), ...name('mem'), 0x02, 0x00, 1]),
-    ...section(3, [3, 0, 1, 0]),
-    ...section(7, [3, ...name('walk'), 0x00, 0, ...name('block'), 0x00, 1, ...name('walkRow'), 0x00, 2]),
-    ...section(10, [
-      3,
-      ...walkBody(lanes, false),
-      ...blockBody(lanes, float64),
-      ...walkBody(ROW_LANES, true),
-    ]),
+    ...section(3, [2, 0, 1]),
+    ...section(7, [2, ...name('walk'), 0x00, 0, ...name('block'), 0x00, 1]),
+    ...section(10, [2, ...walkBody(lanes), ...blockBody(lanes, float64)]),
   ]);
 }
 
 export interface WasmWalk {
   walk(g: number, lanesAt: number): void;
-  walkRow(g: number, lanesAt: number): void;
   block(
     root: number,
     g: number,

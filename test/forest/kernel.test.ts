@@ -3,6 +3,7 @@ import { findBin } from '../../src/forest/binning.js';
 import { binCountsMissing, createScorer, walkTree } from '../../src/forest/compiled.js';
 import { LANES } from '../../src/forest/score-lanes.js';
 import { walkModuleBytes } from '../../src/forest/score-wasm.js';
+import { rowModuleBytes } from '../../src/forest/score-wasm-row.js';
 import { FEATURE_CATEGORICAL, type ForestArrays, type Matrix, MISSING_BIN } from '../../src/forest/types.js';
 import { type RandomForestOptions, randomForest, rng } from '../model/forest-fixtures.js';
 
@@ -109,6 +110,23 @@ const cases: [string, RandomForestOptions][] = [
       float64Rate: 0.3,
     },
   ],
+  // numeric only, more trees than the single-row walk's lanes: lanes take the next tree as they finish
+  [
+    'classification, numeric only, 40 trees of mixed depths',
+    { task: 'classification', nTrees: 40, nFeatures: 6, nOutputs: 3, maxDepth: 14, categoricalRate: 0 },
+  ],
+  [
+    'regression, numeric only, 17 trees, float64 leaves',
+    {
+      task: 'regression',
+      nTrees: 17,
+      nFeatures: 5,
+      nOutputs: 1,
+      maxDepth: 16,
+      categoricalRate: 0,
+      float64Rate: 0.5,
+    },
+  ],
   [
     'classification, three trees, two classes',
     { task: 'classification', nTrees: 3, nFeatures: 3, nOutputs: 2, maxDepth: 6, categoricalRate: 0.5 },
@@ -175,6 +193,32 @@ for (const engine of ['WebAssembly', 'JavaScript'])
         });
       }
 
+    it('single rows through more trees than lanes: leaf values added in tree order', () => {
+      // Leaf values with full 53-bit mantissas: the fixtures' own are sums of 32-bit fractions, exact in any order.
+      for (const [task, C] of [
+        ['classification', 3],
+        ['regression', 1],
+      ] as const) {
+        const base = randomForest(11, {
+          task,
+          nTrees: 40,
+          nFeatures: 6,
+          nOutputs: C,
+          maxDepth: 14,
+          categoricalRate: 0,
+        });
+        const forest = { ...base, leafValues: base.leafValues.map((_, i) => Math.sin(i + 1) * 50) };
+        const X = rows(forest, 300, 11);
+        const expected = reference(forest, X);
+        const scorer = createScorer(forest);
+        const out = new Float64Array(C);
+        for (let r = 0; r < X.nRows; r++) {
+          scorer.scoreRow(X.data, r * X.nFeatures, out, 0);
+          expectSame(out, expected.subarray(r * C, r * C + C));
+        }
+      }
+    });
+
     it('reuses a caller output buffer and overwrites it', () => {
       const forest = randomForest(5, cases[0][1]);
       const X = rows(forest, 100, 5);
@@ -187,6 +231,7 @@ for (const engine of ['WebAssembly', 'JavaScript'])
 describe('the WebAssembly walk module', () => {
   it('stays under 4 KB, the largest module Chrome compiles synchronously on the main thread', () => {
     for (const float64 of [false, true]) expect(walkModuleBytes(LANES, float64).length).toBeLessThan(4096);
+    expect(rowModuleBytes().length).toBeLessThan(4096);
   });
 
   it('falls back to the JavaScript walk when WebAssembly cannot allocate the memory', () => {
