@@ -6,6 +6,8 @@
 //   npm run build && node bench/http.mjs [--duration 15] [--connections 1,16] [--rows 120000] [--calls 200000]
 //   [--only inprocess|http] [--batch] (also mlinfer serve with micro-batching --max-batch-size 16)
 //   [--drift-off] (also mlinfer serve --no-drift-window: the cost of the drift window) [--skip-fastapi]
+//   [--control] (in-process: also times, in the same loop, an arithmetic loop as long as a predict() that
+//   allocates nothing and touches no memory: its p99/p50 is the machine's own tail, preemption and interrupts)
 // Needs wrk and /usr/bin/python3 with python3-fastapi, python3-uvicorn, python3-sklearn (Debian packages).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,7 @@ const { values: o } = parseArgs({
     batch: { type: 'boolean', default: false },
     'drift-off': { type: 'boolean', default: false },
     'skip-fastapi': { type: 'boolean', default: false },
+    control: { type: 'boolean', default: false },
     set: { type: 'string', default: 'synthetic-150k' },
   },
 });
@@ -79,23 +82,52 @@ if (o.only !== 'http') {
     Object.fromEntries(testRow(i).map((v, k) => [names[k], v])),
   );
   const calls = Number(o.calls);
-  for (let i = 0; i < 20_000; i++) predictor.predict(records[i % 1000]);
-  const times = new Float64Array(calls);
-  for (let i = 0; i < calls; i++) {
-    const t0 = process.hrtime.bigint();
-    predictor.predict(records[i % 1000]);
-    times[i] = Number(process.hrtime.bigint() - t0) / 1000;
-  }
-  times.sort();
-  const q = (p) => times[Math.min(calls - 1, Math.ceil((p / 100) * calls) - 1)];
+  const predict = (i) => predictor.predict(records[i % 1000]);
+  const times = timeCalls(predict, calls);
+  const q = (p) => quantile(times, p);
   results.inProcess = { calls, p50us: q(50), p99us: q(99), p999us: q(99.9) };
+  const lines = [['predict', ...[50, 99, 99.9].map((p) => `${q(p).toFixed(1)} µs`)]];
+  if (o.control) {
+    // as many steps of an LCG as take predict's median
+    let steps = 1000;
+    const lcg = () => {
+      let x = 1;
+      for (let k = 0; k < steps; k++) x = (x * 1103515245 + 12345) | 0;
+      return x;
+    };
+    steps = Math.round(steps * (q(50) / quantile(timeCalls(lcg, 2000), 50)));
+    const c = timeCalls(lcg, calls);
+    results.inProcess.control = {
+      steps,
+      p50us: quantile(c, 50),
+      p99us: quantile(c, 99),
+      p999us: quantile(c, 99.9),
+    };
+    lines.push(['control loop', ...[50, 99, 99.9].map((p) => `${quantile(c, p).toFixed(1)} µs`)]);
+  }
   console.log(`\n## In-process predict (record object, validation included), ${calls} calls\n`);
   console.log(
     md(
-      ['p50', 'p99', 'p99.9'],
-      [[`${q(50).toFixed(1)} µs`, `${q(99).toFixed(1)} µs`, `${q(99.9).toFixed(1)} µs`]],
+      o.control ? ['', 'p50', 'p99', 'p99.9'] : ['p50', 'p99', 'p99.9'],
+      o.control ? lines : lines.map((l) => l.slice(1)),
     ),
   );
+}
+
+/** Wall-clock µs of each of `calls` calls of f(i), after 20,000 warm-up calls; sorted. */
+function timeCalls(f, calls) {
+  for (let i = 0; i < 20_000; i++) f(i);
+  const times = new Float64Array(calls);
+  for (let i = 0; i < calls; i++) {
+    const t0 = process.hrtime.bigint();
+    f(i);
+    times[i] = Number(process.hrtime.bigint() - t0) / 1000;
+  }
+  return times.sort();
+}
+
+function quantile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 function parseWrk(text) {
