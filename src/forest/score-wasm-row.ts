@@ -14,7 +14,7 @@
  */
 
 import { LANES, type WalkLayout } from './score-lanes.js';
-import { Body, I32, I64, name, op, section, sleb, uleb } from './score-wasm.js';
+import { Body, emitLoadNode, emitStep, I32, I64, moduleBytes, op, uleb } from './score-wasm.js';
 
 /** Walks in flight for one row (measured: see bench/RESULTS.md). */
 export const ROW_LANES = 16;
@@ -49,15 +49,7 @@ function rowBody(lanes: number): number[] {
   b.set(NEXT);
   b.ops(op.loop, 0x40);
   for (let k = 0; k < lanes; k++) {
-    b.get(P + k);
-    b.ops(op.i64Load, 2, 0);
-    b.set(N);
-    b.get(N);
-    b.ops(op.i32WrapI64);
-    b.set(A);
-    b.get(N);
-    b.ops(op.i64Const, ...sleb(32), op.i64ShrU, op.i32WrapI64);
-    b.set(C);
+    emitLoadNode(b, P + k, N, A, C);
     // a stop node (word 1's sign bit) is a leaf: store it for its tree, take the next tree
     b.get(C);
     b.i32(0);
@@ -82,24 +74,8 @@ function rowBody(lanes: number): number[] {
     b.ops(op.i32Add);
     b.set(NEXT);
     b.ops(ELSE);
-    // p = c + ((p + 8 - c) & ((slot - threshold - 1) >> 31)): word 1 of a numeric node is its right child
-    b.get(C);
-    b.get(P + k);
-    b.i32(8);
-    b.ops(op.i32Add);
-    b.get(C);
-    b.ops(op.i32Sub);
-    b.get(G);
-    b.get(A);
-    b.i32(0xffff);
-    b.ops(op.i32And, op.i32Add, op.i32Load16u, 1, 0);
-    b.get(A);
-    b.i32(16);
-    b.ops(op.i32ShrU, op.i32Sub);
-    b.i32(1);
-    b.ops(op.i32Sub);
-    b.i32(31);
-    b.ops(op.i32ShrS, op.i32And, op.i32Add);
+    // word 1 of a numeric node is its right child
+    emitStep(b, P + k, C, G, A, 0);
     b.set(P + k);
     b.ops(op.end);
   }
@@ -114,21 +90,7 @@ function rowBody(lanes: number): number[] {
 
 /** The module's bytes: imports memory "m"."mem", exports walkRow(g, roots, end, leaves). */
 export function rowModuleBytes(lanes = ROW_LANES): Uint8Array<ArrayBuffer> {
-  return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, [1, 0x60, 4, I32, I32, I32, I32, 0]),
-    ...section(2, [1, ...name('m'), ...name('mem'), 0x02, 0x00, 1]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name('walkRow'), 0x00, 0]),
-    ...section(10, [1, ...rowBody(lanes)]),
-  ]);
+  return moduleBytes([1, 0x60, 4, I32, I32, I32, I32, 0], [['walkRow', 0, rowBody(lanes)]]);
 }
 
 /** Bytes of memory that createRowWalk uses for a forest of nTrees trees. */

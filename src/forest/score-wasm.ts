@@ -59,7 +59,7 @@ export function uleb(n: number): number[] {
   return out;
 }
 
-export function sleb(n: number): number[] {
+function sleb(n: number): number[] {
   const out: number[] = [];
   for (;;) {
     const byte = n & 0x7f;
@@ -72,8 +72,8 @@ export function sleb(n: number): number[] {
   }
 }
 
-export const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-export const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
 
 /** A function body being emitted: its code, and helpers for the common instructions. */
 export class Body {
@@ -97,6 +97,44 @@ export class Body {
   }
 }
 
+/** Loads the node at the byte offset in local p: word 0 into local a, word 1 into local c (through local n, i64). */
+export function emitLoadNode(b: Body, p: number, n: number, a: number, c: number): void {
+  b.get(p);
+  b.ops(op.i64Load, 2, 0);
+  b.set(n);
+  b.get(n);
+  b.ops(op.i32WrapI64);
+  b.set(a);
+  b.get(n);
+  b.ops(op.i64Const, ...sleb(32), op.i64ShrU, op.i32WrapI64);
+  b.set(c);
+}
+
+/**
+ * The one node step of every WebAssembly walk: pushes the next node's offset, the right child r (local) when
+ * the slot read at g + (a & 0xffff) + slotOffset is above the threshold (a >>> 16), else the left child p + 8:
+ * r + ((p + 8 - r) & ((slot - threshold - 1) >> 31)), no branch.
+ */
+export function emitStep(b: Body, p: number, r: number, g: number, a: number, slotOffset: number): void {
+  b.get(r);
+  b.get(p);
+  b.i32(8);
+  b.ops(op.i32Add);
+  b.get(r);
+  b.ops(op.i32Sub);
+  b.get(g);
+  b.get(a);
+  b.i32(0xffff);
+  b.ops(op.i32And, op.i32Add, op.i32Load16u, 1, ...uleb(slotOffset));
+  b.get(a);
+  b.i32(16);
+  b.ops(op.i32ShrU, op.i32Sub);
+  b.i32(1);
+  b.ops(op.i32Sub);
+  b.i32(31);
+  b.ops(op.i32ShrS, op.i32And, op.i32Add);
+}
+
 /**
  * Emits the lane loop: the lanes' node offsets in locals p .. p + lanes - 1 advance until every lane is on a
  * stop node, over the group of slots at the byte address in local g (lane k reads lane k's row). Uses locals
@@ -106,16 +144,7 @@ function emitWalkLoop(b: Body, lanes: number, g: number, p: number, t: number, n
   const [A, C, ALL, R] = [t, t + 1, t + 2, t + 3];
   b.ops(op.loop, 0x40);
   for (let k = 0; k < lanes; k++) {
-    // n = the node (word 0 in the low half, word 1 in the high half)
-    b.get(p + k);
-    b.ops(op.i64Load, 2, 0);
-    b.set(n);
-    b.get(n);
-    b.ops(op.i32WrapI64);
-    b.set(A);
-    b.get(n);
-    b.ops(op.i64Const, ...sleb(32), op.i64ShrU, op.i32WrapI64);
-    b.set(C);
+    emitLoadNode(b, p + k, n, A, C);
     b.get(C);
     if (k > 0) {
       b.get(ALL);
@@ -127,24 +156,7 @@ function emitWalkLoop(b: Body, lanes: number, g: number, p: number, t: number, n
     b.i32(0x3fffffff);
     b.ops(op.i32And);
     b.set(R);
-    // p = r + ((p + 8 - r) & ((slot - threshold - 1) >> 31))
-    b.get(R);
-    b.get(p + k);
-    b.i32(8);
-    b.ops(op.i32Add);
-    b.get(R);
-    b.ops(op.i32Sub);
-    b.get(g);
-    b.get(A);
-    b.i32(0xffff);
-    b.ops(op.i32And, op.i32Add, op.i32Load16u, 1, ...uleb(2 * k));
-    b.get(A);
-    b.i32(16);
-    b.ops(op.i32ShrU, op.i32Sub);
-    b.i32(1);
-    b.ops(op.i32Sub);
-    b.i32(31);
-    b.ops(op.i32ShrS, op.i32And, op.i32Add);
+    emitStep(b, p + k, R, g, A, 2 * k);
     b.set(p + k);
   }
   // all lanes on stop nodes: the sign bits of every word 1
@@ -276,20 +288,28 @@ function blockBody(lanes: number, float64: boolean): number[] {
  */
 export function walkModuleBytes(lanes: number, float64: boolean): Uint8Array<ArrayBuffer> {
   const types = [2, 0x60, 2, I32, I32, 0, 0x60, 7, I32, I32, I32, I32, I32, I32, I32, 0];
+  return moduleBytes(types, [
+    ['walk', 0, walkBody(lanes)],
+    ['block', 1, blockBody(lanes, float64)],
+  ]);
+}
+
+/**
+ * A module that imports memory "m"."mem" and exports its functions: [name, type index, body] each, with the
+ * type section's contents `types` (count first).
+ */
+export function moduleBytes(
+  types: number[],
+  functions: [string, number, number[]][],
+): Uint8Array<ArrayBuffer> {
+  const n = functions.length;
   return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, types),
     ...section(2, [1, ...name('m'), ...name('mem'), 0x02, 0x00, 1]),
-    ...section(3, [2, 0, 1]),
-    ...section(7, [2, ...name('walk'), 0x00, 0, ...name('block'), 0x00, 1]),
-    ...section(10, [2, ...walkBody(lanes), ...blockBody(lanes, float64)]),
+    ...section(3, [n, ...functions.map(([, type]) => type)]),
+    ...section(7, [n, ...functions.flatMap(([fn], i) => [...name(fn), 0x00, i])]),
+    ...section(10, [n, ...functions.flatMap(([, , body]) => body)]),
   ]);
 }
 
