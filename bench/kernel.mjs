@@ -273,34 +273,41 @@ async function rowTreesWalked(M, sample) {
 
 if (opts.labels) {
   if (arrays.task !== 'classification') throw new Error('--labels needs a classification forest');
-  const k = kernels.new;
-  const ways = {
-    full: (M, out) => {
-      const scores = k.scoreMatrix(M);
-      for (let r = 0; r < M.nRows; r++) out[r] = lib.argmax(scores, r * C, C);
-    },
-    early: (M, out) => k.scoreLabels(M, out),
-  };
-  for (const [rowsName, M] of [
+  const sets = [
     ['normal', X],
     ['test', testRows(nRows)],
-  ]) {
-    const outs = { full: new Int32Array(nRows), early: new Int32Array(nRows) };
-    const times = { full: [], early: [] };
-    for (let i = 0; i < repeat; i++)
-      for (const way of i % 2 ? ['early', 'full'] : ['full', 'early']) {
-        const t0 = process.cpuUsage();
-        ways[way](M, outs[way]);
-        const dt = process.cpuUsage(t0);
-        times[way].push((dt.user + dt.system) / 1e6);
-      }
-    if (!outs.full.every((v, j) => v === outs.early[j])) throw new Error(`labels (${rowsName} rows) differ`);
-    const walked = await rowTreesWalked(M, 20000);
-    const ratios = times.early.map((t, i) => (t / times.full[i]).toFixed(2)).join(' ');
-    console.log(
-      `labels ${nRows} ${rowsName} rows x ${repeat}: full ${median(times.full).toFixed(3)} s, early ` +
-        `${median(times.early).toFixed(3)} s, early/full ${(median(times.early) / median(times.full)).toFixed(3)} ` +
-        `(per repeat: ${ratios}); labels identical; row-trees walked ${(walked * 100).toFixed(1)}%`,
-    );
+  ];
+  const walked = {};
+  for (const [rowsName, M] of sets) walked[rowsName] = await rowTreesWalked(M, 20000);
+  // the WebAssembly kernel, then its JavaScript fallback
+  for (const kernel of ['new', 'js']) {
+    const k = kernels[kernel];
+    const ways = {
+      full: (M, out) => {
+        const scores = k.scoreMatrix(M);
+        for (let r = 0; r < M.nRows; r++) out[r] = lib.argmax(scores, r * C, C);
+      },
+      early: (M, out) => k.scoreLabels(M, out),
+    };
+    for (const [rowsName, M] of sets) {
+      const outs = { full: new Int32Array(nRows), early: new Int32Array(nRows) };
+      const times = { full: [], early: [] };
+      for (let i = 0; i < repeat; i++)
+        for (const way of i % 2 ? ['early', 'full'] : ['full', 'early']) {
+          const t0 = process.cpuUsage();
+          ways[way](M, outs[way]);
+          const dt = process.cpuUsage(t0);
+          times[way].push((dt.user + dt.system) / 1e6);
+        }
+      if (!outs.full.every((v, j) => v === outs.early[j]))
+        throw new Error(`labels (${kernel}, ${rowsName} rows) differ`);
+      const ratios = times.early.map((t, i) => (t / times.full[i]).toFixed(2)).join(' ');
+      const [mf, me] = [median(times.full), median(times.early)];
+      console.log(
+        `labels ${kernel} ${nRows} ${rowsName} rows x ${repeat}: full ${mf.toFixed(3)} s, early ${me.toFixed(3)} s, ` +
+          `early/full ${(me / mf).toFixed(3)} (per repeat: ${ratios}); labels identical; ` +
+          `row-trees walked ${(walked[rowsName] * 100).toFixed(1)}%`,
+      );
+    }
   }
 }
