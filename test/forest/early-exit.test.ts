@@ -4,14 +4,13 @@ import { binCountsMissing, createScorer } from '../../src/forest/compiled.js';
 import * as earlyExit from '../../src/forest/early-exit.js';
 import { createExitBounds, decidedClass, EXIT_EVERY } from '../../src/forest/early-exit.js';
 import { fitForestSync } from '../../src/forest/fit.js';
+import { FLAG_SHIFT, type ForestArrays, type Matrix, NODE_LEAF } from '../../src/forest/types.js';
 import {
-  FEATURE_CATEGORICAL,
-  FLAG_SHIFT,
-  type ForestArrays,
-  type Matrix,
-  NODE_LEAF,
-} from '../../src/forest/types.js';
-import { type RandomForestOptions, randomForest, rng } from '../model/forest-fixtures.js';
+  type RandomForestOptions,
+  randomForest,
+  rng,
+  scoringRows as rows,
+} from '../model/forest-fixtures.js';
 
 // Spies on settleRows (the module's own function still runs) to see that rows do leave early: the labels
 // alone cannot tell, being the same by construction.
@@ -25,23 +24,6 @@ function fullLabels(forest: ForestArrays, X: Matrix): Int32Array {
   const scores = createScorer(forest).scoreMatrix(X);
   const C = forest.nOutputs;
   return Int32Array.from({ length: X.nRows }, (_, r) => argmax(scores, r * C, C));
-}
-
-/** Rows with missing values, unseen and invalid category codes, and values spread over the bins. */
-function rows(forest: ForestArrays, nRows: number, seed: number): Matrix {
-  const r = rng(seed);
-  const d = forest.nFeatures;
-  const data = new Float64Array(nRows * d);
-  for (let i = 0; i < data.length; i++) {
-    const f = i % d;
-    const u = r();
-    if (u < 0.08) data[i] = Number.NaN;
-    else if (forest.featureKinds[f] === FEATURE_CATEGORICAL) {
-      const k = forest.categoryCounts[f];
-      data[i] = u < 0.12 ? k + 1 : Math.floor(r() * k);
-    } else data[i] = r() * 14 - 7;
-  }
-  return { data, nRows, nFeatures: d };
 }
 
 /** Rows that left early in the spied settleRows calls since the last clear. */
