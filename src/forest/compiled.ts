@@ -340,7 +340,12 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
     return result;
   };
 
-  const scoreLabels = createLabelScoring(arrays, walker, scoreMatrix, binBlock);
+  // built on first use: the exit bounds read every leaf, and most scorers (the predictor's) never need labels
+  let labels: ForestScorer['scoreLabels'] | null = null;
+  const scoreLabels: ForestScorer['scoreLabels'] = (X, out, binCounts) => {
+    labels ??= createLabelScoring(arrays, walker, scoreMatrix, binBlock);
+    return labels(X, out, binCounts);
+  };
   return { arrays, nTrees, scoreRow, scoreMatrix, scoreLabels };
 }
 
