@@ -9,6 +9,10 @@
 // ratios to the old kernel. Kernels: old, new (WebAssembly where available), js (the new kernel's JavaScript
 // fallback), and with --rev COMMIT, rev: src/ as of that commit, to compare a change with the last kept one.
 // --single CALLS also times scoreRow (one row, binning included): p50, p99, p99.9 in wall-clock µs.
+// --labels also times label-only scoring, the new kernel's two ways in alternated rounds: `full` (scoreMatrix,
+// then argmax per row) and `early` (scoreLabels: a row stops walking trees once its class is certain), on the
+// standard-normal rows and on the set's test rows (repeated to --rows), checking the labels are identical and
+// printing how many row-trees the early exit walked.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -34,6 +38,7 @@ const { values: opts } = parseArgs({
     repeat: { type: 'string', default: '5' },
     single: { type: 'string', default: '0' },
     'skip-matrix': { type: 'boolean', default: false },
+    labels: { type: 'boolean', default: false },
     rev: { type: 'string' },
   },
 });
@@ -43,6 +48,8 @@ mkdirSync(buildDir, { recursive: true });
 const entryPoints = {
   new: join(BENCH_DIR, '..', 'src', 'forest', 'index.ts'),
   old: join(BENCH_DIR, 'kernel-old.ts'),
+  compiled: join(BENCH_DIR, '..', 'src', 'forest', 'compiled.ts'),
+  exit: join(BENCH_DIR, '..', 'src', 'forest', 'early-exit.ts'),
 };
 if (opts.rev) {
   // src/ as of --rev (src/forest and the few files it imports)
@@ -219,5 +226,88 @@ if (calls > 0) {
     console.log(
       `scoreRow ${name}: p50 ${p50.toFixed(1)} µs, p99 ${p99.toFixed(1)} µs, p99.9 ${p999.toFixed(1)} µs`,
     );
+  }
+}
+
+/** The set's test rows repeated to nRows rows (the forest's real input: its labels are mostly certain). */
+function testRows(nRows) {
+  const { test } = loadDataset(opts.set);
+  const d = test.X.nFeatures;
+  const data = new Float64Array(nRows * d);
+  for (let r = 0; r < nRows; r++)
+    data.set(test.X.data.subarray((r % test.X.nRows) * d, ((r % test.X.nRows) + 1) * d), r * d);
+  return { data, nRows, nFeatures: d };
+}
+
+/**
+ * The share of row-trees that scoreLabels walks, on the first `sample` rows of M: each row walks the trees in
+ * order (walkTree, the plain walk) and is checked every EXIT_EVERY trees with decidedClass, as in the block.
+ */
+async function rowTreesWalked(M, sample) {
+  const { binRow, walkTree } = await import(pathToFileURL(join(buildDir, 'compiled.mjs')).href);
+  const exit = await import(pathToFileURL(join(buildDir, 'exit.mjs')).href);
+  const bounds = exit.createExitBounds(arrays);
+  if (bounds === null) return 1;
+  const n = Math.min(sample, M.nRows);
+  const bins = new Uint16Array(arrays.nFeatures);
+  const sums = new Float64Array(C);
+  let walked = 0;
+  for (let r = 0; r < n; r++) {
+    binRow(arrays, M.data, r * arrays.nFeatures, bins, 0);
+    sums.fill(0);
+    for (let t = 0; t < nTrees; t++) {
+      const leaf = walkTree(arrays.nodes, arrays.categoryCounts, arrays.treeOffsets[t], bins, 0);
+      for (let c = 0; c < C; c++) sums[c] += arrays.leafValues[leaf * C + c];
+      walked++;
+      if (
+        (t + 1) % exit.EXIT_EVERY === 0 &&
+        t + 1 < nTrees &&
+        bounds.mayDecide[t + 1] === 1 &&
+        exit.decidedClass(bounds, t + 1, sums, 0) >= 0
+      )
+        break;
+    }
+  }
+  return walked / (n * nTrees);
+}
+
+if (opts.labels) {
+  if (arrays.task !== 'classification') throw new Error('--labels needs a classification forest');
+  const sets = [
+    ['normal', X],
+    ['test', testRows(nRows)],
+  ];
+  const walked = {};
+  for (const [rowsName, M] of sets) walked[rowsName] = await rowTreesWalked(M, 20000);
+  // the WebAssembly kernel, then its JavaScript fallback
+  for (const kernel of ['new', 'js']) {
+    const k = kernels[kernel];
+    const ways = {
+      full: (M, out) => {
+        const scores = k.scoreMatrix(M);
+        for (let r = 0; r < M.nRows; r++) out[r] = lib.argmax(scores, r * C, C);
+      },
+      early: (M, out) => k.scoreLabels(M, out),
+    };
+    for (const [rowsName, M] of sets) {
+      const outs = { full: new Int32Array(nRows), early: new Int32Array(nRows) };
+      const times = { full: [], early: [] };
+      for (let i = 0; i < repeat; i++)
+        for (const way of i % 2 ? ['early', 'full'] : ['full', 'early']) {
+          const t0 = process.cpuUsage();
+          ways[way](M, outs[way]);
+          const dt = process.cpuUsage(t0);
+          times[way].push((dt.user + dt.system) / 1e6);
+        }
+      if (!outs.full.every((v, j) => v === outs.early[j]))
+        throw new Error(`labels (${kernel}, ${rowsName} rows) differ`);
+      const ratios = times.early.map((t, i) => (t / times.full[i]).toFixed(2)).join(' ');
+      const [mf, me] = [median(times.full), median(times.early)];
+      console.log(
+        `labels ${kernel} ${nRows} ${rowsName} rows x ${repeat}: full ${mf.toFixed(3)} s, early ${me.toFixed(3)} s, ` +
+          `early/full ${(me / mf).toFixed(3)} (per repeat: ${ratios}); labels identical; ` +
+          `row-trees walked ${(walked[rowsName] * 100).toFixed(1)}%`,
+      );
+    }
   }
 }

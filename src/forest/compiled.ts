@@ -1,10 +1,13 @@
 import { finishAdditive } from './additive.js';
+import { argmax } from './argmax.js';
+import { type ActiveRows, createExitBounds, EXIT_EVERY, finishRows, settleRows } from './early-exit.js';
 import { isLeaf, nextNode, nodeFeature, nodeTarget } from './node-step.js';
 import {
   copyLane0,
   createWalkLayout,
   fillSlots,
   LANES,
+  moveLane,
   slowSteps,
   type WalkLayout,
   walkLanes,
@@ -45,6 +48,13 @@ export interface ForestScorer {
    * the rows are binned for the walk anyway.
    */
   scoreMatrix(X: Matrix, out?: Float64Array, binCounts?: Float64Array[]): Float64Array;
+  /**
+   * The predicted class of every row of X: argmax (ties to the lowest class) of the rows scoreMatrix would
+   * return, always the same labels. An averaged classification forest stops walking a row's trees once the
+   * remaining ones cannot change its class (early-exit.ts); other forests walk every tree. `binCounts` as in
+   * scoreMatrix.
+   */
+  scoreLabels(X: Matrix, out?: Int32Array, binCounts?: Float64Array[]): Int32Array;
 }
 
 /**
@@ -283,6 +293,15 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
     else for (let c = 0; c < C; c++) out[outOffset + c] *= scale;
   };
 
+  /** Bins rows start .. start + m (at least LANES) into the block; lanes past its last row repeat it. */
+  const binBlock = (data: ArrayLike<number>, start: number, m: number, binCounts?: Float64Array[]): void => {
+    for (let r = 0, end = Math.ceil(m / LANES) * LANES; r < end; r++) {
+      const g = Math.floor(r / LANES) * G;
+      binLane(data, (start + Math.min(r, m - 1)) * nFeatures, g, r & (LANES - 1));
+      if (binCounts && r < m) countLane(binCounts, g, r & (LANES - 1));
+    }
+  };
+
   const scoreMatrix = (X: Matrix, out?: Float64Array, binCounts?: Float64Array[]): Float64Array => {
     const { data, nRows } = X;
     const result = out ?? new Float64Array(nRows * C);
@@ -299,12 +318,7 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
         }
         continue;
       }
-      // lanes past the block's last row repeat it and are not added
-      for (let r = 0, end = Math.ceil(m / LANES) * LANES; r < end; r++) {
-        const g = Math.floor(r / LANES) * G;
-        binLane(data, (start + Math.min(r, m - 1)) * nFeatures, g, r & (LANES - 1));
-        if (binCounts && r < m) countLane(binCounts, g, r & (LANES - 1));
-      }
+      binBlock(data, start, m, binCounts);
       if (scoreBlock !== null && blockOut !== null) {
         // the whole block in WebAssembly, tree after tree, into blockOut (zeros + the same sums)
         blockOut.fill(0, 0, m * C);
@@ -328,5 +342,87 @@ export function createScorer(arrays: ForestArrays): ForestScorer {
     return result;
   };
 
-  return { arrays, nTrees, scoreRow, scoreMatrix };
+  // built on first use: the exit bounds read every leaf, and most scorers (the predictor's) never need labels
+  let labels: ForestScorer['scoreLabels'] | null = null;
+  const scoreLabels: ForestScorer['scoreLabels'] = (X, out, binCounts) => {
+    labels ??= createLabelScoring(arrays, walker, scoreMatrix, binBlock);
+    return labels(X, out, binCounts);
+  };
+  return { arrays, nTrees, scoreRow, scoreMatrix, scoreLabels };
+}
+
+/**
+ * scoreLabels for createScorer: with early exit where createExitBounds allows it, else scoreMatrix and argmax.
+ * A block of rows is binned once; tree after tree walks the rows still active (the first n positions of the
+ * block, in WebAssembly where the walker can, as scoreMatrix does); every EXIT_EVERY trees the decided rows
+ * leave and the others are packed to the front, so the walk stays the same branch-free block walk.
+ */
+function createLabelScoring(
+  arrays: ForestArrays,
+  walker: Walker,
+  scoreMatrix: ForestScorer['scoreMatrix'],
+  binBlock: (data: ArrayLike<number>, start: number, m: number, binCounts?: Float64Array[]) => void,
+): ForestScorer['scoreLabels'] {
+  const { nFeatures, nOutputs: C } = arrays;
+  const bounds = createExitBounds(arrays);
+  const { layout, slots, lanes, run, scoreBlock, blockRows } = walker;
+  const { roots } = layout;
+  const nTrees = roots.length;
+  const labelsOf = (X: Matrix, out: Int32Array, binCounts?: Float64Array[]): Int32Array => {
+    const scores = scoreMatrix(X, undefined, binCounts);
+    for (let r = 0; r < X.nRows; r++) out[r] = argmax(scores, r * C, C);
+    return out;
+  };
+  if (bounds === null) return (X, out, binCounts) => labelsOf(X, out ?? new Int32Array(X.nRows), binCounts);
+
+  const scale = 1 / nTrees;
+  const sums = walker.blockOut ?? new Float64Array(blockRows * C);
+  const unitShift = layout.unit === 4 ? 2 : 0;
+  const { f32, f64, float64 } = layout;
+  const G = layout.stride * LANES;
+  const active: ActiveRows = {
+    rowOf: new Int32Array(blockRows),
+    sums,
+    moveRow: (from, to) => moveLane(layout, slots, from, to),
+  };
+  const scaled = new Float64Array(C);
+  /** Adds tree `root`'s leaf values for the first n positions to their sums, in JavaScript (see scoreMatrix). */
+  const addTree = (root: number, n: number): void => {
+    for (let i = 0; i < n; i += LANES) {
+      lanes.fill(root);
+      run((i / LANES) * G);
+      for (let k = 0, end = Math.min(LANES, n - i); k < end; k++) {
+        const p = lanes[k] >>> unitShift;
+        const o = (i + k) * C;
+        if (float64) for (let c = 0, v = (p + 3) >>> 1; c < C; c++) sums[o + c] += f64[v + c];
+        else for (let c = 0; c < C; c++) sums[o + c] += f32[p + 2 + c];
+      }
+    }
+  };
+
+  return (X, out, binCounts) => {
+    const { data, nRows } = X;
+    const labels = out ?? new Int32Array(nRows);
+    for (let start = 0; start < nRows; start += blockRows) {
+      const m = Math.min(nRows, start + blockRows) - start;
+      if (m < LANES) {
+        // too few rows for the block walk: scoreMatrix's path for them, then argmax
+        const rows = { data: data.subarray(start * nFeatures, (start + m) * nFeatures), nRows: m, nFeatures };
+        labelsOf(rows, labels.subarray(start, start + m), binCounts);
+        continue;
+      }
+      binBlock(data, start, m, binCounts);
+      sums.fill(0, 0, m * C);
+      for (let i = 0; i < m; i++) active.rowOf[i] = i;
+      let n = m;
+      for (let t = 0; t < nTrees && n > 0; t++) {
+        if (scoreBlock !== null) scoreBlock(roots[t], n);
+        else addTree(roots[t], n);
+        if ((t + 1) % EXIT_EVERY === 0 && t + 1 < nTrees && bounds.mayDecide[t + 1] === 1)
+          n = settleRows(bounds, t + 1, active, n, labels, start);
+      }
+      finishRows(active, n, C, scale, scaled, labels, start);
+    }
+    return labels;
+  };
 }

@@ -633,12 +633,10 @@ export function createFittedForest(
     oobPrediction,
     predict(X) {
       checkX(X);
-      const out = getScorer().scoreMatrix(X);
       // By task, not by output width: a classifier that saw one class has one output, and predicts class 0.
-      if (arrays.task === 'regression') return out;
-      const labels = new Float64Array(X.nRows);
-      for (let r = 0; r < X.nRows; r++) labels[r] = argmax(out, r * C, C);
-      return labels;
+      if (arrays.task === 'regression') return getScorer().scoreMatrix(X);
+      // labels only: the scorer may stop walking a row's trees once its class is certain (early-exit.ts)
+      return Float64Array.from(getScorer().scoreLabels(X));
     },
     predictProba(X) {
       if (arrays.task !== 'classification')

@@ -219,6 +219,16 @@ export function copyLane0(layout: WalkLayout, slots: Uint16Array, g: number): vo
 }
 
 /**
+ * Copies the slots of the row at block position `from` to position `to` (position i: lane i % LANES of group
+ * i / LANES), so that rows still walking can be packed at the front of a block.
+ */
+export function moveLane(layout: WalkLayout, slots: Uint16Array, from: number, to: number): void {
+  const src = (from - (from % LANES)) * layout.stride + (from % LANES);
+  const dst = (to - (to % LANES)) * layout.stride + (to % LANES);
+  for (let j = 0, end = layout.stride * LANES; j < end; j += LANES) slots[dst + j] = slots[src + j];
+}
+
+/**
  * Moves a walk stopped on the slow node at word offset p one step on, with the node's original words kept at
  * p + 2 (the row's bins are at slots[base + f * LANES]). Returns a word offset.
  */

@@ -17,6 +17,7 @@ import { argmax } from '../forest/argmax.js';
 import { createScorer } from '../forest/compiled.js';
 import type { DriftCounts } from '../model/drift-counts.js';
 import type { Model } from '../model/model.js';
+import type { Matrix } from '../types.js';
 import {
   createNumberText,
   csvCell,
@@ -61,7 +62,10 @@ export interface ChunkResult {
   rejects: RejectedRow[];
   /** output 'csv' / 'jsonl': the formatted lines of the predicted rows, in order (as UTF-8 bytes or text). */
   text?: string | Uint8Array;
-  /** output 'rows' or matrix tasks: nOutputs values per record (NaN for rejects). */
+  /**
+   * output 'rows' or matrix tasks: nOutputs values per record (NaN for rejects). A classification run without
+   * `proba` needs only each row's class (see labelScores): its scores are a one-hot of the predicted class.
+   */
   scores?: Float64Array;
   /** output 'rows': 1 for each predicted record. */
   valid?: Uint8Array;
@@ -443,6 +447,32 @@ function createScratch() {
 }
 
 /**
+ * The scoring of a run's rows. A classification run without `proba` writes only each row's class: the
+ * prediction cell, drift's predicted-class counts and the reasons' class all take the argmax of a row's scores,
+ * and nothing else reads them. So such a run asks the scorer for labels, which may stop walking a row's trees
+ * once its class is certain (forest/early-exit.ts; the same labels by construction), and its scores are a
+ * one-hot of the class: 1 for it, 0 for the others, whose argmax is that class.
+ */
+function labelScores(
+  model: Model,
+  cfg: ChunkConfig,
+): (X: Matrix, out: Float64Array | undefined, binCounts?: Float64Array[]) => Float64Array {
+  const scorer = createScorer(model.forest.arrays);
+  const C = model.forest.arrays.nOutputs;
+  if (model.classes === null || cfg.layout.proba)
+    return (X, out, binCounts) => scorer.scoreMatrix(X, out, binCounts);
+  let classes = new Int32Array(0);
+  return (X, out, binCounts) => {
+    if (classes.length < X.nRows)
+      classes = new Int32Array(Math.max(X.nRows, Math.ceil(classes.length * 1.5)));
+    const k = scorer.scoreLabels(X, classes.subarray(0, X.nRows), binCounts);
+    const scores = (out ?? new Float64Array(X.nRows * C)).fill(0, 0, X.nRows * C);
+    for (let r = 0; r < X.nRows; r++) scores[r * C + k[r]] = 1;
+    return scores;
+  };
+}
+
+/**
  * Makes the processor of a run's pieces. One per thread: it holds the encoder's counters and scratch space.
  *
  * @example
@@ -450,7 +480,7 @@ function createScratch() {
  * const { text, rejects } = process({ kind: 'text', bytes, firstRow: 1, records: 100 });
  */
 export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProcessor {
-  const scorer = createScorer(model.forest.arrays);
+  const score = labelScores(model, cfg);
   const C = model.forest.arrays.nOutputs;
   const d = model.forest.nFeatures;
   const labels = model.classes;
@@ -526,11 +556,7 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
   return (task) => {
     if (task.kind === 'matrix') {
       const counts = drift?.begin();
-      const scores = scorer.scoreMatrix(
-        { data: task.data, nRows: task.nRows, nFeatures: d },
-        undefined,
-        counts?.features,
-      );
+      const scores = score({ data: task.data, nRows: task.nRows, nFeatures: d }, undefined, counts?.features);
       return {
         records: task.nRows,
         predicted: task.nRows,
@@ -550,11 +576,7 @@ export function createChunkProcessor(model: Model, cfg: ChunkConfig): ChunkProce
         : readText(task.bytes, task.firstRow);
     const n = enc.okIndex.length;
     const counts = drift?.begin();
-    const dense = scorer.scoreMatrix(
-      { data: enc.X, nRows: n, nFeatures: d },
-      scratch.dense(n * C),
-      counts?.features,
-    );
+    const dense = score({ data: enc.X, nRows: n, nFeatures: d }, scratch.dense(n * C), counts?.features);
     const reasons = reasonsOf
       ? spreadReasons(reasonsOf(enc.X, enc.okIndex.length, dense), enc.okIndex, recs.length)
       : null;

@@ -8,6 +8,7 @@ import {
   FEATURE_NUMERIC,
   FLAG_SHIFT,
   type ForestArrays,
+  type Matrix,
   MISSING_BIN,
   NODE_CATEGORICAL,
   NODE_LEAF,
@@ -145,6 +146,30 @@ function shuffleLeaves(forest: ForestArrays, r: () => number): void {
     const w1 = forest.nodes[p + 1];
     forest.nodes[p + 1] = (w1 & ~OFFSET_MASK) | perm[w1 & OFFSET_MASK];
   });
+}
+
+/**
+ * Rows to score with a forest: missing values, unseen and invalid category codes (past the last, negative, not
+ * integers), values exactly on bin edges (they belong to the bin below) and past every edge.
+ */
+export function scoringRows(forest: ForestArrays, nRows: number, seed: number): Matrix {
+  const r = rng(seed);
+  const d = forest.nFeatures;
+  const data = new Float64Array(nRows * d);
+  for (let i = 0; i < data.length; i++) {
+    const f = i % d;
+    const u = r();
+    if (u < 0.08) data[i] = Number.NaN;
+    else if (forest.featureKinds[f] === FEATURE_CATEGORICAL) {
+      const k = forest.categoryCounts[f];
+      data[i] = u < 0.12 ? k + Math.floor(r() * 3) : u < 0.14 ? -1 : u < 0.16 ? 0.5 : Math.floor(r() * k);
+    } else {
+      const lo = forest.binEdgeOffsets[f];
+      const n = forest.binEdgeOffsets[f + 1] - lo;
+      data[i] = u < 0.3 && n > 0 ? forest.binEdges[lo + Math.floor(r() * n)] : r() * 14 - 7;
+    }
+  }
+  return { data, nRows, nFeatures: d };
 }
 
 /** Calls `visit` with the word offset of every node, in node order. */
