@@ -14,9 +14,11 @@
 //     A = mlinfer serve --no-drift-window, B = mlinfer serve (window on, the default)
 //   node bench/http.mjs --ab-baseline /path/to/other/checkout [--rounds 5] [--duration 4] [--connections 16]
 //     A = the other checkout's bin/mlinfer.js serve (built there), B = this checkout's
+//   node bench/http.mjs --ab-workers 2 [--rounds 5] [--duration 4] [--connections 16]
+//     A = mlinfer serve, B = the same in 2 processes sharing the port (bench/serve-cluster.mjs, a probe)
 // Needs wrk and /usr/bin/python3 with python3-fastapi, python3-uvicorn, python3-sklearn (Debian packages).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -28,6 +30,7 @@ const { values: o } = parseArgs({
     connections: { type: 'string' },
     'ab-drift': { type: 'boolean', default: false },
     'ab-baseline': { type: 'string' },
+    'ab-workers': { type: 'string' },
     rounds: { type: 'string', default: '5' },
     rows: { type: 'string', default: '120000' },
     trees: { type: 'string', default: '100' },
@@ -40,9 +43,10 @@ const { values: o } = parseArgs({
     set: { type: 'string', default: 'synthetic-150k' },
   },
 });
-const AB = o['ab-drift'] || o['ab-baseline'] !== undefined;
-if (o['ab-drift'] && o['ab-baseline'] !== undefined) {
-  console.error('--ab-drift and --ab-baseline compare different things: pass one');
+const abModes = ['ab-drift', 'ab-baseline', 'ab-workers'].filter((k) => o[k] !== undefined && o[k] !== false);
+const AB = abModes.length > 0;
+if (abModes.length > 1) {
+  console.error(`${abModes.map((k) => `--${k}`).join(' and ')} compare different things: pass one`);
   process.exit(2);
 }
 o.duration ??= AB ? '4' : '15';
@@ -226,6 +230,12 @@ function plainServers() {
 function abServers() {
   if (o['ab-drift'])
     return [serve('A: --no-drift-window', 18084, ['--no-drift-window']), serve('B: drift window on', 18085)];
+  if (o['ab-workers'] !== undefined) {
+    const cluster = serve(`B: ${o['ab-workers']} processes`, 18085);
+    // the probe takes the worker count, then the CLI's arguments
+    cluster.args = [join(BENCH_DIR, 'serve-cluster.mjs'), o['ab-workers'], ...cluster.args.slice(1)];
+    return [serve('A: mlinfer serve', 18084), cluster];
+  }
   const other = join(o['ab-baseline'], 'bin', 'mlinfer.js');
   if (!existsSync(join(o['ab-baseline'], 'dist', 'index.js'))) {
     console.error(`${o['ab-baseline']}: no dist/ (run npm run build there first)`);
@@ -234,15 +244,28 @@ function abServers() {
   return [serve(`A: ${o['ab-baseline']}`, 18084, [], other), serve('B: this checkout', 18085)];
 }
 
+/** user + system clock ticks and the parent pid of a process, from /proc/<pid>/stat. */
+function procStat(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { ticks: Number(fields[11]) + Number(fields[12]), ppid: Number(fields[1]) };
+}
+
 /**
- * CPU seconds (user + system) a process has used, from /proc (Linux); NaN elsewhere. Clock ticks are taken as
- * 1/100 s, the value on every Linux Node supports.
+ * CPU seconds (user + system) used by a process and its children (the workers of serve-cluster.mjs), from
+ * /proc (Linux); NaN elsewhere. Clock ticks are taken as 1/100 s, the value on every Linux Node supports.
  */
 function cpuSeconds(pid) {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    let ticks = procStat(pid).ticks;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry) || Number(entry) === pid) continue;
+      try {
+        const s = procStat(entry);
+        if (s.ppid === pid) ticks += s.ticks;
+      } catch {}
+    }
+    return ticks / 100;
   } catch {
     return Number.NaN;
   }
