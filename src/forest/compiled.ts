@@ -63,7 +63,7 @@ export interface ForestScorer {
  * mispredict about half of the ~8 steps per feature, as the branching search does (on 20 features it was
  * about a sixth of the time of a whole 100-tree prediction).
  */
-function binOf(edges: Float64Array, lo: number, hi: number, v: number): number {
+export function binOf(edges: Float64Array, lo: number, hi: number, v: number): number {
   let first = lo;
   let length = hi - lo;
   while (length > 0) {

