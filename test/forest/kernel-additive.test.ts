@@ -9,7 +9,13 @@ import {
   MISSING_BIN,
 } from '../../src/forest/types.js';
 import { forestIssues } from '../../src/model/validate-forest.js';
-import { type RandomForestOptions, randomForest, rng } from '../model/forest-fixtures.js';
+import {
+  expectSame,
+  type RandomForestOptions,
+  randomForest,
+  rng,
+  scoringRows,
+} from '../model/forest-fixtures.js';
 
 /**
  * Additive ensembles (imported gradient boosting) through every scorer path, against a plain walk written here
@@ -70,34 +76,6 @@ function additiveForest(
   return forest;
 }
 
-function rows(forest: ForestArrays, nRows: number, seed: number): Matrix {
-  const r = rng(seed);
-  const d = forest.nFeatures;
-  const data = new Float64Array(nRows * d);
-  for (let i = 0; i < data.length; i++) {
-    const f = i % d;
-    const u = r();
-    if (u < 0.08) data[i] = Number.NaN;
-    else if (forest.featureKinds[f] === FEATURE_CATEGORICAL) {
-      const k = forest.categoryCounts[f];
-      data[i] = u < 0.12 ? k + 1 : u < 0.14 ? -1 : Math.floor(r() * k);
-    } else {
-      const lo = forest.binEdgeOffsets[f];
-      const n = forest.binEdgeOffsets[f + 1] - lo;
-      data[i] = u < 0.3 && n > 0 ? forest.binEdges[lo + Math.floor(r() * n)] : r() * 14 - 7;
-    }
-  }
-  return { data, nRows, nFeatures: d };
-}
-
-function expectSame(actual: Float64Array, expected: Float64Array): void {
-  expect(actual.length).toBe(expected.length);
-  const diff = Array.from(actual).findIndex((v, i) => !Object.is(v, expected[i]));
-  expect(
-    diff === -1 ? 'identical' : `first difference at ${diff}: ${actual[diff]} vs ${expected[diff]}`,
-  ).toBe('identical');
-}
-
 const cases: [string, RandomForestOptions, Link, 'sum' | 'average'][] = [
   [
     'binary, logistic_binary, categories',
@@ -153,17 +131,17 @@ for (const engine of ['WebAssembly', 'JavaScript'])
       });
 
       it(`${name}: blocks of rows and rows left over`, () => {
-        const X = rows(forest, 16384 + 21, 3);
+        const X = scoringRows(forest, 16384 + 21, 3);
         expectSame(createScorer(forest).scoreMatrix(X), reference(forest, X));
       });
 
       it(`${name}: small matrices and single rows`, () => {
         const scorer = createScorer(forest);
         for (let n = 1; n <= 9; n++) {
-          const X = rows(forest, n, 100 + n);
+          const X = scoringRows(forest, n, 100 + n);
           expectSame(scorer.scoreMatrix(X), reference(forest, X));
         }
-        const X = rows(forest, 200, 7);
+        const X = scoringRows(forest, 200, 7);
         const expected = reference(forest, X);
         const out = new Float64Array(C + 1);
         for (let r = 0; r < X.nRows; r++) {

@@ -5,7 +5,7 @@ import { LANES } from '../../src/forest/score-lanes.js';
 import { walkModuleBytes } from '../../src/forest/score-wasm.js';
 import { rowModuleBytes } from '../../src/forest/score-wasm-row.js';
 import { FEATURE_CATEGORICAL, type ForestArrays, type Matrix, MISSING_BIN } from '../../src/forest/types.js';
-import { type RandomForestOptions, randomForest, rng } from '../model/forest-fixtures.js';
+import { expectSame, type RandomForestOptions, randomForest, scoringRows } from '../model/forest-fixtures.js';
 
 /**
  * Every path of the scorer (lanes of rows through a tree in blocks, several blocks, a few rows, one row through
@@ -36,37 +36,6 @@ function reference(forest: ForestArrays, X: Matrix): Float64Array {
     for (let c = 0; c < C; c++) out[r * C + c] *= scale;
   }
   return out;
-}
-
-/** Rows with missing values, unseen and invalid category codes, values on bin edges and past every edge. */
-function rows(forest: ForestArrays, nRows: number, seed: number): Matrix {
-  const r = rng(seed);
-  const d = forest.nFeatures;
-  const data = new Float64Array(nRows * d);
-  for (let i = 0; i < data.length; i++) {
-    const f = i % d;
-    const u = r();
-    if (u < 0.08) data[i] = Number.NaN;
-    else if (forest.featureKinds[f] === FEATURE_CATEGORICAL) {
-      const k = forest.categoryCounts[f];
-      data[i] = u < 0.12 ? k + Math.floor(r() * 3) : u < 0.14 ? -1 : u < 0.16 ? 0.5 : Math.floor(r() * k);
-    } else {
-      // some values exactly on a bin edge (they belong to the bin below it)
-      const lo = forest.binEdgeOffsets[f];
-      const n = forest.binEdgeOffsets[f + 1] - lo;
-      data[i] = u < 0.3 && n > 0 ? forest.binEdges[lo + Math.floor(r() * n)] : r() * 14 - 7;
-    }
-  }
-  return { data, nRows, nFeatures: d };
-}
-
-/** Exact equality, telling -0 from 0 and NaN from numbers. */
-function expectSame(actual: Float64Array, expected: Float64Array): void {
-  expect(actual.length).toBe(expected.length);
-  const diff = Array.from(actual).findIndex((v, i) => !Object.is(v, expected[i]));
-  expect(
-    diff === -1 ? 'identical' : `first difference at ${diff}: ${actual[diff]} vs ${expected[diff]}`,
-  ).toBe('identical');
 }
 
 const cases: [string, RandomForestOptions][] = [
@@ -150,14 +119,14 @@ for (const engine of ['WebAssembly', 'JavaScript'])
         const C = forest.nOutputs;
 
         it(`${name} (seed ${seed}): blocks of rows, several blocks, and rows left over`, () => {
-          const X = rows(forest, 8192 * 2 + 13, seed);
+          const X = scoringRows(forest, 8192 * 2 + 13, seed);
           expectSame(createScorer(forest).scoreMatrix(X), reference(forest, X));
         });
 
         it(`${name} (seed ${seed}): counts every row's bins (binCounts) without changing the scores`, () => {
           // 8192 * 2 + 13 rows: full blocks and a short one; 5 rows: the path for fewer rows than lanes.
           for (const n of [8192 * 2 + 13, 5]) {
-            const X = rows(forest, n, seed + n);
+            const X = scoringRows(forest, n, seed + n);
             const counts = Array.from(
               { length: forest.nFeatures },
               (_, f) => new Float64Array(binCountsMissing(forest, f) + 1),
@@ -176,14 +145,14 @@ for (const engine of ['WebAssembly', 'JavaScript'])
         it(`${name} (seed ${seed}): small matrices of 1 to 17 rows`, () => {
           const scorer = createScorer(forest);
           for (let n = 1; n <= 17; n++) {
-            const X = rows(forest, n, seed * 100 + n);
+            const X = scoringRows(forest, n, seed * 100 + n);
             expectSame(scorer.scoreMatrix(X), reference(forest, X));
           }
         });
 
         it(`${name} (seed ${seed}): single rows, at an offset, into an offset`, () => {
           const scorer = createScorer(forest);
-          const X = rows(forest, 300, seed + 50);
+          const X = scoringRows(forest, 300, seed + 50);
           const expected = reference(forest, X);
           const out = new Float64Array(C + 2).fill(Number.NaN);
           for (let r = 0; r < X.nRows; r++) {
@@ -208,7 +177,7 @@ for (const engine of ['WebAssembly', 'JavaScript'])
           categoricalRate: 0,
         });
         const forest = { ...base, leafValues: base.leafValues.map((_, i) => Math.sin(i + 1) * 50) };
-        const X = rows(forest, 300, 11);
+        const X = scoringRows(forest, 300, 11);
         const expected = reference(forest, X);
         const scorer = createScorer(forest);
         const out = new Float64Array(C);
@@ -221,7 +190,7 @@ for (const engine of ['WebAssembly', 'JavaScript'])
 
     it('reuses a caller output buffer and overwrites it', () => {
       const forest = randomForest(5, cases[0][1]);
-      const X = rows(forest, 100, 5);
+      const X = scoringRows(forest, 100, 5);
       const out = new Float64Array(100 * forest.nOutputs).fill(7);
       expect(createScorer(forest).scoreMatrix(X, out)).toBe(out);
       expectSame(out, reference(forest, X));
@@ -236,7 +205,7 @@ describe('the WebAssembly walk module', () => {
 
   it('falls back to the JavaScript walk when WebAssembly cannot allocate the memory', () => {
     const forest = randomForest(3, cases[2][1]);
-    const X = rows(forest, 40, 3);
+    const X = scoringRows(forest, 40, 3);
     const refuse = class {
       constructor() {
         throw new RangeError('WebAssembly.Memory(): could not allocate memory');

@@ -3,6 +3,7 @@
  * bounds checks, and a way to re-seal a tampered model file with a valid checksum.
  */
 
+import { expect } from 'vitest';
 import {
   FEATURE_CATEGORICAL,
   FEATURE_NUMERIC,
@@ -257,4 +258,13 @@ export function reseal(bytes: Uint8Array): Uint8Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   view.setUint32(bytes.length - 4, crc32(bytes, 0, bytes.length - 4), true);
   return bytes;
+}
+
+/** Exact equality of two score arrays, telling -0 from 0 and NaN from numbers; names the first difference. */
+export function expectSame(actual: ArrayLike<number>, expected: ArrayLike<number>): void {
+  expect(actual.length).toBe(expected.length);
+  const diff = Array.from(actual).findIndex((v, i) => !Object.is(v, expected[i]));
+  expect(
+    diff === -1 ? 'identical' : `first difference at ${diff}: ${actual[diff]} vs ${expected[diff]}`,
+  ).toBe('identical');
 }

@@ -4,41 +4,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MlinferError } from '../../src/errors.js';
 import { createScorer } from '../../src/forest/compiled.js';
 import { fitForestSync } from '../../src/forest/fit.js';
-import { FEATURE_CATEGORICAL, type ForestArrays, type Matrix } from '../../src/forest/types.js';
+import type { ForestArrays } from '../../src/forest/types.js';
 import { createScoringPool, type ScoringPool } from '../../src/predict/score-pool-node.js';
 import { pieceRows, startScoreThreads } from '../../src/predict/score-threads-node.js';
 import { makeClassification } from '../forest/helpers.js';
-import { type RandomForestOptions, randomForest, rng } from '../model/forest-fixtures.js';
-
-/** Rows with missing values, unseen and invalid category codes, values on bin edges and past every edge. */
-function rows(forest: ForestArrays, nRows: number, seed: number): Matrix {
-  const r = rng(seed);
-  const d = forest.nFeatures;
-  const data = new Float64Array(nRows * d);
-  for (let i = 0; i < data.length; i++) {
-    const f = i % d;
-    const u = r();
-    if (u < 0.08) data[i] = Number.NaN;
-    else if (forest.featureKinds[f] === FEATURE_CATEGORICAL) {
-      const k = forest.categoryCounts[f];
-      data[i] = u < 0.12 ? k + Math.floor(r() * 3) : u < 0.14 ? -1 : Math.floor(r() * k);
-    } else {
-      const lo = forest.binEdgeOffsets[f];
-      const n = forest.binEdgeOffsets[f + 1] - lo;
-      data[i] = u < 0.3 && n > 0 ? forest.binEdges[lo + Math.floor(r() * n)] : r() * 14 - 7;
-    }
-  }
-  return { data, nRows, nFeatures: d };
-}
-
-/** Exact equality, telling -0 from 0 and NaN from numbers. */
-function expectSame(actual: Float64Array, expected: Float64Array): void {
-  expect(actual.length).toBe(expected.length);
-  const diff = Array.from(actual).findIndex((v, i) => !Object.is(v, expected[i]));
-  expect(
-    diff === -1 ? 'identical' : `first difference at ${diff}: ${actual[diff]} vs ${expected[diff]}`,
-  ).toBe('identical');
-}
+import {
+  expectSame,
+  type RandomForestOptions,
+  randomForest,
+  rng,
+  scoringRows,
+} from '../model/forest-fixtures.js';
 
 const additive = (seed: number, o: RandomForestOptions): ForestArrays => {
   const forest = randomForest(seed, o);
@@ -90,7 +66,7 @@ describe('createScoringPool: the single-threaded numbers, bit for bit', () => {
       // 8192 * 2 + 13 rows: a scorer block and more in one piece is not needed for equality, but several
       // pieces per thread, a short last piece, fewer rows than threads, one row and none are
       const sizes = [1000, 8192 * 2 + 13, 1, 3, 0];
-      const Xs = sizes.map((n, i) => rows(forest, n, i + 1));
+      const Xs = sizes.map((n, i) => scoringRows(forest, n, i + 1));
       const outs = await Promise.all(Xs.map((X) => pool.scoreMatrix(X)));
       for (const [i, X] of Xs.entries()) expectSame(outs[i], scorer.scoreMatrix(X));
     }, 60_000);
@@ -108,7 +84,7 @@ describe('createScoringPool: the single-threaded numbers, bit for bit', () => {
     const forest = cases[0][1];
     const pool = createScoringPool(forest, { threads: 0 });
     expect(pool.threads).toBe(0);
-    const X = rows(forest, 500, 9);
+    const X = scoringRows(forest, 500, 9);
     expectSame(await pool.scoreMatrix(X), createScorer(forest).scoreMatrix(X));
     await pool.close();
     await expect(pool.scoreMatrix(X)).rejects.toMatchObject({ code: 'MLI_ABORTED' });
@@ -186,7 +162,7 @@ describe('createScoringPool: options and inputs', () => {
 
   it('predictProba of a regression forest rejects with MLI_INVALID_OPTION', async () => {
     const pool = createScoringPool(cases[1][1], { threads: 0 });
-    await expect(pool.predictProba(rows(cases[1][1], 2, 1))).rejects.toMatchObject({
+    await expect(pool.predictProba(scoringRows(cases[1][1], 2, 1))).rejects.toMatchObject({
       code: 'MLI_INVALID_OPTION',
       message: 'predictProba needs a classification forest',
     });
@@ -195,7 +171,7 @@ describe('createScoringPool: options and inputs', () => {
 
 describe('the worker threads: failures and closing', () => {
   const forest = cases[1][1];
-  const X = rows(forest, 100, 3);
+  const X = scoringRows(forest, 100, 3);
   /** A worker that runs `body` (CommonJS, with parentPort) instead of the scoring worker. */
   const fake = (body: string) =>
     startScoreThreads(
