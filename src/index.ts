@@ -76,6 +76,7 @@ export {
   batchPredictFile,
   type FileFormat,
 } from './predict/batch-file.js';
+export type { DriftCounts } from './model/drift-counts.js';
 export type { DriftWindowOptions } from './predict/drift-window.js';
 export type {
   ExplainMethod,
@@ -89,6 +90,7 @@ export type {
   PredictorOptions,
   PredictRecord,
   ValidationResult,
+  WindowCounts,
 } from './predict/predictor.js';
 export {
   createPredictor,

@@ -13,9 +13,17 @@ export const EXIT = {
   TOO_MANY_REJECTS: ERROR_CODES.MLI_TOO_MANY_REJECTS.exit,
 } as const;
 
+/** A failure already reported by another process (a `serve --workers` worker): exit with its code, print nothing. */
+export class ReportedFailure extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}
+
 /** Prints one clear line (the stack only with --verbose) and returns the exit code for `e`. */
 export function reportError(e: unknown, verbose: boolean): number {
   if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+  if (e instanceof ReportedFailure) return e.exitCode;
   if (isMlinferError(e)) {
     process.stderr.write(`mlinfer: error: ${e.message} [${e.code}]\n`);
     if (verbose) {

@@ -57,8 +57,10 @@ interface Bucket {
 export interface DriftWindow {
   /** Counts nRows encoded rows of X (from row `first`) and their outputs (nOutputs each, from row `first` too). */
   add(X: ArrayLike<number>, first: number, nRows: number, out: ArrayLike<number>): void;
-  /** The window compared with the training profile. */
-  report(options?: DriftOptions): DriftReport;
+  /** What the window holds: its buckets added up, unseen categories apart from missing values. */
+  counts(): DriftCounts;
+  /** The window, plus `others` (windows of the same model elsewhere), compared with the training profile. */
+  report(options?: DriftOptions, others?: readonly DriftCounts[]): DriftReport;
   /** What the window holds, for the tests and the gauges. */
   readonly size: { rows: number; seconds: number | null };
 }
@@ -116,33 +118,41 @@ export function createDriftWindow(
     if (t - buckets[current].startedAt >= spanMs) buckets[current].startedAt = t;
   };
 
+  /** The buckets added up; unseen categories moved from the missing bin to their own. */
+  const counts = (): DriftCounts => {
+    catchUp();
+    const total = emptyDriftCounts(arrays, profile);
+    const unseen = new Uint32Array(d);
+    for (let k = 0; k < BUCKETS; k++) {
+      const b = buckets[k];
+      mergeDriftCounts(total, b.counts);
+      for (let f = 0; f < d; f++)
+        unseen[f] += k === current ? unknown[f] - b.unknownAtStart[f] : b.unseen[f];
+    }
+    addUnseen(total, unseen);
+    return total;
+  };
+
   return {
     add(X, first, nRows, out) {
       catchUp();
       for (let r = first; r < first + nRows; r++) {
         if (seconds === null && buckets[current].counts.rows >= perBucket) rotate(0);
-        const counts = buckets[current].counts;
+        const into = buckets[current].counts;
         const base = r * d;
         for (let f = 0; f < d; f++) {
-          const a = counts.features[f];
+          const a = into.features[f];
           const b = binOfValue(arrays, f, X[base + f]);
           a[b < 0 ? a.length - 2 : b]++;
         }
-        counts.prediction[predictionBin(profile.prediction, out, r * C, C)]++;
-        counts.rows++;
+        into.prediction[predictionBin(profile.prediction, out, r * C, C)]++;
+        into.rows++;
       }
     },
-    report(options = {}) {
-      catchUp();
-      const total = emptyDriftCounts(arrays, profile);
-      const unseen = new Uint32Array(d);
-      for (let k = 0; k < BUCKETS; k++) {
-        const b = buckets[k];
-        mergeDriftCounts(total, b.counts);
-        for (let f = 0; f < d; f++)
-          unseen[f] += k === current ? unknown[f] - b.unknownAtStart[f] : b.unseen[f];
-      }
-      addUnseen(total, unseen);
+    counts,
+    report(options = {}, others = []) {
+      const total = counts();
+      for (const o of others) mergeDriftCounts(total, o);
       return compareDrift(model, profile, total, options);
     },
     size: { rows, seconds },

@@ -81,6 +81,7 @@ export function createPredictor(
     validate: core.validate,
     predict: core.predict,
     drift: core.drift,
+    driftCounts: core.driftCounts,
     predictProba: core.predictProba,
     predictMany: core.predictMany,
     predictManyAsync: core.predictManyAsync,

@@ -12,7 +12,7 @@ import { createScorer, type ForestScorer } from '../forest/compiled.js';
 import { createExplainer, type ForestExplainer } from '../forest/explain.js';
 import type { Matrix } from '../forest/types.js';
 import type { DriftOptions, DriftReport } from '../model/drift.js';
-import { requireProfile } from '../model/drift-counts.js';
+import { type DriftCounts, requireProfile } from '../model/drift-counts.js';
 import { type Model, modelFromBytes } from '../model/model.js';
 import {
   createDriftWindow,
@@ -110,11 +110,26 @@ export interface Predictor {
    * const report = predictor.drift();
    * if (report.level === 'act') alert(`drifted: ${report.drifted.join(', ')}`);
    */
-  drift(options?: DriftOptions): DriftReport;
+  drift(options?: DriftOptions, others?: readonly WindowCounts[]): DriftReport;
+  /**
+   * The drift window's counts, tagged with the model version, so that the windows of several processes serving
+   * one model add up: pass them to another predictor's `drift(options, others)` (counts of another model version
+   * are left out there). `mlinfer serve --workers` does this. Throws as `drift()` does.
+   *
+   * @example
+   * const report = predictor.drift({}, await countsFromOtherProcesses());
+   */
+  driftCounts(): WindowCounts;
   /** Counters since creation. */
   readonly stats: { predictions: number; invalid: number; unknownCategories: number; queued: number };
   /** Stops the micro-batcher; pending requests still finish. */
   close(): Promise<void>;
+}
+
+/** A drift window's counts and the model version they were counted for (`predictor.driftCounts()`). */
+export interface WindowCounts {
+  modelVersion: string;
+  counts: DriftCounts;
 }
 
 /** Everything that depends on the model, swapped as one object so that a reload is atomic. */
@@ -130,6 +145,13 @@ interface Loaded {
   explainer: ForestExplainer | null;
   /** Null when the model has no profile or the window is off. */
   window: DriftWindow | null;
+}
+
+/** The loaded model's drift window: MLI_NO_PROFILE without a profile, MLI_INVALID_OPTION when it is off. */
+function windowOf(l: Loaded): DriftWindow {
+  requireProfile(l.model);
+  if (!l.window) throw windowOff();
+  return l.window;
 }
 
 function load(model: Model, window: PredictorOptions['driftWindow']): Loaded {
@@ -367,11 +389,16 @@ export function createOffloadingPredictor(
       return l.encoder.encode(record, l.row, 0, issues) ? { ok: true, issues: [] } : { ok: false, issues };
     },
     predict: predictOne,
-    drift(driftOptions) {
+    drift(driftOptions, others = []) {
       const l = current;
-      requireProfile(l.model);
-      if (!l.window) throw windowOff();
-      return l.window.report(driftOptions);
+      const window = windowOf(l);
+      const version = l.model.metadata.modelVersion;
+      const same = others.filter((o) => o.modelVersion === version).map((o) => o.counts);
+      return window.report(driftOptions, same);
+    },
+    driftCounts() {
+      const l = current;
+      return { modelVersion: l.model.metadata.modelVersion, counts: windowOf(l).counts() };
     },
     predictProba(record) {
       if (!current.labels)

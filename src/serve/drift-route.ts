@@ -4,7 +4,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import { MlinferError } from '../errors.js';
 import type { DriftOptions, DriftReport } from '../model/drift.js';
-import type { Predictor } from '../predict/predictor.js';
+import type { Predictor, WindowCounts } from '../predict/predictor.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -22,12 +22,19 @@ export function driftQuery(query: URLSearchParams): DriftOptions {
   return o as DriftOptions;
 }
 
-/** GET /drift: the predictor's window report (MLI_NO_PROFILE for a predictor that cannot tell drift). */
-export function driftOfPredictor(predictor: Predictor, query: URLSearchParams): DriftReport {
+/**
+ * GET /drift: the predictor's window report, with the windows of the other processes serving the model
+ * (`others`; MLI_NO_PROFILE for a predictor that cannot tell drift).
+ */
+export function driftOfPredictor(
+  predictor: Predictor,
+  query: URLSearchParams,
+  others: readonly WindowCounts[] = [],
+): DriftReport {
   const options = driftQuery(query);
   if (typeof predictor.drift !== 'function')
     throw new MlinferError('MLI_NO_PROFILE', 'this predictor reports no drift (it has no drift() method)');
-  return predictor.drift(options);
+  return predictor.drift(options, others);
 }
 
 /** The `/drift` path item. */
@@ -120,19 +127,25 @@ const SCRAPE_MS = 1000;
 
 /**
  * Registers the drift gauges: per feature PSI, missing rate and unseen-category rate, and the predictions' PSI
- * and shares, over the predictor's window. A model without a profile (or with the window off) shows none.
+ * and shares, over the window `source` reports on (the predictor's: `() => predictor.drift()`). A model without
+ * a profile (or with the window off) shows none.
  *
  * @example
- * registerDriftGauges(registry, predictor, 'mlinfer_');
+ * registerDriftGauges(registry, () => predictor.drift(), () => predictor.modelVersion, 'mlinfer_');
  */
-export function registerDriftGauges(registry: Registry, predictor: Predictor, p: string): void {
+export function registerDriftGauges(
+  registry: Registry,
+  source: () => DriftReport,
+  modelVersion: () => string,
+  p: string,
+): void {
   let cached: { at: number; report: DriftReport | null } = { at: -Infinity, report: null };
   const report = (): DriftReport | null => {
     const now = Date.now();
     if (now - cached.at < SCRAPE_MS) return cached.report;
     let r: DriftReport | null = null;
     try {
-      r = predictor.drift();
+      r = source();
     } catch {
       // no profile, or the window is off: no gauges
     }
@@ -166,7 +179,7 @@ export function registerDriftGauges(registry: Registry, predictor: Predictor, p:
     'Share of categories training never saw, per feature, over the drift window',
     (f) => f.unseenRate,
   );
-  const version = () => ({ model_version: predictor.modelVersion });
+  const version = () => ({ model_version: modelVersion() });
   new Gauge({
     name: `${p}prediction_drift_psi`,
     help: 'Population stability index of the predictions over the drift window against out-of-bag training predictions',

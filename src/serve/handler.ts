@@ -6,13 +6,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { assertOptions, c, type Spec } from '../constraints.js';
 import { MlinferError } from '../errors.js';
-import type { Predictor } from '../predict/predictor.js';
+import type { Predictor, WindowCounts } from '../predict/predictor.js';
 import { createBearerCheck } from './auth.js';
 import { readJsonBody } from './body.js';
 import { driftOfPredictor } from './drift-route.js';
 import { infer, modelMetadata, serverMetadata } from './kserve.js';
 import { createServeMetrics, type ServeMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
+import { clusterMetrics, type Peers, type ProcessState, peerWindows } from './peers.js';
 import { explainBody, explainQuery, predictBody } from './predict-route.js';
 import { sendJson, sendText, toErrorResponse } from './respond.js';
 import { MethodNotAllowed, matchRoute, PUBLIC_ROUTES, pathOf, queryOf, type RouteMatch } from './routes.js';
@@ -32,6 +33,11 @@ export interface HandlerOptions {
   defaultMetrics?: boolean;
   /** Called with every unexpected (500) error; the client only sees "internal error". Default: one line on stderr. */
   onError?: (error: unknown, req: IncomingMessage) => void;
+  /**
+   * The other processes serving this model behind the same port (`mlinfer serve --workers` sets it): `/metrics`
+   * and `/drift` then add up what every process counted. Default: this process alone.
+   */
+  peers?: Peers;
 }
 
 /** The handler: a function, plus the controls a server needs for readiness and graceful shutdown. */
@@ -47,6 +53,8 @@ export interface MlinferHandler {
   idle(): Promise<void>;
   readonly metrics: ServeMetrics;
   readonly predictor: Predictor;
+  /** What this process counted, for its peers (see `peers`). */
+  processState(): Promise<ProcessState>;
 }
 
 const DEFAULTS = { modelName: 'model', maxBodyBytes: 1 << 20, maxInstances: 10_000 };
@@ -68,6 +76,7 @@ const HANDLER_SPEC: Spec = {
   metrics: [c.boolean],
   defaultMetrics: [c.boolean],
   onError: [c.function],
+  peers: [c.function],
 };
 
 function checkPredictor(p: unknown): asserts p is Predictor {
@@ -104,6 +113,15 @@ function inFlightCounter() {
     },
     idle: () => (count === 0 ? Promise.resolve() : new Promise<void>((r) => waiters.push(r))),
   };
+}
+
+/** The predictor's drift window counts, or null when it has none (no profile, window off, not ours). */
+function windowCountsOf(predictor: Predictor): WindowCounts | null {
+  try {
+    return typeof predictor.driftCounts === 'function' ? predictor.driftCounts() : null;
+  } catch {
+    return null;
+  }
 }
 
 function logInternalError(e: unknown, req: IncomingMessage): void {
@@ -186,8 +204,12 @@ export function createHandler(
   const metricsOn = options.metrics ?? true;
   const onError = options.onError ?? logInternalError;
   const createdAt = Date.now();
+  const peers = options.peers;
+  // the peers' windows as of the last scrape, for the drift gauges of the next collection
+  let peerCounts: WindowCounts[] = [];
   const metrics = createServeMetrics(predictor, modelName, () => predictor.loadedAt ?? createdAt, {
     defaultMetrics: options.defaultMetrics,
+    ...(peers ? { driftReport: () => predictor.drift({}, peerCounts), processes: true } : {}),
   });
   const count = (labels: readonly (string | number)[]) =>
     metrics.countPredictions(predictor.model.classes ? labels : labels.map(() => 'value'));
@@ -226,7 +248,12 @@ export function createHandler(
         );
       case 'metrics': {
         if (!metricsOn) throw new MlinferError('MLI_NOT_FOUND', 'metrics are turned off');
-        const text = await metrics.registry.metrics();
+        let text: string;
+        if (peers) {
+          const states = await peers();
+          peerCounts = peerWindows(states);
+          text = await clusterMetrics(metrics, states);
+        } else text = await metrics.registry.metrics();
         return sendText(res, 200, text, metrics.registry.contentType);
       }
       case 'openapi':
@@ -249,8 +276,10 @@ export function createHandler(
         const body = await readJsonBody(req, maxBody);
         return sendJson(res, 200, await predictBody(ctx, body));
       }
-      case 'drift':
-        return sendJson(res, 200, driftOfPredictor(predictor, queryOf(req.url)));
+      case 'drift': {
+        const others = peers ? peerWindows(await peers()) : [];
+        return sendJson(res, 200, driftOfPredictor(predictor, queryOf(req.url), others));
+      }
       case 'explain': {
         const body = await readJsonBody(req, maxBody);
         return sendJson(res, 200, explainBody(ctx, body, explainQuery(queryOf(req.url))));
@@ -287,6 +316,12 @@ export function createHandler(
     inFlight: { get: () => flight.count },
     metrics: { value: metrics },
     predictor: { value: predictor },
+    processState: {
+      value: async (): Promise<ProcessState> => ({
+        metrics: await metrics.local.getMetricsAsJSON(),
+        drift: windowCountsOf(predictor),
+      }),
+    },
   });
   handler.ready = true;
   handler.draining = false;

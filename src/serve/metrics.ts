@@ -1,6 +1,7 @@
 // Prometheus metrics, on a registry of the handler's own (not prom-client's global one), so that two
 // handlers in one process, or the host app's own metrics, never collide.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { DriftReport } from '../model/drift.js';
 import type { Predictor } from '../predict/predictor.js';
 import { VERSION } from '../version.js';
 import { registerDriftGauges } from './drift-route.js';
@@ -14,7 +15,12 @@ export const DURATION_BUCKETS = [
 ];
 
 export interface ServeMetrics {
+  /** Everything: what `GET /metrics` shows for one process. */
   readonly registry: Registry;
+  /** The metrics this process counts itself, without the drift gauges: what `serve --workers` adds up. */
+  readonly local: Registry;
+  /** The drift gauges alone (over this process's window and the peers' counts given to the report source). */
+  readonly drift: Registry;
   /** Records one finished request; `route` is the route template, never the raw path (bounded labels). */
   observe(route: string, method: string, status: number, seconds: number, errorCode?: string): void;
   /** Counts predictions by class label (regression: the label "value"). */
@@ -32,11 +38,19 @@ export function createServeMetrics(
   predictor: Predictor,
   modelName: string,
   loadedAt: () => number,
-  options: { defaultMetrics?: boolean; prefix?: string } = {},
+  options: {
+    defaultMetrics?: boolean;
+    prefix?: string;
+    /** Where the drift gauges read their report; default `predictor.drift()`. */
+    driftReport?: () => DriftReport;
+    /** Add `serve_processes` (1 a process, summed across `serve --workers`). */
+    processes?: boolean;
+  } = {},
 ): ServeMetrics {
   const p = options.prefix ?? 'mlinfer_';
-  const registry = new Registry();
-  const registers = [registry];
+  const local = new Registry();
+  const drift = new Registry();
+  const registers = [local];
   const duration = new Histogram({
     name: `${p}http_request_duration_seconds`,
     help: 'HTTP request duration in seconds, by route template, method and status',
@@ -67,6 +81,8 @@ export function createServeMetrics(
     help: 'The model serving now (always 1), with its name, version and the mlinfer version',
     labelNames: ['model_name', 'model_version', 'task', 'mlinfer_version'],
     registers,
+    // across serve --workers: 1 for each version some process serves, not one per process
+    aggregator: 'max',
     collect() {
       // Reset first: after a reload only the new version is reported.
       this.reset();
@@ -81,6 +97,7 @@ export function createServeMetrics(
     name: `${p}model_loaded_timestamp_seconds`,
     help: 'When the model serving now was loaded, in seconds since the epoch',
     registers,
+    aggregator: 'max',
     collect() {
       this.set(loadedAt() / 1000);
     },
@@ -93,11 +110,23 @@ export function createServeMetrics(
       this.set(predictor.stats.queued);
     },
   });
-  registerDriftGauges(registry, predictor, p);
-  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: p });
+  if (options.processes)
+    new Gauge({
+      name: `${p}serve_processes`,
+      help: 'Processes whose metrics this scrape adds up (mlinfer serve --workers)',
+      registers,
+      collect() {
+        this.set(1);
+      },
+    });
+  registerDriftGauges(drift, options.driftReport ?? (() => predictor.drift()), () => predictor.modelVersion, p);
+  if (options.defaultMetrics) collectDefaultMetrics({ register: local, prefix: p });
+  const registry = Registry.merge([local, drift]);
 
   return {
     registry,
+    local,
+    drift,
     observe(route, method, status, seconds, errorCode) {
       const labels = { route, method, status: String(status) };
       duration.observe(labels, seconds);

@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { c, checkOptions, optionIssue, type Spec } from '../constraints.js';
-import { throwIfIssues } from '../errors.js';
+import { MlinferError, throwIfIssues } from '../errors.js';
 import type { MlinferHandler } from './handler.js';
 
 export interface ServerOptions {
@@ -67,6 +67,21 @@ function validate(o: ServerOptions): void {
   throwIfIssues('MLI_INVALID_OPTION', issues, 'server options');
 }
 
+const LISTEN_PROBLEMS: Record<string, string> = {
+  EADDRINUSE: 'the port is in use (another server?): choose another port',
+  EACCES: 'permission denied (ports below 1024 need privileges): choose a port from 1024',
+  EADDRNOTAVAIL: 'this machine has no such address: choose another host',
+};
+
+/** What a user can act on when the server cannot listen (MLI_INVALID_OPTION); other errors as they are. */
+function listenError(e: NodeJS.ErrnoException, host: string, port: number): unknown {
+  const problem = e.code ? LISTEN_PROBLEMS[e.code] : undefined;
+  if (!problem) return e;
+  return new MlinferError('MLI_INVALID_OPTION', `cannot listen on ${host}:${port}: ${problem} (${e.code})`, {
+    cause: e,
+  });
+}
+
 /**
  * Starts a server for a handler and resolves once it listens.
  *
@@ -112,9 +127,10 @@ export async function startServer(
     );
   });
   const host = options.host ?? '127.0.0.1';
+  const wanted = options.port ?? 8000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8000, host, () => {
+    server.once('error', (e) => reject(listenError(e, host, wanted)));
+    server.listen(wanted, host, () => {
       server.off('error', reject);
       resolve();
     });

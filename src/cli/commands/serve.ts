@@ -1,4 +1,7 @@
-// `mlinfer serve`: the HTTP adapter standalone, with SIGHUP hot reload and SIGTERM/SIGINT graceful shutdown.
+// `mlinfer serve`: the HTTP adapter standalone, with SIGHUP hot reload and SIGTERM/SIGINT graceful shutdown, in
+// one process or, with --workers, in several sharing the port (serve/cluster-primary.ts).
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { basename, extname } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { MlinferError } from '../../errors.js';
@@ -6,8 +9,12 @@ import { DEFAULT_MODEL_FILE } from '../../model/io.js';
 import type { DriftWindowOptions } from '../../predict/drift-window.js';
 import { createPredictor, type NodePredictor } from '../../predict/predictor-node.js';
 import { isLoopback } from '../../serve/auth.js';
+import { MSG } from '../../serve/cluster-messages.js';
+import { runPrimary, WORKER_ENV } from '../../serve/cluster-primary.js';
+import { type ClusterLink, joinCluster } from '../../serve/cluster-worker.js';
 import { createHandler, type MlinferHandler } from '../../serve/handler.js';
 import { type RunningServer, startServer } from '../../serve/server.js';
+import { ReportedFailure } from '../errors.js';
 import { parseInteger } from '../options.js';
 
 interface ServeFlags {
@@ -29,7 +36,17 @@ interface ServeFlags {
   shutdownTimeout: number;
   processMetrics: boolean;
   driftWindow?: DriftWindowOptions | false;
+  workers: number;
   quiet: boolean;
+}
+
+/** `--workers 4`, or `auto`: one per core the process may use. */
+function parseWorkers(v: string): number {
+  if (v.trim() === 'auto') return availableParallelism();
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError(`--workers must be an integer >= 1 or auto, got ${v}`);
+  return n;
 }
 
 /** `--drift-window 5000` (rows) or `300s` (seconds). */
@@ -58,8 +75,13 @@ function parseSize(v: string): number {
   return n;
 }
 
+/** True in a process forked by `serve --workers` (not in any node:cluster worker). */
+const isServeWorker = () => cluster.isWorker && process.env[WORKER_ENV] === '1';
+
 const log = (quiet: boolean, s: string) => {
-  if (!quiet) process.stderr.write(`${new Date().toISOString()} ${s}\n`);
+  if (quiet) return;
+  const who = isServeWorker() ? `worker ${process.pid}: ` : '';
+  process.stderr.write(`${new Date().toISOString()} ${who}${s}\n`);
 };
 
 /** Declares `mlinfer serve`. Long because it is the flag list, one declaration per flag; the work is in runServe. */
@@ -130,11 +152,20 @@ export function registerServe(program: Command): void {
     )
     .option('--no-drift-window', 'count no drift (no drift gauges, GET /drift answers 400)')
     .option('--no-process-metrics', 'leave process metrics (CPU, memory, event loop) out of /metrics')
+    .option(
+      '--workers <n|auto>',
+      'processes sharing the port, each with the model (auto: one per core); /metrics and /drift add them up',
+      parseWorkers,
+      1,
+    )
     .option('-q, --quiet', 'no log lines on stderr', false)
     .action(runServe);
 }
 
-/** `mlinfer serve`: checks the exposure, starts the server, and serves until SIGTERM or SIGINT. */
+/**
+ * `mlinfer serve`: checks the exposure, then serves until SIGTERM or SIGINT: in this process, or with --workers as
+ * the primary of that many worker processes (each of which runs this again).
+ */
 async function runServe(f: ServeFlags): Promise<void> {
   const token = f.token ?? (process.env.MLINFER_TOKEN || undefined);
   if (!token && f.auth && !isLoopback(f.host))
@@ -142,6 +173,22 @@ async function runServe(f: ServeFlags): Promise<void> {
       'MLI_INVALID_OPTION',
       `--host ${f.host} is reachable from other machines: set a token with --token or MLINFER_TOKEN, or pass --no-auth when a gateway in front authenticates`,
     );
+  if (!isServeWorker()) {
+    if (f.workers === 1) return serveHere(f, token, null);
+    const code = await runPrimary({ workers: f.workers, log: (s) => log(f.quiet, s) });
+    if (code !== 0) throw new ReportedFailure(code);
+    return log(f.quiet, 'stopped');
+  }
+  try {
+    await serveHere(f, token, joinCluster());
+  } finally {
+    // the IPC channel would keep a worker alive once its server has stopped, or failed to start
+    process.channel?.unref();
+  }
+}
+
+/** Loads the model, listens, and serves until stopped; `link` connects a worker to the others. */
+async function serveHere(f: ServeFlags, token: string | undefined, link: ClusterLink | null): Promise<void> {
   const predictor = createPredictor(f.model, {
     maxBatchSize: f.maxBatchSize,
     maxWaitMs: f.maxWaitMs,
@@ -155,7 +202,9 @@ async function runServe(f: ServeFlags): Promise<void> {
     maxBodyBytes: f.maxBody,
     maxInstances: f.maxInstances,
     defaultMetrics: f.processMetrics,
+    ...(link ? { peers: link.peers } : {}),
   });
+  link?.answer(() => handler.processState());
   const s = await startServer(handler, {
     port: f.port,
     host: f.host,
@@ -165,11 +214,11 @@ async function runServe(f: ServeFlags): Promise<void> {
     drainDelayMs: f.drainDelay,
     shutdownTimeoutMs: f.shutdownTimeout,
   });
-  log(
-    f.quiet,
-    `serving ${f.model} as ${modelName} (version ${predictor.modelVersion}) on ${s.url}${token ? ' (bearer token required)' : ''}`,
-  );
-  await serveUntilStopped(f, predictor, handler, s);
+  const line = `serving ${f.model} as ${modelName} (version ${predictor.modelVersion}) on ${s.url}${token ? ' (bearer token required)' : ''}`;
+  // a worker's line is the primary's to print, once for all of them
+  if (link) process.send?.({ type: MSG.serving, line });
+  else log(f.quiet, line);
+  await serveUntilStopped(f, predictor, handler, s, link);
 }
 
 /** SIGHUP reloads the model file (one reload at a time); SIGTERM and SIGINT drain and stop the server. */
@@ -178,6 +227,7 @@ async function serveUntilStopped(
   predictor: NodePredictor,
   handler: MlinferHandler,
   s: RunningServer,
+  link: ClusterLink | null,
 ): Promise<void> {
   let reloading = Promise.resolve();
   const onHup = () => {
@@ -193,7 +243,11 @@ async function serveUntilStopped(
     });
   };
   await new Promise<void>((resolve) => {
+    let stopping = false;
     const stop = (signal: string) => {
+      // a worker gets Ctrl-C's SIGINT from the terminal and SIGTERM from the primary: one drain
+      if (stopping) return;
+      stopping = true;
       log(f.quiet, `${signal}: draining (${handler.inFlight} requests in flight)`);
       process.off('SIGHUP', onHup);
       s.shutdown().then(() => {
@@ -202,7 +256,9 @@ async function serveUntilStopped(
       });
     };
     process.on('SIGHUP', onHup);
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    // alone, a second SIGTERM or SIGINT kills at once (the default action, once the listener is gone)
+    for (const signal of ['SIGTERM', 'SIGINT'] as const)
+      if (link) process.on(signal, () => stop(signal));
+      else process.once(signal, () => stop(signal));
   });
 }
