@@ -26,6 +26,7 @@ export {
   type PredictionDrift,
   PSI_EPSILON,
 } from './model/drift.js';
+export type { DriftCounts } from './model/drift-counts.js';
 export { driftOf, profileOf } from './model/drift-of.js';
 export {
   type ClassificationEvaluation,
@@ -76,7 +77,6 @@ export {
   batchPredictFile,
   type FileFormat,
 } from './predict/batch-file.js';
-export type { DriftCounts } from './model/drift-counts.js';
 export type { DriftWindowOptions } from './predict/drift-window.js';
 export type {
   ExplainMethod,

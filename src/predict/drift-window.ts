@@ -126,8 +126,7 @@ export function createDriftWindow(
     for (let k = 0; k < BUCKETS; k++) {
       const b = buckets[k];
       mergeDriftCounts(total, b.counts);
-      for (let f = 0; f < d; f++)
-        unseen[f] += k === current ? unknown[f] - b.unknownAtStart[f] : b.unseen[f];
+      for (let f = 0; f < d; f++) unseen[f] += k === current ? unknown[f] - b.unknownAtStart[f] : b.unseen[f];
     }
     addUnseen(total, unseen);
     return total;

@@ -152,8 +152,7 @@ function createRelay(serving: ReadonlySet<Worker>, timeoutMs: number) {
     const answer = () => {
       pending.delete(id);
       clearTimeout(timer);
-      if (asker.isConnected())
-        asker.send({ type: MSG.peers, id: askId, states } satisfies ClusterMessage);
+      if (asker.isConnected()) asker.send({ type: MSG.peers, id: askId, states } satisfies ClusterMessage);
     };
     if (left === 0) return answer();
     timer = setTimeout(answer, timeoutMs);

@@ -119,7 +119,12 @@ export function createServeMetrics(
         this.set(1);
       },
     });
-  registerDriftGauges(drift, options.driftReport ?? (() => predictor.drift()), () => predictor.modelVersion, p);
+  registerDriftGauges(
+    drift,
+    options.driftReport ?? (() => predictor.drift()),
+    () => predictor.modelVersion,
+    p,
+  );
   if (options.defaultMetrics) collectDefaultMetrics({ register: local, prefix: p });
   const registry = Registry.merge([local, drift]);
 

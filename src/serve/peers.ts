@@ -29,10 +29,7 @@ export function peerWindows(states: readonly ProcessState[]): WindowCounts[] {
  * @example
  * const text = await clusterMetrics(handler.metrics, await peers());
  */
-export async function clusterMetrics(
-  metrics: ServeMetrics,
-  peers: readonly ProcessState[],
-): Promise<string> {
+export async function clusterMetrics(metrics: ServeMetrics, peers: readonly ProcessState[]): Promise<string> {
   const own = [await metrics.local.getMetricsAsJSON(), await metrics.drift.getMetricsAsJSON()];
   return AggregatorRegistry.aggregate([...own, ...peers.map((p) => p.metrics)]).metrics();
 }

@@ -1,4 +1,5 @@
 // Shared by the serve tests: a small model trained once per file, and a handler on an ephemeral port.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -102,5 +103,35 @@ function parse(text: string): unknown {
     return JSON.parse(text);
   } catch {
     return text;
+  }
+}
+
+const CLI = join(ROOT, 'bin', 'mlinfer.js');
+/** `mlinfer` run from the built bin, its stderr collected. */
+export interface Proc {
+  child: ChildProcess;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+/** Spawns the built CLI (call ensureDist first). */
+export function run(args: string[], env: Record<string, string> = {}): Proc {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
+  let err = '';
+  child.stderr!.on('data', (c) => {
+    err += c;
+  });
+  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, stderr: () => err, exit };
+}
+
+/** Resolves with the first match of `re` in the process's stderr. */
+export async function waitFor(p: Proc, re: RegExp, ms = 15_000): Promise<RegExpExecArray> {
+  const t0 = Date.now();
+  for (;;) {
+    const m = re.exec(p.stderr());
+    if (m) return m;
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${re} in:\n${p.stderr()}`);
+    await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -1,5 +1,4 @@
 // startServer's graceful shutdown, and `mlinfer serve` end to end (the built CLI): SIGHUP reload, SIGTERM, flags.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +7,7 @@ import { createPredictor } from '../../src/predict/predictor-node.js';
 import { createHandler } from '../../src/serve/handler.js';
 import { startServer } from '../../src/serve/server.js';
 import { BUILD_TIMEOUT_MS, ensureDist } from '../helpers/dist.js';
-import { customersModel, get, post, RECORD, ROOT, writeBad } from './helpers.js';
+import { customersModel, get, post, RECORD, run, waitFor, writeBad } from './helpers.js';
 
 let fixture: Awaited<ReturnType<typeof customersModel>>;
 let other: Awaited<ReturnType<typeof customersModel>>;
@@ -88,34 +87,7 @@ describe('startServer', () => {
   });
 });
 
-const CLI = join(ROOT, 'bin', 'mlinfer.js');
 beforeAll(() => void ensureDist(), BUILD_TIMEOUT_MS); // these tests spawn the built CLI
-
-interface Proc {
-  child: ChildProcess;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
-
-function run(args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
-  let err = '';
-  child.stderr!.on('data', (c) => {
-    err += c;
-  });
-  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, stderr: () => err, exit };
-}
-
-async function waitFor(p: Proc, re: RegExp, ms = 15_000): Promise<RegExpExecArray> {
-  const t0 = Date.now();
-  for (;;) {
-    const m = re.exec(p.stderr());
-    if (m) return m;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${re} in:\n${p.stderr()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('mlinfer serve', () => {
   it('serves, reloads on SIGHUP (a bad file keeps the old model) and stops on SIGTERM', async () => {
