@@ -6,6 +6,9 @@
 //   npm run build && node bench/http.mjs [--duration 15] [--connections 1,16] [--rows 120000] [--calls 200000]
 //   [--only inprocess|http] [--batch] (also mlinfer serve with micro-batching --max-batch-size 16)
 //   [--drift-off] (also mlinfer serve --no-drift-window: the cost of the drift window) [--skip-fastapi]
+//   [--workers N] (also mlinfer serve --workers N)
+//   [--tail] (in-process: the same arithmetic loop at several lengths, 2.5 to 20 µs: the call length from which
+//   this machine's p99 passes 20 µs, whatever the call does)
 //   [--control] (in-process: also times, in the same loop, an arithmetic loop as long as a predict() that
 //   allocates nothing and touches no memory: its p99/p50 is the machine's own tail, preemption and interrupts)
 // A/B mode (HTTP only, mlinfer only): two servers measured in turn over several rounds (the order flips every
@@ -15,7 +18,7 @@
 //   node bench/http.mjs --ab-baseline /path/to/other/checkout [--rounds 5] [--duration 4] [--connections 16]
 //     A = the other checkout's bin/mlinfer.js serve (built there), B = this checkout's
 //   node bench/http.mjs --ab-workers 2 [--rounds 5] [--duration 4] [--connections 16]
-//     A = mlinfer serve, B = the same in 2 processes sharing the port (bench/serve-cluster.mjs, a probe)
+//     A = mlinfer serve, B = mlinfer serve --workers 2
 // Needs wrk and /usr/bin/python3 with python3-fastapi, python3-uvicorn, python3-sklearn (Debian packages).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -31,6 +34,7 @@ const { values: o } = parseArgs({
     'ab-drift': { type: 'boolean', default: false },
     'ab-baseline': { type: 'string' },
     'ab-workers': { type: 'string' },
+    workers: { type: 'string' },
     rounds: { type: 'string', default: '5' },
     rows: { type: 'string', default: '120000' },
     trees: { type: 'string', default: '100' },
@@ -40,6 +44,7 @@ const { values: o } = parseArgs({
     'drift-off': { type: 'boolean', default: false },
     'skip-fastapi': { type: 'boolean', default: false },
     control: { type: 'boolean', default: false },
+    tail: { type: 'boolean', default: false },
     set: { type: 'string', default: 'synthetic-150k' },
   },
 });
@@ -115,30 +120,52 @@ if (o.only !== 'http') {
   results.inProcess = { calls, p50us: q(50), p99us: q(99), p999us: q(99.9) };
   const lines = [['predict', ...[50, 99, 99.9].map((p) => `${q(p).toFixed(1)} µs`)]];
   if (o.control) {
-    // as many steps of an LCG as take predict's median
-    let steps = 1000;
-    const lcg = () => {
-      let x = 1;
-      for (let k = 0; k < steps; k++) x = (x * 1103515245 + 12345) | 0;
-      return x;
-    };
-    steps = Math.round(steps * (q(50) / quantile(timeCalls(lcg, 2000), 50)));
-    const c = timeCalls(lcg, calls);
+    const c = timeCalls(controlLoop(q(50)), calls);
     results.inProcess.control = {
-      steps,
       p50us: quantile(c, 50),
       p99us: quantile(c, 99),
       p999us: quantile(c, 99.9),
     };
     lines.push(['control loop', ...[50, 99, 99.9].map((p) => `${quantile(c, p).toFixed(1)} µs`)]);
   }
+  if (o.tail) results.inProcess.tail = machineTail(calls, lines);
   console.log(`\n## In-process predict (record object, validation included), ${calls} calls\n`);
   console.log(
     md(
-      o.control ? ['', 'p50', 'p99', 'p99.9'] : ['p50', 'p99', 'p99.9'],
-      o.control ? lines : lines.map((l) => l.slice(1)),
+      o.control || o.tail ? ['', 'p50', 'p99', 'p99.9'] : ['p50', 'p99', 'p99.9'],
+      o.control || o.tail ? lines : lines.map((l) => l.slice(1)),
     ),
   );
+}
+
+/**
+ * A call that allocates nothing and touches no memory: steps of an LCG, as many as take `us` µs (median). Its
+ * p99/p50 is the machine's own tail (preemption, interrupts).
+ */
+function controlLoop(us) {
+  let steps = 1000;
+  const lcg = () => {
+    let x = 1;
+    for (let k = 0; k < steps; k++) x = (x * 1103515245 + 12345) | 0;
+    return x;
+  };
+  steps = Math.max(1, Math.round(steps * (us / quantile(timeCalls(lcg, 2000), 50))));
+  return lcg;
+}
+
+/** The control loop at several lengths; adds a line each to `lines` and returns the figures. */
+function machineTail(calls, lines) {
+  return [2.5, 5, 7.5, 10, 15, 20].map((us) => {
+    const t = timeCalls(controlLoop(us), calls);
+    const p50 = quantile(t, 50);
+    let late = 0;
+    for (const v of t) if (v > p50 + 15) late++;
+    lines.push([
+      `control loop of ${us} µs (${((100 * late) / calls).toFixed(2)}% of calls delayed > 15 µs)`,
+      ...[50, 99, 99.9].map((p) => `${quantile(t, p).toFixed(1)} µs`),
+    ]);
+    return { us, p50us: p50, p99us: quantile(t, 99), p999us: quantile(t, 99.9), lateShare: late / calls };
+  });
 }
 
 /** Wall-clock µs of each of `calls` calls of f(i), after 20,000 warm-up calls; sorted. */
@@ -199,6 +226,7 @@ const serve = (name, port, extra = [], bin = join(ROOT, 'bin', 'mlinfer.js')) =>
 function plainServers() {
   return [
     serve('mlinfer serve', 18080),
+    ...(o.workers ? [serve(`mlinfer serve --workers ${o.workers}`, 18086, ['--workers', o.workers])] : []),
     ...(o['drift-off'] ? [serve('mlinfer serve --no-drift-window', 18083, ['--no-drift-window'])] : []),
     ...(o.batch
       ? [serve('mlinfer serve --max-batch-size 16', 18082, ['--max-batch-size', '16', '--max-wait-ms', '1'])]
@@ -230,12 +258,11 @@ function plainServers() {
 function abServers() {
   if (o['ab-drift'])
     return [serve('A: --no-drift-window', 18084, ['--no-drift-window']), serve('B: drift window on', 18085)];
-  if (o['ab-workers'] !== undefined) {
-    const cluster = serve(`B: ${o['ab-workers']} processes`, 18085);
-    // the probe takes the worker count, then the CLI's arguments
-    cluster.args = [join(BENCH_DIR, 'serve-cluster.mjs'), o['ab-workers'], ...cluster.args.slice(1)];
-    return [serve('A: mlinfer serve', 18084), cluster];
-  }
+  if (o['ab-workers'] !== undefined)
+    return [
+      serve('A: mlinfer serve', 18084),
+      serve(`B: --workers ${o['ab-workers']}`, 18085, ['--workers', o['ab-workers']]),
+    ];
   const other = join(o['ab-baseline'], 'bin', 'mlinfer.js');
   if (!existsSync(join(o['ab-baseline'], 'dist', 'index.js'))) {
     console.error(`${o['ab-baseline']}: no dist/ (run npm run build there first)`);
@@ -252,7 +279,7 @@ function procStat(pid) {
 }
 
 /**
- * CPU seconds (user + system) used by a process and its children (the workers of serve-cluster.mjs), from
+ * CPU seconds (user + system) used by a process and its children (the workers of serve --workers), from
  * /proc (Linux); NaN elsewhere. Clock ticks are taken as 1/100 s, the value on every Linux Node supports.
  */
 function cpuSeconds(pid) {
