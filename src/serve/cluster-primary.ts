@@ -102,7 +102,8 @@ export function runPrimary(o: PrimaryOptions): Promise<number> {
     void startWorker().then((r) => {
       if (stopping) return r.ok && r.worker.process.kill('SIGTERM');
       if (!r.ok) return stop(r.code);
-      else serving.add(r.worker);
+      serving.add(r.worker);
+      o.log(`worker ${r.worker.process.pid} serving, in place of ${w.process.pid}`);
     });
   };
   cluster.on('exit', (w, code, signal) => {

@@ -2,9 +2,10 @@
 // - SIGHUP to a model file damaged at random (truncated as by a copy still in progress, bytes flipped)
 //   keeps the old model serving, while requests keep flowing through the reloads;
 // - SIGTERM while requests are in flight drops none of them: 64 requests whose bodies are still arriving
-//   when the signal lands all answer 200, and the process then exits 0.
+//   when the signal lands all answer 200, and the process then exits 0; the same with --workers 2.
+// - With --workers, a killed worker is replaced, and a crash loop stops the server (exit 1).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -103,65 +104,123 @@ describe('mlinfer serve under faults', () => {
   }, 60_000);
 
   it('SIGTERM with 64 requests in flight (bodies still arriving): every one answers 200, then exit 0', async () => {
-    const p = serveCli(['--model', fixture.path, '--max-batch-size', '8', '--max-wait-ms', '2']);
+    await drainInFlight([], 1);
+  }, 60_000);
+
+  it('serve --workers 2: the same drain across the workers, then exit 0', async () => {
+    await drainInFlight(['--workers', '2'], 2);
+  }, 60_000);
+
+  it('serve --workers: a dead worker is replaced; more than 5 deaths in a minute stop the server with exit 1', async () => {
+    const p = serveCli(['--model', fixture.path, '--workers', '2']);
     try {
-      const url = new URL((await waitFor(p, /on (http:\/\/127\.0\.0\.1:\d+)/))[1]);
-      const body = Buffer.from(JSON.stringify({ instances: Array(200).fill(RECORD) }));
-      const half = Math.floor(body.length / 2);
-      const N = 64;
-      // Expect: 100-continue makes the server answer "100 Continue" when it has parsed the headers and
-      // handed the request to the handler: proof that each request was accepted before the signal.
-      let accepted = 0;
-      const requests = Array.from({ length: N }, () => {
-        const req = request({
-          host: url.hostname,
-          port: url.port,
-          path: '/predict',
-          method: 'POST',
-          agent: false,
-          headers: {
-            'content-type': 'application/json',
-            'content-length': body.length,
-            expect: '100-continue',
-          },
-        });
-        const done = new Promise<{ status: number; n: number }>((resolve, reject) => {
-          req.on('response', (res) => {
-            let text = '';
-            res.on('data', (d) => {
-              text += d;
-            });
-            res.on('end', () =>
-              resolve({ status: res.statusCode ?? 0, n: JSON.parse(text).predictions?.length }),
-            );
-          });
-          req.on('error', reject);
-        });
-        req.on('continue', () => {
-          accepted++;
-          req.write(body.subarray(0, half));
-        });
-        req.flushHeaders();
-        return { req, done };
-      });
-      await within(10_000, async () => {
-        while (accepted < N) await new Promise((r) => setTimeout(r, 10));
-      });
-      await new Promise((r) => setTimeout(r, 100));
-      p.child.kill('SIGTERM');
-      await waitFor(p, /SIGTERM: draining \((\d+) requests in flight\)/);
-      const inFlight = Number(/SIGTERM: draining \((\d+) requests in flight\)/.exec(p.stderr())![1]);
-      expect(inFlight).toBe(N);
-      // The rest of each body arrives after the signal.
-      await new Promise((r) => setTimeout(r, 100));
-      for (const r of requests) r.req.end(body.subarray(half));
-      const results = await within(20_000, () => Promise.all(requests.map((r) => r.done)));
-      expect(results.every((r) => r.status === 200 && r.n === 200)).toBe(true);
-      expect(await within(15_000, () => p.exit)).toBe(0);
-      // And no new connection is accepted after the drain.
-      await expect(fetch(`${url.origin}/healthz`)).rejects.toThrow();
+      const url = (await waitFor(p, /on (http:\/\/127\.0\.0\.1:\d+) with 2 workers/))[1];
+      let workers = childPids(p.child.pid!);
+      expect(workers).toHaveLength(2);
+      for (let kill = 1; kill <= 6; kill++) {
+        const [dead, alive] = workers;
+        process.kill(dead, 'SIGKILL');
+        await waitFor(p, new RegExp(`worker ${dead} exited \\(signal SIGKILL\\)`));
+        if (kill === 6) break;
+        // the other worker answers while the replacement starts
+        expect((await predict(url)).status).toBe(200);
+        const next = await waitFor(p, new RegExp(`worker (\\d+) serving, in place of ${dead}`));
+        workers = [alive, Number(next[1])];
+        expect(childPids(p.child.pid!).sort()).toEqual([...workers].sort());
+      }
+      expect(await within(15_000, () => p.exit)).toBe(1);
+      expect(p.stderr()).toMatch(/6 exits within a minute, stopping/);
+      expect(childPids(p.child.pid!)).toEqual([]);
     } finally {
       p.child.kill('SIGKILL');
     }
   }, 60_000);
 });
+
+/** The pids of a process's children, from /proc (Linux). */
+function childPids(pid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/**
+ * SIGTERM with 64 requests in flight, bodies still arriving: every one answers 200, then exit 0. `extra` adds
+ * serve flags; with --workers the requests spread over the workers, whose drain lines add up to 64.
+ */
+async function drainInFlight(extra: string[], processes: number): Promise<void> {
+  const p = serveCli(['--model', fixture.path, '--max-batch-size', '8', '--max-wait-ms', '2', ...extra]);
+  try {
+    const url = new URL((await waitFor(p, /on (http:\/\/127\.0\.0\.1:\d+)/))[1]);
+    const body = Buffer.from(JSON.stringify({ instances: Array(200).fill(RECORD) }));
+    const half = Math.floor(body.length / 2);
+    const N = 64;
+    // Expect: 100-continue makes the server answer "100 Continue" when it has parsed the headers and
+    // handed the request to the handler: proof that each request was accepted before the signal.
+    let accepted = 0;
+    const requests = Array.from({ length: N }, () => {
+      const req = request({
+        host: url.hostname,
+        port: url.port,
+        path: '/predict',
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': body.length,
+          expect: '100-continue',
+        },
+      });
+      const done = new Promise<{ status: number; n: number }>((resolve, reject) => {
+        req.on('response', (res) => {
+          let text = '';
+          res.on('data', (d) => {
+            text += d;
+          });
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, n: JSON.parse(text).predictions?.length }),
+          );
+        });
+        req.on('error', reject);
+      });
+      req.on('continue', () => {
+        accepted++;
+        req.write(body.subarray(0, half));
+      });
+      req.flushHeaders();
+      return { req, done };
+    });
+    await within(10_000, async () => {
+      while (accepted < N) await new Promise((r) => setTimeout(r, 10));
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    p.child.kill('SIGTERM');
+    const draining = /SIGTERM: draining \((\d+) requests in flight\)/g;
+    await within(10_000, async () => {
+      while ((p.stderr().match(draining) ?? []).length < processes)
+        await new Promise((r) => setTimeout(r, 20));
+    });
+    const inFlight = [...p.stderr().matchAll(draining)].map((m) => Number(m[1]));
+    expect(inFlight).toHaveLength(processes);
+    expect(inFlight.reduce((a, b) => a + b, 0)).toBe(N);
+    if (processes > 1) expect(inFlight.every((n) => n > 0)).toBe(true);
+    // The rest of each body arrives after the signal.
+    await new Promise((r) => setTimeout(r, 100));
+    for (const r of requests) r.req.end(body.subarray(half));
+    const results = await within(20_000, () => Promise.all(requests.map((r) => r.done)));
+    expect(results.every((r) => r.status === 200 && r.n === 200)).toBe(true);
+    expect(await within(15_000, () => p.exit)).toBe(0);
+    // And no new connection is accepted after the drain.
+    await expect(fetch(`${url.origin}/healthz`)).rejects.toThrow();
+  } finally {
+    p.child.kill('SIGKILL');
+  }
+}
