@@ -1,8 +1,8 @@
 /**
  * The primary of `mlinfer serve --workers N`: N processes, each a whole `mlinfer serve` sharing one port through
  * node:cluster (the primary hands each new connection to the next worker). The primary loads no model; it
- * starts the workers one at a time (so a bad model file or a taken port fails once, with the worker's own
- * error), replaces a worker that dies, passes SIGHUP on (every worker reloads) and SIGTERM/SIGINT (every worker
+ * starts one worker, then the others together (so a bad model file or a taken port fails once, with the first
+ * worker's own error), replaces a worker that dies, passes SIGHUP on (every worker reloads) and SIGTERM/SIGINT (every worker
  * drains), and relays the workers' states to the one answering `/metrics` or `/drift`.
  */
 import cluster, { type Worker } from 'node:cluster';
@@ -114,17 +114,19 @@ export function runPrimary(o: PrimaryOptions): Promise<number> {
   });
 
   void (async () => {
-    let line = '';
-    for (let i = 0; i < o.workers && !stopping; i++) {
-      const r = await startWorker();
-      if (stopping) break;
-      if (!r.ok) return stop(r.code);
-      serving.add(r.worker);
-      line ||= r.line;
-    }
+    // The first worker alone: what fails (a bad model file, a taken port) fails once. Then the others together:
+    // --workers auto on a large machine should not wait for one model load per core in turn.
+    const first = await startWorker();
     if (stopping) return;
+    if (!first.ok) return stop(first.code);
+    serving.add(first.worker);
+    const rest = await Promise.all(Array.from({ length: o.workers - 1 }, startWorker));
+    if (stopping) return;
+    for (const r of rest) if (r.ok) serving.add(r.worker);
+    const failed = rest.find((r) => !r.ok);
+    if (failed && !failed.ok) return stop(failed.code);
     const pids = [...serving].map((w) => w.process.pid).join(', ');
-    o.log(`${line} with ${serving.size} workers (pids ${pids})`);
+    o.log(`${first.line} with ${serving.size} workers (pids ${pids})`);
   })();
 
   return done.then((code) => {
