@@ -124,6 +124,22 @@ describe('mlinfer serve --workers', () => {
     }
   });
 
+  it('splits a row drift window between the workers: /drift covers the last --drift-window rows in all', async () => {
+    const p = run(['serve', '--model', fixture.path, '--port', '0', '--workers', '2', '--drift-window', '40']);
+    try {
+      const url = (await waitFor(p, /on (http:\/\/127\.0\.0\.1:\d+) with 2 workers/))[1];
+      const fresh = { 'content-type': 'application/json', connection: 'close' };
+      for (let i = 0; i < 60; i++) expect((await post(`${url}/predict`, RECORD, fresh)).status).toBe(200);
+      // 20 rows a worker (buckets of 2: 18-20 held); a window of 40 each would still hold all 60
+      const rows = (await get(`${url}/drift`, { connection: 'close' })).body.rows;
+      expect(rows).toBeGreaterThanOrEqual(36);
+      expect(rows).toBeLessThanOrEqual(40);
+    } finally {
+      p.child.kill('SIGTERM');
+      await p.exit;
+    }
+  });
+
   it('fails once with the worker error and its exit code: a bad model, a taken port, a bad --workers', async () => {
     const bad = run(['serve', '--model', writeBad(fixture.dir), '--port', '0', '--workers', '3']);
     expect(await bad.exit).toBe(1);

@@ -6,7 +6,7 @@ import { basename, extname } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { MlinferError } from '../../errors.js';
 import { DEFAULT_MODEL_FILE } from '../../model/io.js';
-import type { DriftWindowOptions } from '../../predict/drift-window.js';
+import { DEFAULT_WINDOW_ROWS, type DriftWindowOptions } from '../../predict/drift-window.js';
 import { createPredictor, type NodePredictor } from '../../predict/predictor-node.js';
 import { isLoopback } from '../../serve/auth.js';
 import { MSG } from '../../serve/cluster-messages.js';
@@ -187,13 +187,24 @@ async function runServe(f: ServeFlags): Promise<void> {
   }
 }
 
+/**
+ * The predictor's drift window. A row window is the server's: with --workers each worker keeps its share of the
+ * rows (connections are spread evenly), so that /drift over all workers covers the last --drift-window rows, not
+ * N times as many. A time window needs no share: the workers' windows cover the same seconds.
+ */
+function driftWindowOf(f: ServeFlags, worker: boolean): { driftWindow?: DriftWindowOptions | false } {
+  const w = f.driftWindow;
+  if (!worker || w === false || w?.seconds !== undefined) return w === undefined ? {} : { driftWindow: w };
+  return { driftWindow: { rows: Math.max(1, Math.ceil((w?.rows ?? DEFAULT_WINDOW_ROWS) / f.workers)) } };
+}
+
 /** Loads the model, listens, and serves until stopped; `link` connects a worker to the others. */
 async function serveHere(f: ServeFlags, token: string | undefined, link: ClusterLink | null): Promise<void> {
   const predictor = createPredictor(f.model, {
     maxBatchSize: f.maxBatchSize,
     maxWaitMs: f.maxWaitMs,
     maxQueue: f.maxQueue,
-    ...(f.driftWindow === undefined ? {} : { driftWindow: f.driftWindow }),
+    ...driftWindowOf(f, link !== null),
   });
   const modelName = f.name ?? modelNameFromPath(f.model);
   const handler = createHandler(predictor, {
