@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Scoring kernels side by side in ONE process (issue 12).
 //   node bench/kernel.mjs [--rows 200000] [--repeat 5] [--single 20000] [--set synthetic-150k] [--trees 100]
-//                         [--rev COMMIT]
+//                         [--rev COMMIT] [--model FILE]
 // Bundles src/forest (the package's kernel) and bench/kernel-old.ts (the kernel before issue 12) with esbuild,
 // loads the 100-tree forest of the set (trained once with fitForestSync, seed 0, and cached as
 // bench/data/<set>.forest<trees>.bin), then runs the kernels in turn on the same standard-normal rows, checks
 // that their outputs are identical bit for bit, and prints medians (CPU seconds: the machine is shared) and
 // ratios to the old kernel. Kernels: old, new (WebAssembly where available), js (the new kernel's JavaScript
 // fallback), and with --rev COMMIT, rev: src/ as of that commit, to compare a change with the last kept one.
+// --model FILE scores that model file's forest (read with the built package: its node covers give the walk
+// order) instead of the cached one (which has no node statistics).
 // --single CALLS also times scoreRow (one row, binning included): p50, p99, p99.9 in wall-clock µs.
 // --labels also times label-only scoring, the new kernel's two ways in alternated rounds: `full` (scoreMatrix,
 // then argmax per row) and `early` (scoreLabels: a row stops walking trees once its class is certain), on the
@@ -40,6 +42,7 @@ const { values: opts } = parseArgs({
     'skip-matrix': { type: 'boolean', default: false },
     labels: { type: 'boolean', default: false },
     rev: { type: 'string' },
+    model: { type: 'string' },
   },
 });
 
@@ -132,7 +135,13 @@ function loadForest(set, trees) {
   return a;
 }
 
-const arrays = loadForest(opts.set, Number(opts.trees));
+/** A model file's forest, read with the built package (dist/). */
+async function modelForest(file) {
+  const pkg = await import(pathToFileURL(join(BENCH_DIR, '..', 'dist', 'index.js')).href);
+  return (await pkg.loadModel(file)).forest.arrays;
+}
+
+const arrays = opts.model ? await modelForest(opts.model) : loadForest(opts.set, Number(opts.trees));
 const nTrees = arrays.treeOffsets.length - 1;
 console.log(
   `forest: ${opts.set}, ${nTrees} trees, ${arrays.nodes.length / 2} node words/2, ${arrays.nOutputs} outputs`,
