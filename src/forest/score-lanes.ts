@@ -19,7 +19,7 @@ export const LANES = 8;
  * The walk layout: the forest's trees rewritten at load time (same pre-order, new offsets) so that every node
  * is one branch-free numeric step over the "slots" of a row (`fillSlots`), and a walk that reaches its leaf
  * finds the leaf's values in the same cache line:
- * - a numeric node [slot | threshold << 16, right child] compares slot f (the bin, missing = MISSING_BIN,
+ * - a numeric node [slot | (threshold + 1) << 16, right child] compares slot f (the bin, missing = MISSING_BIN,
  *   above every threshold: goes right) or, when it sends missing values left, slot nFeatures + f (the same bin
  *   but missing = 0: goes left). So a step is one comparison, with no test for missing values.
  * - a leaf [last slot, STOP | itself, values...] compares the last slot (always MISSING_BIN) with threshold 0,
@@ -148,7 +148,8 @@ function writeNodes(
       q += 2 + words;
     } else {
       const slot = (w0 & 0xffff) + ((flags & NODE_MISSING_LEFT) !== 0 ? nFeatures : 0);
-      walk[q] = (w0 & 0xffff0000) | (slot * slotUnit);
+      // threshold + 1 (at most 0xffff: MISSING_BIN is never a threshold): a step is bin < it, one op fewer
+      walk[q] = (((w0 >>> 16) + 1) << 16) | (slot * slotUnit);
       stack[sp + 1] = q + 1;
       stack[sp + 2] = 0;
       q += 2;
@@ -293,54 +294,46 @@ export function walkLanes(
   let p7 = lanes[7];
   for (;;) {
     for (;;) {
-      // next = the right child (itself for a stop node), or the left one (p + 2) when bin <= threshold
+      // next = the right child (itself for a stop node), or the left one (p + 2) when bin < threshold + 1
       let a = walk[p0];
       let c = walk[p0 + 1];
       let all = c;
-      p0 =
-        (c & pointer) + ((p0 + 2 - (c & pointer)) & ((slots[g + (a & 0xffff) * 8] - (a >>> 16) - 1) >> 31));
+      p0 = (c & pointer) + ((p0 + 2 - (c & pointer)) & ((slots[g + (a & 0xffff) * 8] - (a >>> 16)) >> 31));
       a = walk[p1];
       c = walk[p1 + 1];
       all &= c;
       p1 =
-        (c & pointer) +
-        ((p1 + 2 - (c & pointer)) & ((slots[g + 1 + (a & 0xffff) * 8] - (a >>> 16) - 1) >> 31));
+        (c & pointer) + ((p1 + 2 - (c & pointer)) & ((slots[g + 1 + (a & 0xffff) * 8] - (a >>> 16)) >> 31));
       a = walk[p2];
       c = walk[p2 + 1];
       all &= c;
       p2 =
-        (c & pointer) +
-        ((p2 + 2 - (c & pointer)) & ((slots[g + 2 + (a & 0xffff) * 8] - (a >>> 16) - 1) >> 31));
+        (c & pointer) + ((p2 + 2 - (c & pointer)) & ((slots[g + 2 + (a & 0xffff) * 8] - (a >>> 16)) >> 31));
       a = walk[p3];
       c = walk[p3 + 1];
       all &= c;
       p3 =
-        (c & pointer) +
-        ((p3 + 2 - (c & pointer)) & ((slots[g + 3 + (a & 0xffff) * 8] - (a >>> 16) - 1) >> 31));
+        (c & pointer) + ((p3 + 2 - (c & pointer)) & ((slots[g + 3 + (a & 0xffff) * 8] - (a >>> 16)) >> 31));
       a = walk[p4];
       c = walk[p4 + 1];
       all &= c;
       p4 =
-        (c & pointer) +
-        ((p4 + 2 - (c & pointer)) & ((slots[g + 4 + (a & 0xffff) * 8] - (a >>> 16) - 1) >> 31));
+        (c & pointer) + ((p4 + 2 - (c & pointer)) & ((slots[g + 4 + (a & 0xffff) * 8] - (a >>> 16)) >> 31));
       a = walk[p5];
       c = walk[p5 + 1];
       all &= c;
       p5 =
-        (c & pointer) +
-        ((p5 + 2 - (c & pointer)) & ((slots[g + 5 + (a & 0xffff) * 8] - (a >>> 16) - 1) >> 31));
+        (c & pointer) + ((p5 + 2 - (c & pointer)) & ((slots[g + 5 + (a & 0xffff) * 8] - (a >>> 16)) >> 31));
       a = walk[p6];
       c = walk[p6 + 1];
       all &= c;
       p6 =
-        (c & pointer) +
-        ((p6 + 2 - (c & pointer)) & ((slots[g + 6 + (a & 0xffff) * 8] - (a >>> 16) - 1) >> 31));
+        (c & pointer) + ((p6 + 2 - (c & pointer)) & ((slots[g + 6 + (a & 0xffff) * 8] - (a >>> 16)) >> 31));
       a = walk[p7];
       c = walk[p7 + 1];
       all &= c;
       p7 =
-        (c & pointer) +
-        ((p7 + 2 - (c & pointer)) & ((slots[g + 7 + (a & 0xffff) * 8] - (a >>> 16) - 1) >> 31));
+        (c & pointer) + ((p7 + 2 - (c & pointer)) & ((slots[g + 7 + (a & 0xffff) * 8] - (a >>> 16)) >> 31));
       if (all < 0) break;
     }
     if (!layout.hasSlowNodes) break;

@@ -112,8 +112,8 @@ export function emitLoadNode(b: Body, p: number, n: number, a: number, c: number
 
 /**
  * The one node step of every WebAssembly walk: pushes the next node's offset, the right child r (local) when
- * the slot read at g + (a & 0xffff) + slotOffset is above the threshold (a >>> 16), else the left child p + 8:
- * r + ((p + 8 - r) & ((slot - threshold - 1) >> 31)), no branch.
+ * the slot read at g + (a & 0xffff) + slotOffset is at least a >>> 16 (the threshold + 1, see score-lanes.ts),
+ * else the left child p + 8: r + ((p + 8 - r) & ((slot - (threshold + 1)) >> 31)), no branch.
  */
 export function emitStep(b: Body, p: number, r: number, g: number, a: number, slotOffset: number): void {
   b.get(r);
@@ -129,8 +129,6 @@ export function emitStep(b: Body, p: number, r: number, g: number, a: number, sl
   b.get(a);
   b.i32(16);
   b.ops(op.i32ShrU, op.i32Sub);
-  b.i32(1);
-  b.ops(op.i32Sub);
   b.i32(31);
   b.ops(op.i32ShrS, op.i32And, op.i32Add);
 }
