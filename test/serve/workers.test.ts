@@ -125,7 +125,17 @@ describe('mlinfer serve --workers', () => {
   });
 
   it('splits a row drift window between the workers: /drift covers the last --drift-window rows in all', async () => {
-    const p = run(['serve', '--model', fixture.path, '--port', '0', '--workers', '2', '--drift-window', '40']);
+    const p = run([
+      'serve',
+      '--model',
+      fixture.path,
+      '--port',
+      '0',
+      '--workers',
+      '2',
+      '--drift-window',
+      '40',
+    ]);
     try {
       const url = (await waitFor(p, /on (http:\/\/127\.0\.0\.1:\d+) with 2 workers/))[1];
       const fresh = { 'content-type': 'application/json', connection: 'close' };
