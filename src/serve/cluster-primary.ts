@@ -1,9 +1,9 @@
 /**
  * The primary of `mlinfer serve --workers N`: N processes, each a whole `mlinfer serve` sharing one port through
- * node:cluster (the primary hands each new connection to the next worker). The primary loads no model; it
+ * node:cluster (the primary hands each new connection to the next worker). The primary loads no model. It
  * starts one worker, then the others together (so a bad model file or a taken port fails once, with the first
- * worker's own error), replaces a worker that dies, passes SIGHUP on (every worker reloads) and SIGTERM/SIGINT (every worker
- * drains), and relays the workers' states to the one answering `/metrics` or `/drift`.
+ * worker's own error), replaces a worker that dies, passes SIGHUP on (every worker reloads) and SIGTERM or
+ * SIGINT (every worker drains), and relays the workers' states to the one answering `/metrics` or `/drift`.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { type ClusterMessage, isClusterMessage, MSG } from './cluster-messages.js';
@@ -66,14 +66,15 @@ export function runPrimary(o: PrimaryOptions): Promise<number> {
   });
 
   const live = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
-  const stop = (code: number, signal: NodeJS.Signals = 'SIGTERM') => {
+  const stop = (code: number) => {
     if (stopping) {
       // a second signal: stop now
       for (const w of live()) w.process.kill('SIGKILL');
       return;
     }
     stopping = { code };
-    for (const w of live()) w.process.kill(signal);
+    // SIGTERM whatever the primary got: a worker drains once (serve.ts), even when Ctrl-C reached it too
+    for (const w of live()) w.process.kill('SIGTERM');
     if (live().length === 0) finish(code);
   };
   const onSignal = (signal: NodeJS.Signals) => {
