@@ -160,5 +160,8 @@ export function createDriftWindow(
 
 /** The error of `drift()` on a predictor whose window is off. */
 export function windowOff(): MlinferError {
-  return new MlinferError('MLI_INVALID_OPTION', 'the drift window is off (driftWindow: false, serve --no-drift-window)');
+  return new MlinferError(
+    'MLI_INVALID_OPTION',
+    'the drift window is off (driftWindow: false, serve --no-drift-window)',
+  );
 }
