@@ -14,6 +14,9 @@ import { delimiterOfPath, tableFormatOfPath } from '../data/file-format.js';
 import { readCsvFile, readJsonlFile } from '../data/node-io.js';
 import { type Cell, type TableInput, toTable } from '../data/table.js';
 import { type Issue, MlinferError } from '../errors.js';
+import type { Matrix } from '../forest/types.js';
+import { compareDrift, type DriftReport } from './drift.js';
+import { addDriftRows, addUnseen, emptyDriftCounts } from './drift-counts.js';
 import { type ContributionImportance, contributionImportance } from './global-importance.js';
 import { hashArrays } from './hash.js';
 import {
@@ -91,6 +94,11 @@ interface EvaluationBase {
    */
   contributionImportance: ContributionImportance | null;
   contributionNote?: string;
+  /**
+   * The scored rows compared with the model's training profile (PSI per feature and for the predictions, see
+   * drift.ts); null for a model without a profile (written before format 1.2, or imported).
+   */
+  drift: DriftReport | null;
 }
 
 export interface Curve {
@@ -296,12 +304,31 @@ export async function evaluate(
     notes: enc.notes.map((i) => i.message),
     isTrainingData: hashArrays([Xk.data, yk]) === model.metadata.dataHash,
     contributionImportance: contributionImportance(model, Xk, o.maxExplainedRows),
+    drift: null,
   };
   if (o.maxExplainedRows > 0 && !base.contributionImportance)
     base.contributionNote =
       'Global importance from contributions is omitted: this model file has no node statistics (format 1.0, or an imported forest); retrain it with this version to explain it.';
-  if (schema.target.task === 'regression') return regression(base, model.forest.predict(Xk), yk, o);
-  return classification(base, model.forest.predictProba(Xk), yk, (model.classes ?? []).map(String), o);
+  const regressor = schema.target.task === 'regression';
+  const outputs = regressor ? model.forest.predict(Xk) : model.forest.predictProba(Xk);
+  base.drift = driftOfScored(model, Xk, outputs, enc.unknownCategoryCounts);
+  if (regressor) return regression(base, outputs, yk, o);
+  return classification(base, outputs, yk, (model.classes ?? []).map(String), o);
+}
+
+/** The scored rows and their outputs against the training profile, or null without one. */
+function driftOfScored(
+  model: Model,
+  X: Matrix,
+  outputs: Float64Array,
+  unknown: ArrayLike<number>,
+): DriftReport | null {
+  const profile = model.profile;
+  if (!profile) return null;
+  const counts = emptyDriftCounts(model.forest.arrays, profile);
+  addDriftRows(counts, model.forest.arrays, profile, X, outputs);
+  addUnseen(counts, unknown);
+  return compareDrift(model, profile, counts);
 }
 
 /** Keeps at most `max` items, evenly spaced, always the first and the last. */

@@ -3,6 +3,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { MlinferError } from '../../errors.js';
+import { driftWarning } from '../../model/drift.js';
 import { type Evaluation, evaluate } from '../../model/evaluate.js';
 import { loadModel } from '../../model/io.js';
 import { parseInteger } from '../options.js';
@@ -54,6 +55,10 @@ export function formatEvaluation(e: Evaluation, showRejected: number): string {
     );
   if (e.unknownCategories > 0)
     lines.push(`  ${e.unknownCategories} unknown category value(s) were treated as missing`);
+  if (e.drift)
+    lines.push(
+      `  ${driftWarning(e.drift) ?? `drift ok: no feature or prediction at the watch level (PSI ${e.drift.thresholds.psiWatch})`}`,
+    );
   if (e.rejectedCount > 0) {
     lines.push('', `  rejected rows (${e.rejectedCount}; not scored):`);
     for (const r of e.rejected.slice(0, showRejected))

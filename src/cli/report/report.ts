@@ -1,6 +1,7 @@
 // The evaluation report: one self-contained HTML file (inline CSS and SVG, no scripts, nothing fetched),
 // built from an Evaluation and the model card. Charts carry stable ids (chart-confusion, chart-roc, ...) so
 // tests and people can find them.
+
 import {
   type ClassificationEvaluation,
   type Evaluation,
@@ -8,6 +9,7 @@ import {
   thin,
 } from '../../model/evaluate.js';
 import type { Model } from '../../model/model.js';
+import { driftSection } from './drift-report.js';
 import { esc, metric, pageHead, table } from './html.js';
 import { barChart, beeswarmChart, heatmapChart, histogramChart, lineChart, scatterChart } from './svg.js';
 
@@ -256,6 +258,7 @@ export function buildReport(input: ReportInput): string {
 ${e.isTrainingData ? '<section class="warn" id="training-data-warning"><b>These are the rows the model was trained on</b>, so the scores below are optimistic: the trees have seen every row. Evaluate on rows held out from training.</section>' : ''}
 ${body}
 ${rejectedSection(e)}
+${e.drift ? driftSection(e.drift) : ''}
 ${importanceSection(input)}
 ${modelCard(input)}
 </main></body></html>
