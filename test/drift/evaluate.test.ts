@@ -8,7 +8,8 @@ import { driftOf } from '../../src/model/drift-of.js';
 import { evaluate } from '../../src/model/evaluate.js';
 import { loadModel, saveModel } from '../../src/model/io.js';
 import { createModel, type Model } from '../../src/model/model.js';
-import { cli, FIXTURES, tempDir } from '../cli/helpers.js';
+import { cli, FIXTURES } from '../cli/helpers.js';
+import { customersModel } from '../serve/helpers.js';
 
 const fresh = join(FIXTURES, 'customers_new.csv');
 let dir: string;
@@ -17,23 +18,7 @@ let model: Model;
 let shifted: string;
 
 beforeAll(async () => {
-  dir = tempDir();
-  path = join(dir, 'churn.mlinfer');
-  const t = await cli(
-    'train',
-    join(FIXTURES, 'customers.csv'),
-    '-t',
-    'churned',
-    '--exclude',
-    'customer_id',
-    '--n-estimators',
-    '20',
-    '-q',
-    '-o',
-    path,
-  );
-  expect(t.code, t.stderr).toBe(0);
-  model = await loadModel(path);
+  ({ model, path, dir } = await customersModel());
   // monthly charges up 80%: the one feature that moved (written back as CSV, quoting every cell)
   const { header, rows } = await readCsvFile(fresh);
   const col = header.indexOf('monthly_charges');
