@@ -1,27 +1,18 @@
 // predictor.predictManyAsync: the same predictions as predictMany, from worker threads for large calls (and
 // from the calling thread for small ones, with `threads: 0`, and after close()).
 import { join } from 'node:path';
-import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MlinferError } from '../../src/errors.js';
 import type { Model } from '../../src/model/model.js';
 import { train } from '../../src/model/train.js';
 import { createPredictorFromModel } from '../../src/predict/predictor.js';
 import { createPredictor, type NodePredictor } from '../../src/predict/predictor-node.js';
+import { started } from '../helpers/started-workers.js';
 import { rng } from '../model/forest-fixtures.js';
 
-const started = vi.hoisted(() => [] as Worker[]);
-vi.mock('../../src/node/workers.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../src/node/workers.js')>();
-  return {
-    ...real,
-    startWorker: (...args: Parameters<typeof real.startWorker>) => {
-      const w = real.startWorker(...args);
-      started.push(w);
-      return w;
-    },
-  };
-});
+vi.mock('../../src/node/workers.js', async (original) =>
+  (await import('../helpers/started-workers.js')).recordWorkers(original),
+);
 
 const FIX = join(__dirname, '../../fixtures');
 /** Deep equality of many predictions, in one string comparison (toEqual on 50,000 objects is slow). */

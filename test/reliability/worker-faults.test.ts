@@ -2,26 +2,19 @@
 // with MLI_WORKER_FAILED, promptly, instead of hanging. No production hook is needed: the test wraps
 // startWorker (the one place workers are created) to keep a handle on each real worker, then terminates
 // one mid-run (a real 'exit') or makes one emit 'error' (what an uncaught exception in a worker does).
+
 import type { Worker } from 'node:worker_threads';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Model } from '../../src/model/model.js';
 import { train } from '../../src/model/train.js';
 import { batchPredict } from '../../src/predict/batch.js';
+import { started } from '../helpers/started-workers.js';
 import { customersModel } from '../serve/helpers.js';
 import { ROOT, within } from './helpers.js';
 
-const started = vi.hoisted(() => [] as Worker[]);
-vi.mock('../../src/node/workers.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../src/node/workers.js')>();
-  return {
-    ...real,
-    startWorker: (...args: Parameters<typeof real.startWorker>) => {
-      const w = real.startWorker(...args);
-      started.push(w);
-      return w;
-    },
-  };
-});
+vi.mock('../../src/node/workers.js', async (original) =>
+  (await import('../helpers/started-workers.js')).recordWorkers(original),
+);
 
 let model: Model;
 let csv: Uint8Array;

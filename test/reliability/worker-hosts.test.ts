@@ -9,25 +9,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { train } from '../../src/model/train.js';
 import { batchPredict } from '../../src/predict/batch.js';
 import { describeBuilt } from '../helpers/dist.js';
+import { started } from '../helpers/started-workers.js';
 import { ROOT } from './helpers.js';
 
-const started = vi.hoisted(() => [] as Worker[]);
-vi.mock('../../src/node/workers.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../src/node/workers.js')>();
-  return {
-    ...real,
-    startWorker: (...args: Parameters<typeof real.startWorker>) => {
-      const w = real.startWorker(...args);
-      started.push(w);
-      return w;
-    },
-  };
-});
+vi.mock('../../src/node/workers.js', async (original) =>
+  (await import('../helpers/started-workers.js')).recordWorkers(original),
+);
 
 const DATA = join(ROOT, 'fixtures', 'customers.csv');
 
